@@ -1,0 +1,28 @@
+"""The `museforge` command: a thin typer adapter over the library.
+
+Heavy modules (torch, music21, symusic) are imported inside commands so `--help` stays fast.
+A :class:`MuseforgeError` becomes one line on stderr and exit code 2; usage errors exit 2 too.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from museforge.errors import MuseforgeError
+
+app = typer.Typer(help="museforge: AI music and sound effects on a CPU.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+
+
+def main() -> None:
+    try:
+        app()
+    except MuseforgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Batch export with UCS-style names: ``CatID_FXName_CreatorID_SourceID.ext``.
+
+Example: ``RAIN_Heavy Roof_museforge_s0007.wav`` (recipe CatID, preset name in title case, the
+creator, and the seed). A file that already exists is never overwritten silently: the default is to
+refuse with the name, ``on_exists="rename"`` appends ``-2``, ``-3`` ... and ``"overwrite"`` replaces.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from pathlib import Path
+
+from museforge.audio import Audio
+from museforge.errors import MuseforgeError, check_choice
+
+ON_EXISTS = ("error", "rename", "overwrite")
+FORMATS = ("wav", "flac", "ogg")
+_UNSAFE = re.compile(r"[^A-Za-z0-9 \-]+")
+
+
+def ucs_name(cat_id: str, fx_name: str, seed: int, creator_id: str = "museforge", ext: str = "wav") -> str:
+    """A UCS-style file name; FX names keep spaces (as UCS does) but lose characters unsafe in paths."""
+    check_choice("format", ext, FORMATS)
+    fx = " ".join(_UNSAFE.sub(" ", fx_name).split()).title() or "Untitled"
+    creator = _UNSAFE.sub("", creator_id).replace(" ", "") or "museforge"
+    return f"{cat_id.upper()}_{fx}_{creator}_s{int(seed):04d}.{ext}"
+
+
+def free_path(path: Path, on_exists: str = "error", taken: Collection[Path] = ()) -> Path:
+    """``path`` if unused (on disk and in ``taken``); otherwise follow ``on_exists``."""
+    check_choice("on_exists", on_exists, ON_EXISTS)
+    if on_exists == "overwrite" or not (path.exists() or path in taken):
+        return path
+    if on_exists == "error":
+        raise MuseforgeError(f"{path} already exists; choose another --out directory, or rename/overwrite")
+    for k in range(2, 100_000):
+        candidate = path.with_name(f"{path.stem}-{k}{path.suffix}")
+        if not (candidate.exists() or candidate in taken):
+            return candidate
+    raise MuseforgeError(f"no free name next to {path}")
+
+
+def write_audio(audio: Audio, path: Path) -> Path:
+    """Write a file; loops go through museforge.export (smpl / LOOPSTART tags) when it is available."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        from museforge import export  # owned by the export engineer; optional here
+    except ImportError:
+        export = None
+    writer = getattr(export, "write_audio", None) if export is not None else None
+    if audio.loop is not None and writer is not None:
+        writer(audio, path)
+        return path
+    subtype = "PCM_24" if path.suffix == ".wav" else None
+    return audio.write(path, subtype=subtype)
+
+
+def export_batch(items: list[tuple[Audio, str, str, int]], out_dir: str | Path, *, creator_id: str = "museforge",
+                 ext: str = "wav", on_exists: str = "error") -> list[Path]:
+    """Write ``(audio, cat_id, fx_name, seed)`` items; returns the paths written, in order.
+
+    All names are checked before anything is written, so a clash leaves the directory untouched.
+    """
+    out_dir = Path(out_dir)
+    planned: list[Path] = []
+    for audio, cat_id, fx_name, seed in items:
+        path = out_dir / ucs_name(cat_id, fx_name, seed, creator_id, ext)
+        if path in planned and on_exists != "rename":
+            raise MuseforgeError(f"two items in this batch would both be named {path.name}")
+        planned.append(free_path(path, on_exists, planned))
+    return [write_audio(audio, path) for (audio, *_), path in zip(items, planned)]

@@ -1,0 +1,62 @@
+"""Wind: turbulent noise whose level and brightness follow the speed, gusts, and edge whistles.
+
+Gusts are a slow random envelope (noise low-passed below 1 Hz). Brightness moves by crossfading
+three fixed bands with gust-dependent weights, which is smooth per sample and costs no filter
+redesigns. Whistle tones are narrow resonators at a Strouhal-like frequency (~ speed / edge size).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from museforge.sfx import dsp
+from museforge.sfx.recipe import AmbienceRecipe, Param, Voice, register
+
+MAX_SPEED_MPS = 30.0
+
+
+@register
+class Wind(AmbienceRecipe):
+    name = "wind"
+    category = "wind"
+    ucs_cat_id = "WIND"
+    params = (
+        Param("speed_mps", 8.0, 0.0, MAX_SPEED_MPS, doc="wind speed in m/s: louder and brighter when faster"),
+        Param("gustiness", 0.5, 0.0, 1.0, doc="depth of slow random gusts"),
+        Param("whistle", 0.2, 0.0, 1.0, doc="level of tonal whistling around edges"),
+        Param("gust_rate_hz", 0.25, 0.05, 2.0, doc="how fast gusts come and go"),
+    )
+    presets = {
+        "breeze": {"speed_mps": 3.0, "gustiness": 0.3, "whistle": 0.0},
+        "gusty": {"speed_mps": 10.0, "gustiness": 0.9, "whistle": 0.2},
+        "storm": {"speed_mps": 24.0, "gustiness": 0.8, "whistle": 0.5, "gust_rate_hz": 0.5},
+        "howling": {"speed_mps": 16.0, "gustiness": 0.6, "whistle": 1.0},
+    }
+
+    def block(self, voice: Voice, params: dict, n_frames: int) -> np.ndarray:
+        sr, ch = voice.sample_rate, voice.n_channels
+        speed = voice.ramp("speed", params["speed_mps"] / MAX_SPEED_MPS, n_frames)
+        gust_depth = voice.ramp("gustiness", params["gustiness"], n_frames)
+        whistle = voice.ramp("whistle", params["whistle"], n_frames)
+
+        # Slow gust envelope in [0, 1]-ish, one per voice (both ears feel the same gust).
+        raw = (voice.rng("gust").random(n_frames) - 0.5)[None, :]
+        gust = voice.filter("gust", dsp.lowpass_sos, params["gust_rate_hz"], sr, 2, n_channels=1)(raw)
+        gust = np.clip(0.5 + gust[0] * np.sqrt(sr / params["gust_rate_hz"]) * 0.25, 0.0, 1.0)
+        energy = np.clip(speed * (1.0 - gust_depth * 0.8 + gust_depth * 1.2 * gust), 0.0, 1.6)
+
+        noise = voice.filter("pink", dsp.pink_sos)(voice.noise.white(n_frames))
+        low = voice.filter("low", dsp.lowpass_sos, 250.0, sr, 2)(noise)
+        mid = voice.filter("mid", dsp.bandpass_sos, 250.0, 1200.0, sr, 2)(noise)
+        high = voice.filter("high", dsp.bandpass_sos, 1200.0, 6000.0, sr, 2)(noise)
+        # More energy shifts weight up the spectrum: faster air is brighter as well as louder.
+        w_mid = np.clip(energy * 1.2, 0.0, 1.0)
+        w_high = np.clip(energy - 0.25, 0.0, 1.0) ** 1.5
+        body = (low * (0.6 + energy) + mid * w_mid * 1.2 + high * w_high * 1.5) * 0.15 * energy
+
+        whistle_hz = 180.0 + 45.0 * params["speed_mps"]
+        tones = noise * 0.0
+        for k, ratio in enumerate((1.0, 1.31)):
+            tones += voice.filter(f"whistle{k}", dsp.resonator_sos, whistle_hz * ratio, 60.0, sr)(noise)
+        tones *= 0.6 * whistle * energy ** 2
+        return body + tones

@@ -112,10 +112,13 @@ def _bass_track_notes(score) -> list:
 
 
 def _comp_track_notes(score) -> list:
-    """The busiest chord track that is not a sustained pad/string layer."""
+    """The main chord track (not a sustained pad/string layer or a banjo roll)."""
     tracks = [t for t in score.tracks if not t.is_drum and t.name.split("-")[0] == "Chord"
               and not (48 <= t.program <= 55 or 88 <= t.program <= 95)]
-    return list(max(tracks, key=lambda t: len(t.notes)).notes) if tracks else []
+    def rank(t) -> tuple:  # plain "Chord" first, then keys/organ/guitar comping, then busiest
+        return (t.name == "Chord", t.program < 32, len(t.notes))
+
+    return list(max(tracks, key=rank).notes) if tracks else []
 
 
 def _root_ref(pitch_class: int) -> int:
@@ -145,7 +148,7 @@ def extract_groove(path: Path, row: dict) -> Groove | None:
         if track.is_drum:
             for note in track.notes:
                 file_bar, bar, step = where(note.time)
-                if file_bar < reps * size:
+                if file_bar < reps * size and 27 <= note.pitch <= 87:  # GM/GM2 percussion keys
                     drum_hits[(bar, step, note.pitch)].append(note.velocity)
 
     bass_hits: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
@@ -171,12 +174,14 @@ def extract_groove(path: Path, row: dict) -> Groove | None:
         bass_hits[key].append((dur, note.velocity))
 
     comp_hits: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
-    seen: set[tuple[int, int]] = set()
-    for note in _comp_track_notes(score):
-        file_bar, bar, step = where(note.time)
-        if file_bar >= reps * size or (file_bar, step) in seen:
+    last_onset = -tpq
+    for note in sorted(_comp_track_notes(score), key=lambda n: n.time):
+        if note.time - last_onset < tpq // 8:  # a strummed chord's later strings: same hit
             continue
-        seen.add((file_bar, step))
+        last_onset = note.time
+        file_bar, bar, step = where(note.time)
+        if file_bar >= reps * size:
+            continue
         dur = max(1, round(note.duration * STEPS_PER_QUARTER / tpq))
         comp_hits[(bar, step)].append((dur, note.velocity))
 

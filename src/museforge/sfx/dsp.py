@@ -199,21 +199,32 @@ def pan_gains(pan: np.ndarray, n_channels: int) -> np.ndarray:
 
 
 class GrainBuffer:
-    """Overlap-add of grains that may run past the end of a block; the overhang carries over."""
+    """Overlap-add of pre-rendered grains that may run past the end of a block.
 
-    def __init__(self, n_channels: int, max_grain_frames: int):
-        self.pending = np.zeros((n_channels, max_grain_frames))
+    Keeps the list of grains still sounding, so the cost is per active grain, not per tail length.
+    """
+
+    def __init__(self, n_channels: int):
+        self.n_channels = n_channels
+        self.active: list[list] = []  # [samples [channels, length], read position at block start]
 
     def mix(self, n_frames: int, grains: list[tuple[int, np.ndarray]]) -> np.ndarray:
         """Sum grains ``(start_frame, samples[channels, length])`` into a block of ``n_frames``."""
-        tail = self.pending.shape[1]
-        acc = np.zeros((self.pending.shape[0], n_frames + tail))
-        acc[:, :tail] += self.pending
-        for start, grain in grains:
-            length = min(grain.shape[1], tail)
-            acc[:, start:start + length] += grain[:, :length]
-        self.pending = acc[:, n_frames:].copy()
-        return acc[:, :n_frames]
+        self.active.extend([grain, -start] for start, grain in grains)
+        out = np.zeros((self.n_channels, n_frames))
+        still = []
+        for item in self.active:
+            grain, pos = item
+            dst = max(0, -pos)
+            src = max(0, pos)
+            length = min(n_frames - dst, grain.shape[1] - src)
+            if length > 0:
+                out[:, dst:dst + length] += grain[:, src:src + length]
+            item[1] = pos + n_frames
+            if item[1] < grain.shape[1]:
+                still.append(item)
+        self.active = still
+        return out
 
 
 # --- envelopes and shapes --------------------------------------------------------------------

@@ -1,0 +1,84 @@
+"""City street: traffic rumble, individual cars passing left-to-right, horns, crowd murmur.
+
+A car pass-by is a bell-shaped loudness envelope (closest approach at its centre) with a pan that
+sweeps across, applied to shared tyre and engine noise; the list of cars still passing is part of
+the voice state, so streams and renders agree. Horns are short pre-rendered grains.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from museforge.sfx import dsp
+from museforge.sfx.recipe import AmbienceRecipe, Param, Voice, register
+
+
+@register
+class CityStreet(AmbienceRecipe):
+    name = "city_street"
+    category = "ambience"
+    ucs_cat_id = "AMBUrbn"
+    params = (
+        Param("traffic", 0.5, 0.0, 1.0, doc="traffic density: rumble level and cars per second"),
+        Param("horns", 0.2, 0.0, 1.0, doc="how often someone honks"),
+        Param("crowd", 0.3, 0.0, 1.0, doc="level of people talking nearby"),
+    )
+    presets = {
+        "quiet side street": {"traffic": 0.15, "horns": 0.0, "crowd": 0.1},
+        "busy avenue": {"traffic": 0.9, "horns": 0.5, "crowd": 0.3},
+        "pedestrian zone": {"traffic": 0.05, "horns": 0.0, "crowd": 0.9},
+        "rush hour": {"traffic": 1.0, "horns": 1.0, "crowd": 0.5},
+    }
+
+    def setup(self, voice: Voice, params: dict) -> None:
+        voice.state["cars"] = []  # [centre_frame, width_frames, direction, level]
+        voice.state["grains"] = dsp.GrainBuffer(voice.n_channels)
+
+    def _horn(self, rng: np.random.Generator, sample_rate: int, n_channels: int) -> np.ndarray:
+        f1 = rng.uniform(330.0, 470.0)
+        beeps = [rng.uniform(0.12, 0.6) for _ in range(int(rng.integers(1, 3)))]
+        parts = []
+        for beep_s in beeps:
+            n = int(beep_s * sample_rate)
+            t = dsp.time_s(n, sample_rate)
+            tone = sum(np.sin(dsp.TWO_PI * f * h * t) / h for f in (f1, f1 * 1.26) for h in (1, 2, 3, 4, 5))
+            parts += [tone * np.clip(np.minimum(t / 0.01, (beep_s - t) / 0.03), 0, 1), np.zeros(int(0.08 * sample_rate))]
+        mono = np.concatenate(parts) * rng.uniform(0.01, 0.03)
+        return dsp.pan_gains(np.array([rng.uniform(-0.8, 0.8)]), n_channels) * mono[None, :]
+
+    def block(self, voice: Voice, params: dict, n_frames: int) -> np.ndarray:
+        sr, ch = voice.sample_rate, voice.n_channels
+        traffic = voice.ramp("traffic", params["traffic"], n_frames)
+        crowd = voice.ramp("crowd", params["crowd"], n_frames)
+        frames = voice.frame + np.arange(n_frames)
+        white = voice.noise.white(n_frames)
+        pink = voice.filter("pink", dsp.pink_sos)(white)
+
+        # Cars: arrive as a Poisson process; each is loudest three widths after it is first heard.
+        cars = voice.state["cars"]
+        for i in dsp.poisson_impulses(voice.rng("cars"), 0.05 + 0.9 * traffic, n_frames, sr):
+            width_s, direction, level = voice.rng("car-attrs").uniform((0.5, -1.0, 0.3), (1.4, 1.0, 1.0))
+            cars.append([voice.frame + i + 3.0 * width_s * sr, width_s * sr, np.sign(direction), level])
+        env = np.zeros((ch, n_frames))
+        for centre, width, direction, level in cars:
+            x = (frames - centre) / width
+            bell = level * np.exp(-0.5 * x * x) * (frames >= centre - 3.0 * width)
+            env += dsp.pan_gains(np.tanh(x) * direction * 0.8, ch) * bell if ch == 2 else bell
+        voice.state["cars"] = [c for c in cars if c[0] + 3.0 * c[1] > frames[-1]]
+        tyres = voice.filter("tyres", dsp.bandpass_sos, 250.0, 2500.0, sr, 2)(pink)
+        engine = voice.filter("engine", dsp.lowpass_sos, 160.0, sr, 2)(pink)
+        passing = (tyres * 0.06 + engine * 0.12) * env
+        rumble = voice.filter("rumble", dsp.lowpass_sos, 220.0, sr, 2)(pink) * (0.01 + 0.05 * traffic)
+
+        # Horns.
+        grains = [(int(i), self._horn(voice.rng("horn-attrs"), sr, ch))
+                  for i in dsp.poisson_impulses(voice.rng("horns"), 0.25 * params["horns"], n_frames, sr)]
+        horns = voice.state["grains"].mix(n_frames, grains)
+
+        # Crowd: speech-band noise with independent syllable-rate (~5 Hz) envelopes per channel.
+        raw = voice.rng("syllables").random((n_frames, ch)).T - 0.5
+        syll = voice.filter("syllables", dsp.lowpass_sos, 5.0, sr, 2)(raw) * np.sqrt(sr / 5.0)
+        babble = voice.filter("voice", dsp.bandpass_sos, 250.0, 2500.0, sr, 2)(pink)
+        babble = voice.filter("formant", dsp.resonator_sos, 700.0, 1.2, sr)(babble) + 0.3 * babble
+        talk = babble * np.maximum(0.3 + syll, 0.0) * 0.05 * crowd
+        return rumble + passing + horns + talk

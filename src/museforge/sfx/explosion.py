@@ -1,0 +1,62 @@
+"""A realistic explosion: blast, sub-bass boom, rumbling tail and falling debris.
+
+Bigger explosions are longer and lower; distance removes the high frequencies (air absorption),
+softens the attack and removes most debris. Debris are impacts scattered with a decaying rate,
+starting a beat after the blast, as pieces come back down.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from museforge.sfx import dsp
+from museforge.sfx.recipe import OneShotRecipe, Param, register
+
+
+@register
+class Explosion(OneShotRecipe):
+    name = "explosion"
+    category = "explosion"
+    ucs_cat_id = "EXPL"
+    default_channels = 2
+    params = (
+        Param("size", 0.6, 0.0, 1.0, doc="grenade (0) .. building (1): longer, deeper"),
+        Param("distance", 0.2, 0.0, 1.0, doc="0 = here, 1 = far away (dull, soft attack)"),
+        Param("debris", 0.5, 0.0, 1.0, doc="amount of falling debris after the blast"),
+    )
+    presets = {
+        "grenade": {"size": 0.25, "distance": 0.1, "debris": 0.6},
+        "car bomb": {"size": 0.7, "distance": 0.2, "debris": 0.9},
+        "distant artillery": {"size": 0.8, "distance": 0.9, "debris": 0.0},
+        "demolition": {"size": 1.0, "distance": 0.4, "debris": 1.0},
+    }
+
+    def make(self, params: dict, rng: np.random.Generator, sample_rate: int, n_channels: int) -> np.ndarray:
+        size, distance, debris = params["size"], params["distance"], params["debris"]
+        tail_s = 1.5 + 4.0 * size
+        n = int((tail_s + 0.5) * sample_rate)
+        t = dsp.time_s(n, sample_rate)
+        white = rng.random((n_channels, n)) * 2.0 - 1.0
+        cutoff_hz = (9000.0 - 5000.0 * size) * (1.0 - 0.85 * distance) + 150.0
+        attack_s = 0.002 + 0.05 * distance
+
+        blast = dsp.Filter(dsp.lowpass_sos(cutoff_hz, sample_rate, 2), n_channels)(white)
+        blast *= np.minimum(t / attack_s, 1.0) * np.exp(-t / (0.15 + 0.4 * size))
+        boom_hz = 70.0 - 35.0 * size
+        boom = dsp.chirp(boom_hz * 1.8, boom_hz * 0.6, n, sample_rate) * np.exp(-t / (0.3 + 0.6 * size))
+        boom *= np.minimum(t / (attack_s + 0.005), 1.0)
+        rumble = dsp.Filter(dsp.brown_sos(sample_rate, 40.0), n_channels)(white)
+        rumble = dsp.Filter(dsp.bandpass_sos(30.0, 300.0 + cutoff_hz / 8.0, sample_rate, 2), n_channels)(rumble)
+        flutter = dsp.Filter(dsp.lowpass_sos(8.0, sample_rate), 1)(rng.random((1, n)) - 0.5)[0] * np.sqrt(sample_rate / 8.0)
+        rumble *= np.exp(-t / (0.35 * tail_s)) * np.clip(1.0 + flutter, 0.2, 2.0) * np.minimum(t / 0.05, 1.0)
+        out = 0.9 * blast + 0.45 * rumble + (0.8 * boom)[None, :]
+
+        if debris > 0:  # pieces landing: impacts with decaying rate, starting ~0.3 s in
+            rate = 60.0 * debris * size * np.exp(-np.maximum(t - 0.3, 0.0) / (0.2 * tail_s)) * (t > 0.3)
+            idx = np.flatnonzero(rng.random(n) < rate / sample_rate)
+            gains = dsp.pan_gains(rng.uniform(-0.9, 0.9, idx.size), n_channels) * rng.random(idx.size) ** 2
+            train = dsp.impulse_train(idx, gains, n) * (1.0 - 0.9 * distance)
+            for freq_hz, q in ((900.0, 6.0), (2300.0, 4.0), (4200.0, 3.0)):
+                out += 0.8 * dsp.Filter(dsp.resonator_sos(freq_hz, q, sample_rate), n_channels)(train)
+        fade = np.clip((tail_s + 0.5 - t) / 0.5, 0.0, 1.0)
+        return out * fade * (1.0 - 0.5 * distance)

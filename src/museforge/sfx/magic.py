@@ -1,0 +1,75 @@
+"""Magic / spells: shimmering sparkles, a rising or falling tonal swell, and an airy whoosh.
+
+The tonal bed is a chorus of detuned sines on a pentatonic chord (sweet, unresolved); sparkles
+are short bell pings drawn from the chord's upper octaves at a density that follows the spell's
+envelope; ``kind`` shapes the envelope and the pitch glide.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from museforge.sfx import dsp
+from museforge.sfx.recipe import OneShotRecipe, Param, register
+
+KINDS = ("cast", "charge", "heal", "dispel")
+PENTATONIC = np.array([1.0, 9 / 8, 5 / 4, 3 / 2, 5 / 3])
+
+
+@register
+class Magic(OneShotRecipe):
+    name = "magic"
+    category = "weapon"  # the judge's data files spells under weapon/magic
+    ucs_cat_id = "MAGSpel"
+    default_channels = 2
+    params = (
+        Param("kind", "cast", choices=KINDS, doc="cast: burst; charge: rising build; heal: soft bloom; dispel: falling"),
+        Param("spell_s", 1.2, 0.2, 6.0, doc="length of the spell in seconds"),
+        Param("pitch_hz", 440.0, 110.0, 1760.0, doc="root of the shimmer chord"),
+        Param("sparkle", 0.6, 0.0, 1.0, doc="density of glittering pings"),
+        Param("darkness", 0.0, 0.0, 1.0, doc="0 = bright and sweet, 1 = low, detuned, ominous"),
+    )
+    presets = {
+        "fireball cast": {"kind": "cast", "spell_s": 0.9, "pitch_hz": 220.0, "sparkle": 0.3, "darkness": 0.5},
+        "power charge": {"kind": "charge", "spell_s": 2.0, "pitch_hz": 330.0, "sparkle": 0.6},
+        "healing": {"kind": "heal", "spell_s": 2.0, "pitch_hz": 660.0, "sparkle": 0.8},
+        "dispel": {"kind": "dispel", "spell_s": 1.2, "pitch_hz": 550.0, "sparkle": 0.5, "darkness": 0.3},
+        "curse": {"kind": "cast", "spell_s": 1.8, "pitch_hz": 130.0, "sparkle": 0.1, "darkness": 1.0},
+    }
+
+    def make(self, params: dict, rng: np.random.Generator, sample_rate: int, n_channels: int) -> np.ndarray:
+        kind, length_s = params["kind"], params["spell_s"]
+        n = int((length_s + 0.6) * sample_rate)
+        t = dsp.time_s(n, sample_rate)
+        x = np.clip(t / length_s, 0.0, 1.0)
+        env = {"cast": np.exp(-x * 3.0) * np.minimum(t / 0.02, 1.0),
+               "charge": x ** 2,
+               "heal": np.sin(np.pi * x) ** 2,
+               "dispel": (1.0 - x) * np.minimum(t / 0.05, 1.0)}[kind] * (t < length_s + 0.5)
+        glide = {"cast": 1.0 - 0.1 * x, "charge": 1.0 + x, "heal": 1.0 + 0.05 * x, "dispel": 1.0 - 0.5 * x}[kind]
+        detune = 0.002 + 0.03 * params["darkness"]
+        root = params["pitch_hz"]
+        bed = np.zeros(n)
+        for ratio in PENTATONIC[[0, 2, 3]]:
+            for cents in (-1.0, 1.0):
+                freq = root * ratio * glide * (1.0 + cents * detune)
+                bed += np.sin(dsp.TWO_PI * np.cumsum(freq) / sample_rate + rng.uniform(0, dsp.TWO_PI))
+        tremolo = 1.0 + 0.3 * np.sin(dsp.TWO_PI * 6.0 * t)
+        out = np.repeat((bed * env * tremolo * 0.08)[None, :], n_channels, axis=0)
+
+        air = dsp.Filter(dsp.bandpass_sos(1500.0 * (1 - 0.6 * params["darkness"]), 8000.0, sample_rate),
+                         n_channels)(rng.random((n_channels, n)) * 2.0 - 1.0)
+        out += air * env * 0.08
+        rate = 80.0 * params["sparkle"] * env
+        idx = np.flatnonzero(rng.random(n) < rate / sample_rate)
+        grains = dsp.GrainBuffer(n_channels)
+        ping_n = int(0.25 * sample_rate)
+        pings = []
+        for i in idx:
+            freq = root * PENTATONIC[rng.integers(5)] * 2.0 ** rng.integers(2, 5) * glide[i]
+            ping = dsp.modal(np.array([freq, freq * 2.76]), np.array([0.2, 0.08]), np.array([1.0, 0.3]),
+                             ping_n, sample_rate)
+            pings.append((int(i), dsp.pan_gains(np.array([rng.uniform(-0.9, 0.9)]), n_channels) * ping[None, :]
+                          * rng.uniform(0.02, 0.06)))
+        out += grains.mix(n + ping_n, pings)[:, :n]
+        return out

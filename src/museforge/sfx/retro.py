@@ -1,0 +1,395 @@
+"""Retro (sfxr) sound effects: the seven classic generators, randomise/mutate, jsfxr JSON, recipes.
+
+The generators draw jsfxr parameters the way jsfxr's buttons do (pickupCoin, laserShoot, ...),
+from a numpy Generator, so a seed names a sound. :mod:`museforge.sfx.retro_synth` turns
+parameters into audio. Recipes registered here:
+
+* ``retro_pickup`` (alias ``retro_coin``), ``retro_laser``, ``retro_explosion``,
+  ``retro_powerup``, ``retro_hit``, ``retro_jump``, ``retro_blip``: the seed picks the sound;
+  ``pitch_semitones``, ``length_scale``, ``sound_vol`` and ``wave_type`` adjust it.
+* ``retro``: the full jsfxr parameter set (names as in jsfxr's JSON); the seed only drives noise.
+
+Duration: sfxr sounds end with their envelope (or earlier, when ``p_freq_limit`` stops a falling
+pitch). ``duration_s=None`` keeps that natural length exactly; a given ``duration_s`` pads with
+silence or trims with a 10 ms linear fade-out, so the result has exactly that many frames.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from museforge.audio import Audio
+from museforge.errors import MuseforgeError, check_choice
+from museforge.sfx.recipe import Param, Recipe, register
+from museforge.sfx.retro_synth import WAVE_TYPES, SfxrParams, knob_names, knob_range, render_sfxr
+
+CATEGORIES = ("pickup", "laser", "explosion", "powerup", "hit", "jump", "blip")
+ALIASES = {"coin": "pickup", "shoot": "laser", "hurt": "hit", "select": "blip"}
+# jsfxr's mutate nudges these (not wave_type, p_freq_limit or sound_vol)
+MUTABLE = tuple(n for n in knob_names() if n not in ("p_freq_limit", "sound_vol"))
+LOCKABLE = ("wave_type", *knob_names())
+JSFXR_KEYS = ("oldParams", "wave_type", *knob_names(), "sample_rate", "sample_size")
+RECIPE_SOUND_VOL = 0.25  # jsfxr's app starts at 0.25: headroom for punch and the phaser's doubling
+
+
+class _Dice:
+    """jsfxr's random helpers over a numpy Generator: frnd(r) in [0, r), rnd(n) in {0..n}."""
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+
+    def frnd(self, span: float) -> float:
+        return float(self.rng.random()) * span
+
+    def rnd(self, n: int) -> int:
+        return int(self.rng.integers(0, n + 1))
+
+
+# --- the seven generators (jsfxr's distributions) ------------------------------------------------
+
+def _pickup(d: _Dice) -> dict:
+    v = {"p_base_freq": 0.4 + d.frnd(0.5), "p_env_sustain": d.frnd(0.1), "p_env_decay": 0.1 + d.frnd(0.4),
+         "p_env_punch": 0.3 + d.frnd(0.3)}
+    if d.rnd(1):
+        v.update(p_arp_speed=0.5 + d.frnd(0.2), p_arp_mod=0.2 + d.frnd(0.4))
+    return v
+
+
+def _laser(d: _Dice) -> dict:
+    wave = d.rnd(2)
+    if wave == 2 and d.rnd(1):  # sine is rarer
+        wave = d.rnd(1)
+    v: dict = {"wave_type": WAVE_TYPES[wave]}
+    if d.rnd(2) == 0:
+        v.update(p_base_freq=0.3 + d.frnd(0.6), p_freq_limit=d.frnd(0.1), p_freq_ramp=-0.35 - d.frnd(0.3))
+    else:
+        base = 0.5 + d.frnd(0.5)
+        v.update(p_base_freq=base, p_freq_limit=max(0.2, base - 0.2 - d.frnd(0.6)),
+                 p_freq_ramp=-0.15 - d.frnd(0.2))
+    if d.rnd(1):
+        v.update(p_duty=d.frnd(0.5), p_duty_ramp=d.frnd(0.2))
+    else:
+        v.update(p_duty=0.4 + d.frnd(0.5), p_duty_ramp=-d.frnd(0.7))
+    v.update(p_env_sustain=0.1 + d.frnd(0.2), p_env_decay=d.frnd(0.4))
+    if d.rnd(1):
+        v["p_env_punch"] = d.frnd(0.3)
+    if d.rnd(2) == 0:
+        v.update(p_pha_offset=d.frnd(0.2), p_pha_ramp=-d.frnd(0.2))
+    v["p_hpf_freq"] = d.frnd(0.3)
+    return v
+
+
+def _explosion(d: _Dice) -> dict:
+    v: dict = {"wave_type": "noise"}
+    if d.rnd(1):
+        v.update(p_base_freq=(0.1 + d.frnd(0.4)) ** 2, p_freq_ramp=-0.1 + d.frnd(0.4))
+    else:
+        v.update(p_base_freq=(0.2 + d.frnd(0.7)) ** 2, p_freq_ramp=-0.2 - d.frnd(0.2))
+    if d.rnd(4) == 0:
+        v["p_freq_ramp"] = 0.0
+    if d.rnd(2) == 0:
+        v["p_repeat_speed"] = 0.3 + d.frnd(0.5)
+    v.update(p_env_sustain=0.1 + d.frnd(0.3), p_env_decay=d.frnd(0.5))
+    if d.rnd(1):
+        v.update(p_pha_offset=-0.3 + d.frnd(0.9), p_pha_ramp=-d.frnd(0.3))
+    v["p_env_punch"] = 0.2 + d.frnd(0.6)
+    if d.rnd(1):
+        v.update(p_vib_strength=d.frnd(0.7), p_vib_speed=d.frnd(0.6))
+    if d.rnd(2) == 0:
+        v.update(p_arp_speed=0.6 + d.frnd(0.3), p_arp_mod=0.8 - d.frnd(1.6))
+    return v
+
+
+def _powerup(d: _Dice) -> dict:
+    v: dict = {"wave_type": "sawtooth", "p_duty": 1.0} if d.rnd(1) else {"p_duty": d.frnd(0.6)}
+    v["p_base_freq"] = 0.2 + d.frnd(0.3)
+    if d.rnd(1):
+        v.update(p_freq_ramp=0.1 + d.frnd(0.4), p_repeat_speed=0.4 + d.frnd(0.4))
+    else:
+        v["p_freq_ramp"] = 0.05 + d.frnd(0.2)
+        if d.rnd(1):
+            v.update(p_vib_strength=d.frnd(0.7), p_vib_speed=d.frnd(0.6))
+    v.update(p_env_sustain=d.frnd(0.4), p_env_decay=0.1 + d.frnd(0.4))
+    return v
+
+
+def _hit(d: _Dice) -> dict:
+    wave = ("square", "sawtooth", "noise")[d.rnd(2)]
+    v: dict = {"wave_type": wave}
+    if wave != "noise":
+        v["p_duty"] = d.frnd(0.6) if wave == "square" else 1.0
+    v.update(p_base_freq=0.2 + d.frnd(0.6), p_freq_ramp=-0.3 - d.frnd(0.4), p_env_sustain=d.frnd(0.1),
+             p_env_decay=0.1 + d.frnd(0.2))
+    if d.rnd(1):
+        v["p_hpf_freq"] = d.frnd(0.3)
+    return v
+
+
+def _jump(d: _Dice) -> dict:
+    v = {"wave_type": "square", "p_duty": d.frnd(0.6), "p_base_freq": 0.3 + d.frnd(0.3),
+         "p_freq_ramp": 0.1 + d.frnd(0.2), "p_env_sustain": 0.1 + d.frnd(0.3), "p_env_decay": 0.1 + d.frnd(0.2)}
+    if d.rnd(1):
+        v["p_hpf_freq"] = d.frnd(0.3)
+    if d.rnd(1):
+        v["p_lpf_freq"] = 1.0 - d.frnd(0.6)
+    return v
+
+
+def _blip(d: _Dice) -> dict:
+    wave = WAVE_TYPES[d.rnd(1)]
+    return {"wave_type": wave, "p_duty": d.frnd(0.6) if wave == "square" else 1.0,
+            "p_base_freq": 0.2 + d.frnd(0.4), "p_env_sustain": 0.1 + d.frnd(0.1), "p_env_decay": d.frnd(0.2),
+            "p_hpf_freq": 0.1}
+
+
+_GENERATORS: dict[str, Callable[[_Dice], dict]] = {
+    "pickup": _pickup, "laser": _laser, "explosion": _explosion, "powerup": _powerup, "hit": _hit,
+    "jump": _jump, "blip": _blip}
+
+
+def _as_rng(seed: int | np.random.Generator) -> np.random.Generator:
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def _check_locked(locked: Iterable[str]) -> set[str]:
+    locked = set(locked)
+    bad = sorted(locked - set(LOCKABLE))
+    if bad:
+        raise MuseforgeError(f"cannot lock unknown parameter(s) {', '.join(bad)}; valid: {', '.join(LOCKABLE)}")
+    return locked
+
+
+def _with_locks(drawn: dict, base: SfxrParams | None, locked: Iterable[str]) -> SfxrParams:
+    locked = _check_locked(locked)
+    if locked and base is None:
+        raise MuseforgeError("locked parameters need a base sound to keep their values from")
+    start = base if base is not None else SfxrParams()
+    values = {name: value for name, value in drawn.items() if name not in locked}
+    return SfxrParams(**{**start.as_dict(), **{n: getattr(SfxrParams(), n) for n in LOCKABLE if n not in locked},
+                         **values})
+
+
+def generate(category: str, seed: int | np.random.Generator = 0, *, base: SfxrParams | None = None,
+             locked: Iterable[str] = ()) -> SfxrParams:
+    """A random sound of one sfxr category, like jsfxr's buttons.
+
+    Args:
+        category: pickup, laser, explosion, powerup, hit, jump or blip (or coin, shoot, hurt, select).
+        seed: an int or a numpy Generator; the same seed gives the same parameters.
+        base: the sound whose ``locked`` parameters (and export settings) are kept.
+        locked: parameter names that keep ``base``'s values.
+    """
+    name = ALIASES.get(category, category)
+    check_choice("retro category", name, _GENERATORS)
+    return _with_locks(_GENERATORS[name](_Dice(_as_rng(seed))), base, locked)
+
+
+def randomize(seed: int | np.random.Generator = 0, *, base: SfxrParams | None = None,
+              locked: Iterable[str] = ()) -> SfxrParams:
+    """jsfxr's "Random" button, kept inside the documented ranges.
+
+    jsfxr draws some 0..1 parameters from -1..1; where the synth squares them (envelope, vibrato
+    speed, resonance) the magnitude is kept, elsewhere negatives become 0 (for repeat and arpeggio
+    speed that shortens a few of jsfxr's slowest repeats).
+    """
+    d = _Dice(_as_rng(seed))
+    v: dict = {"wave_type": WAVE_TYPES[d.rnd(3)]}
+    v["p_base_freq"] = (d.frnd(2) - 1) ** 3 + 0.5 if d.rnd(1) else d.frnd(1) ** 2
+    v["p_freq_ramp"] = (d.frnd(2) - 1) ** 5
+    if (v["p_base_freq"] > 0.7 and v["p_freq_ramp"] > 0.2) or (v["p_base_freq"] < 0.2 and v["p_freq_ramp"] < -0.05):
+        v["p_freq_ramp"] = -v["p_freq_ramp"]
+    v.update(p_freq_dramp=(d.frnd(2) - 1) ** 3, p_duty=d.frnd(2) - 1, p_duty_ramp=(d.frnd(2) - 1) ** 3,
+             p_vib_strength=(d.frnd(2) - 1) ** 3, p_vib_speed=abs(d.frnd(2) - 1),
+             p_env_attack=abs(d.frnd(2) - 1) ** 3, p_env_sustain=(d.frnd(2) - 1) ** 2,
+             p_env_decay=abs(d.frnd(2) - 1), p_env_punch=d.frnd(0.8) ** 2)
+    if v["p_env_attack"] + v["p_env_sustain"] + v["p_env_decay"] < 0.2:
+        v["p_env_sustain"] += 0.2 + d.frnd(0.3)
+        v["p_env_decay"] += 0.2 + d.frnd(0.3)
+    v.update(p_lpf_resonance=abs(d.frnd(2) - 1), p_lpf_freq=1 - d.frnd(1) ** 3, p_lpf_ramp=(d.frnd(2) - 1) ** 3)
+    if v["p_lpf_freq"] < 0.1 and v["p_lpf_ramp"] < -0.05:
+        v["p_lpf_ramp"] = -v["p_lpf_ramp"]
+    v.update(p_hpf_freq=d.frnd(1) ** 5, p_hpf_ramp=(d.frnd(2) - 1) ** 5, p_pha_offset=(d.frnd(2) - 1) ** 3,
+             p_pha_ramp=(d.frnd(2) - 1) ** 3, p_repeat_speed=d.frnd(2) - 1, p_arp_speed=d.frnd(2) - 1,
+             p_arp_mod=d.frnd(2) - 1)
+    return _with_locks(_clamped(v), base, locked)
+
+
+def mutate(params: SfxrParams, seed: int | np.random.Generator = 0, *, locked: Iterable[str] = (),
+           amount: float = 0.05) -> SfxrParams:
+    """jsfxr's "Mutate": each unlocked parameter, with probability 1/2, moves by up to +-``amount``."""
+    locked = _check_locked(locked)
+    rng = _as_rng(seed)
+    changes = {}
+    for name in MUTABLE:
+        nudge, step = rng.integers(2), rng.uniform(-amount, amount)  # always draw: locks don't shift the stream
+        if nudge and name not in locked:
+            changes[name] = getattr(params, name) + step
+    return params.replace(**_clamped(changes))
+
+
+def _clamped(values: Mapping[str, object]) -> dict:
+    out = {}
+    for name, value in values.items():
+        if name in knob_names():
+            low, high = knob_range(name)
+            value = min(max(float(value), low), high)
+        out[name] = value
+    return out
+
+
+# --- jsfxr JSON --------------------------------------------------------------------------------
+
+def export_jsfxr(params: SfxrParams) -> dict:
+    """The dict jsfxr's "Serialize" button gives (wave_type as 0..3), ready for ``json.dumps``."""
+    out: dict = {"oldParams": True, "wave_type": WAVE_TYPES.index(params.wave_type)}
+    out.update({name: getattr(params, name) for name in knob_names()})
+    out.update(sample_rate=params.sample_rate, sample_size=params.sample_size)
+    return out
+
+
+def import_jsfxr(source: str | Path | Mapping, *, clamp: bool = False) -> SfxrParams:
+    """Parameters from jsfxr JSON: a file path, JSON text, or an already-parsed dict.
+
+    Missing keys take jsfxr's defaults; unknown keys and out-of-range values are errors naming the
+    field and its allowed range (``clamp=True`` clips values into range instead: jsfxr's own
+    Random and Mutate buttons can leave some just outside).
+    """
+    data = _load_json(source) if not isinstance(source, Mapping) else dict(source)
+    unknown = sorted(set(data) - set(JSFXR_KEYS))
+    if unknown:
+        raise MuseforgeError(f"unknown jsfxr key(s) {', '.join(map(repr, unknown))}; valid: {', '.join(JSFXR_KEYS)}")
+    if data.pop("oldParams", True) is not True:
+        raise MuseforgeError("oldParams must be true: only jsfxr's p_* parameter format is supported")
+    wave = data.pop("wave_type", 0)
+    if isinstance(wave, bool) or not isinstance(wave, (int, float)) or wave not in range(len(WAVE_TYPES)):
+        raise MuseforgeError(f"wave_type must be 0, 1, 2 or 3 ({', '.join(WAVE_TYPES)}), got {wave!r}")
+    values = {"wave_type": WAVE_TYPES[int(wave)], **data}
+    if clamp:
+        numeric = {k: v for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        values.update(_clamped(numeric))
+    return SfxrParams(**values)
+
+
+def _load_json(source: str | Path) -> dict:
+    text = str(source)
+    if not (isinstance(source, str) and text.lstrip().startswith("{")):
+        path = Path(source)
+        if not path.is_file():
+            raise MuseforgeError(f"jsfxr file not found: {path}")
+        text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MuseforgeError(f"not valid jsfxr JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise MuseforgeError(f"jsfxr JSON must be an object of parameters, got {type(data).__name__}")
+    return data
+
+
+# --- recipes -----------------------------------------------------------------------------------
+
+def fit_duration(audio: Audio, duration_s: float | None) -> Audio:
+    """Natural length (at least one frame) or exactly ``duration_s``: pad with silence or trim with a fade."""
+    x = audio.samples
+    if duration_s is None:
+        return audio if x.shape[1] else audio.with_samples(np.zeros((1, 1), np.float32))
+    n_frames = max(1, int(round(duration_s * audio.sample_rate)))
+    if n_frames >= x.shape[1]:
+        return audio.with_samples(np.pad(x, ((0, 0), (0, n_frames - x.shape[1]))))
+    fade = min(int(0.01 * audio.sample_rate), max(1, n_frames // 4))
+    y = x[:, :n_frames].copy()
+    y[:, n_frames - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+    return audio.with_samples(y)
+
+
+class _RetroRecipe(Recipe):
+    category: ClassVar[str] = "other"
+    natural_length: ClassVar[bool] = True  # duration_s=None renders the envelope's own length
+    default_duration_s: ClassVar[float] = 1.0
+    max_duration_s: ClassVar[float] = 60.0
+    ucs_cat_id: ClassVar[str] = "UIMisc"
+
+    def sfxr_params(self, params: dict, rng: np.random.Generator) -> SfxrParams:
+        raise NotImplementedError
+
+    def synthesize(self, params: dict, *, duration_s: float | None, sample_rate: int, seed: int) -> Audio:
+        param_rng, noise_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+        audio = render_sfxr(self.sfxr_params(params, param_rng), sample_rate=sample_rate, seed=noise_rng)
+        return fit_duration(audio, duration_s)
+
+
+def _transpose(value: float, semitones: float) -> float:
+    """A p_base_freq-style knob moved by semitones (sfxr pitch is proportional to value^2 + 0.001)."""
+    return min(1.0, math.sqrt(max((value * value + 0.001) * 2.0 ** (semitones / 12.0) - 0.001, 0.0)))
+
+
+def _category_recipe(category: str, name: str, judge_category: str, ucs: str, doc: str) -> type[Recipe]:
+    class Category(_RetroRecipe):
+        __doc__ = doc
+        params = (
+            Param("pitch_semitones", 0.0, -24.0, 24.0, doc="transpose the drawn sound"),
+            Param("length_scale", 1.0, 0.25, 4.0, doc="stretch the envelope (attack, sustain, decay)"),
+            Param("sound_vol", RECIPE_SOUND_VOL, 0.0, 1.0, doc="jsfxr volume: gain = exp(v) - 1"),
+            Param("wave_type", "auto", choices=("auto", *WAVE_TYPES), doc="auto = the generator's choice"),
+        )
+
+        def sfxr_params(self, params: dict, rng: np.random.Generator) -> SfxrParams:
+            p = generate(category, rng)
+            stretch = math.sqrt(params["length_scale"])  # envelope ticks grow with value^2
+            changes = {n: min(1.0, getattr(p, n) * stretch) for n in ("p_env_attack", "p_env_sustain", "p_env_decay")}
+            changes["p_base_freq"] = _transpose(p.p_base_freq, params["pitch_semitones"])
+            if p.p_freq_limit > 0:
+                changes["p_freq_limit"] = _transpose(p.p_freq_limit, params["pitch_semitones"])
+            if params["wave_type"] != "auto":
+                changes["wave_type"] = params["wave_type"]
+            return p.replace(sound_vol=params["sound_vol"], **changes)
+
+    Category.name, Category.category, Category.ucs_cat_id = name, judge_category, ucs
+    Category.__name__ = Category.__qualname__ = "Retro" + name.split("_")[1].capitalize()
+    return Category
+
+
+for _cat, _judge, _ucs, _doc in (
+        ("pickup", "ui", "UIMisc", "Coin/pickup bell: a bright blip with punch and often an upward arpeggio."),
+        ("laser", "weapon", "LASRGun", "Laser/shoot: a fast downward pitch sweep, sometimes phased."),
+        ("explosion", "explosion", "EXPLMisc", "Explosion: low noise with punch, often repeated or phased."),
+        ("powerup", "ui", "UIMisc", "Power-up: a rising sweep, often repeated or with vibrato."),
+        ("hit", "impact", "UIMisc", "Hit/hurt: a short falling square, saw or noise burst."),
+        ("jump", "other", "UIMisc", "Jump: a short rising square."),
+        ("blip", "ui", "UIBeep", "Blip/select: a short steady beep for menus.")):
+    register(_category_recipe(_cat, f"retro_{_cat}", _judge, _ucs, _doc))
+
+
+@register
+class RetroCoin(_category_recipe("pickup", "retro_coin", "ui", "UIMisc", "Alias of retro_pickup.")):
+    pass
+
+
+def _knob_param(name: str) -> Param:
+    low, high = knob_range(name)
+    default = RECIPE_SOUND_VOL if name == "sound_vol" else getattr(SfxrParams(), name)
+    return Param(name, default, low, high, doc="jsfxr parameter")
+
+
+@register
+class Retro(_RetroRecipe):
+    """Any sfxr sound from the full jsfxr parameter set; presets are one fixed sound per category."""
+
+    name = "retro"
+    params = (Param("wave_type", "square", choices=WAVE_TYPES), *(_knob_param(n) for n in knob_names()))
+    presets = {cat: {k: v for k, v in generate(cat, 2024).replace(sound_vol=RECIPE_SOUND_VOL).as_dict().items()
+                     if k not in ("sample_rate", "sample_size")} for cat in CATEGORIES}
+
+    def sfxr_params(self, params: dict, rng: np.random.Generator) -> SfxrParams:
+        return SfxrParams(**params)
+
+
+def values_of(params: SfxrParams) -> dict:
+    """Recipe values for ``get_recipe("retro")`` from parameters (e.g. an imported jsfxr file)."""
+    return {k: v for k, v in params.as_dict().items() if k not in ("sample_rate", "sample_size")}

@@ -1,0 +1,66 @@
+"""Surf: waves breaking on a shore -- a swell that builds, crashes, and washes back as fizz.
+
+Each wave k has its own start jitter and strength drawn from (seed, k), and its envelope is a
+function of absolute time, so the sea is identical however it is cut into blocks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from museforge.sfx import dsp
+from museforge.sfx.recipe import AmbienceRecipe, Param, Voice, register
+
+
+@register
+class Surf(AmbienceRecipe):
+    name = "surf"
+    category = "water"
+    ucs_cat_id = "WATR"
+    params = (
+        Param("wave_period_s", 8.0, 4.0, 16.0, doc="seconds between waves"),
+        Param("size", 0.5, 0.0, 1.0, doc="calm lapping (0) .. heavy surf (1)"),
+        Param("distance", 0.2, 0.0, 1.0, doc="0 = at the water line, 1 = from the cliff top"),
+    )
+    presets = {
+        "lapping": {"wave_period_s": 5.0, "size": 0.15, "distance": 0.1},
+        "beach": {"wave_period_s": 8.0, "size": 0.5, "distance": 0.2},
+        "storm surf": {"wave_period_s": 11.0, "size": 1.0, "distance": 0.3},
+        "distant sea": {"wave_period_s": 9.0, "size": 0.6, "distance": 0.9},
+    }
+
+    def _wave(self, voice: Voice, k: int) -> tuple[float, float]:
+        cache = voice.state.setdefault("waves", {})
+        if k not in cache:
+            rng = np.random.default_rng([voice.seed, 7, k + (1 << 20)])
+            cache[k] = (float(rng.uniform(-0.15, 0.15)), float(rng.uniform(0.55, 1.15)))
+            if len(cache) > 16:
+                cache.pop(min(cache))
+        return cache[k]
+
+    def block(self, voice: Voice, params: dict, n_frames: int) -> np.ndarray:
+        sr = voice.sample_rate
+        period = params["wave_period_s"]
+        size = voice.ramp("size", params["size"], n_frames)
+        t = dsp.time_s(n_frames, sr, voice.frame)
+        crash = np.zeros(n_frames)
+        wash = np.zeros(n_frames)
+        for k in range(int(t[0] // period) - 2, int(t[-1] // period) + 1):
+            jitter, strength = self._wave(voice, k)
+            local = (t - (k + jitter) * period) / period  # 0 = start of this wave's build-up
+            active = (local > 0.0) & (local < 2.5)
+            if not active.any():
+                continue
+            u = np.where(active, local, 0.0)
+            build = np.clip(u / 0.35, 0.0, 1.0) ** 2
+            crash += strength * np.where(active, build * np.exp(-np.maximum(u - 0.35, 0.0) / 0.12), 0.0)
+            wash += strength * np.where(active & (u > 0.38), np.exp(-(u - 0.38) / 0.35) * np.clip((u - 0.38) / 0.05, 0, 1), 0.0)
+
+        white = voice.noise.white(n_frames)
+        pink = voice.filter("pink", dsp.pink_sos)(white)
+        top_hz = 7000.0 - 5000.0 * params["distance"]
+        roar = voice.filter("roar", dsp.bandpass_sos, 60.0, min(top_hz, 2500.0), sr, 2)(pink)
+        fizz = voice.filter("fizz", dsp.bandpass_sos, 1800.0, top_hz + 2000.0, sr, 2)(white)
+        swell = 0.25 + 0.75 * crash
+        level = 0.05 + 0.25 * size
+        return level * (roar * swell * 0.9 + fizz * wash * 0.35 * (1.0 - 0.6 * params["distance"]))

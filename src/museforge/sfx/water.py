@@ -1,0 +1,98 @@
+"""Water: flowing water as bubbles plus a noise bed (stream, river, waterfall, drips), and splashes.
+
+Moving water is heard mostly through air bubbles that ring briefly when they form (Minnaert
+resonance): shallow babbling streams give many small, high bubbles; rivers fewer, lower ones;
+waterfalls a dense broadband roar; cave drips sparse, clear, long-ringing tones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from museforge.sfx import dsp
+from museforge.sfx.recipe import AmbienceRecipe, OneShotRecipe, Param, Voice, register
+
+# kind -> bubble rate at full flow (/s), resonances (Hz), Q, bubble level, bed band (Hz), bed level
+KINDS = {
+    "stream": (700.0, (650.0, 1050.0, 1650.0, 2500.0), 14.0, 0.5, (300.0, 5000.0), 0.05),
+    "river": (260.0, (280.0, 460.0, 760.0, 1150.0), 9.0, 0.6, (60.0, 1800.0), 0.14),
+    "waterfall": (1500.0, (900.0, 1700.0, 3000.0, 5000.0), 3.0, 0.25, (120.0, 9000.0), 0.3),
+    "drips": (6.0, (1250.0, 1800.0, 2500.0, 3300.0), 45.0, 0.9, (40.0, 400.0), 0.004),
+}
+
+
+@register
+class Water(AmbienceRecipe):
+    name = "water"
+    category = "water"
+    ucs_cat_id = "WATR"
+    params = (
+        Param("kind", "stream", choices=tuple(KINDS), doc="stream, river, waterfall or cave drips"),
+        Param("flow", 0.5, 0.0, 1.0, doc="amount of water: bubble rate and bed level"),
+        Param("pitch", 0.5, 0.0, 1.0, doc="bubble size: 0 = large and low, 1 = small and high"),
+    )
+    presets = {
+        "babbling brook": {"kind": "stream", "flow": 0.5, "pitch": 0.6},
+        "wide river": {"kind": "river", "flow": 0.7, "pitch": 0.4},
+        "waterfall": {"kind": "waterfall", "flow": 0.9, "pitch": 0.5},
+        "cave drips": {"kind": "drips", "flow": 0.3, "pitch": 0.5},
+    }
+
+    def block(self, voice: Voice, params: dict, n_frames: int) -> np.ndarray:
+        sr, ch = voice.sample_rate, voice.n_channels
+        rate, freqs, q, bubble_level, (low_hz, high_hz), bed_level = KINDS[params["kind"]]
+        flow = voice.ramp("flow", params["flow"], n_frames)
+        shift = 2.0 ** (2.0 * (params["pitch"] - 0.5))  # +-1 octave
+
+        bed = voice.filter("pink", dsp.pink_sos)(voice.noise.white(n_frames))
+        bed = voice.filter("bed", dsp.bandpass_sos, low_hz, high_hz, sr, 2)(bed) * (bed_level * (0.3 + flow))
+
+        idx = dsp.poisson_impulses(voice.rng("bubbles"), rate * (0.15 + flow), n_frames, sr)
+        attrs = voice.rng("bubble-attrs").random((idx.size, 3))
+        gains = dsp.pan_gains(attrs[:, 1] * 1.6 - 0.8, ch) * (0.1 + attrs[:, 0] ** 2) * bubble_level
+        which = (attrs[:, 2] * len(freqs)).astype(int)
+        bubbles = np.zeros((ch, n_frames))
+        for k, freq_hz in enumerate(freqs):
+            mine = which == k
+            train = dsp.impulse_train(idx[mine], gains[:, mine], n_frames)
+            bubbles += voice.filter(f"bubble{k}", dsp.resonator_sos, freq_hz * shift, q, sr)(train)
+        return bed + bubbles
+
+
+@register
+class Splash(OneShotRecipe):
+    name = "splash"
+    category = "water"
+    ucs_cat_id = "WATR"
+    params = (
+        Param("size", 0.4, 0.0, 1.0, doc="pebble (0) .. person jumping in (1)"),
+        Param("velocity", 0.6, 0.0, 1.0, doc="how hard it hits the water: more spray, brighter"),
+    )
+    presets = {
+        "pebble": {"size": 0.05, "velocity": 0.5},
+        "stone": {"size": 0.35, "velocity": 0.6},
+        "cannonball": {"size": 1.0, "velocity": 0.9},
+    }
+
+    def make(self, params: dict, rng: np.random.Generator, sample_rate: int, n_channels: int) -> np.ndarray:
+        size, velocity = params["size"], params["velocity"]
+        length_s = 0.35 + 1.3 * size
+        n = int(length_s * sample_rate)
+        t = dsp.time_s(n, sample_rate)
+        noise = rng.random((n_channels, n)) * 2.0 - 1.0
+        # The hit: a burst of broadband noise, louder and longer for big objects.
+        burst = dsp.Filter(dsp.highpass_sos(250.0 - 150.0 * size, sample_rate), n_channels)(noise)
+        burst *= np.exp(-t / (0.02 + 0.12 * size)) * (0.4 + 0.6 * velocity)
+        # Spray: many small bubbles whose rate decays after the hit.
+        rate = (300.0 + 2500.0 * velocity) * np.exp(-t / (0.08 + 0.35 * size))
+        spray = np.zeros((n_channels, n))
+        for k, freq_hz in enumerate((900.0, 1500.0, 2400.0, 3600.0)):
+            idx = np.flatnonzero(rng.random(n) < rate / sample_rate / 4.0)
+            gains = dsp.pan_gains(rng.uniform(-0.7, 0.7, idx.size), n_channels) * rng.random(idx.size) ** 2
+            train = dsp.impulse_train(idx, gains, n)
+            spray += dsp.Filter(dsp.resonator_sos(freq_hz * (1.3 - 0.5 * size), 10.0, sample_rate), n_channels)(train)
+        # The plunk: the air cavity closing, a short upward sweep (lower for big objects).
+        plunk_hz = 900.0 - 700.0 * size
+        plunk = dsp.chirp(plunk_hz, plunk_hz * 1.8, n, sample_rate) * np.exp(-t / 0.05) * (0.3 + 0.4 * size)
+        plunk *= np.clip(t / 0.01, 0.0, 1.0) * (t > 0.01)
+        return 0.4 * burst + 0.5 * spray + plunk[None, :]

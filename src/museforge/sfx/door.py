@@ -49,7 +49,7 @@ class Door(OneShotRecipe):
         out = np.zeros(n)
         for f in (*modes[2:], 1400.0, 2300.0):
             out += dsp.Filter(dsp.resonator_sos(f * rng.uniform(0.95, 1.05), 25.0, sample_rate), 1)(train[None, :])[0]
-        return out * 0.5 * creakiness
+        return out * 3.0 * creakiness
 
     def _thud(self, rng, modes, t60, size, strength, sample_rate):
         freqs = np.array(modes) * (1.4 - 0.8 * size) * rng.uniform(0.97, 1.03, len(modes))

@@ -59,4 +59,4 @@ class Explosion(OneShotRecipe):
             for freq_hz, q in ((900.0, 6.0), (2300.0, 4.0), (4200.0, 3.0)):
                 out += 0.8 * dsp.Filter(dsp.resonator_sos(freq_hz, q, sample_rate), n_channels)(train)
         fade = np.clip((tail_s + 0.5 - t) / 0.5, 0.0, 1.0)
-        return out * fade * (1.0 - 0.5 * distance)
+        return out * fade * (1.0 - 0.5 * distance) * 0.6

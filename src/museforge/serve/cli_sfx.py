@@ -1,0 +1,98 @@
+"""`museforge sfx ...`: list procedural sound recipes and render them (variations, loops, batches).
+
+Thin adapter over museforge.sfx; heavy imports happen inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from museforge.errors import MuseforgeError
+
+app = typer.Typer(help="Procedural sound effects: recipes, presets, variations, seamless loops.",
+                  no_args_is_help=True, add_completion=False)
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, float | str]:
+    """``["intensity=0.8", "surface=roof"]`` -> values (numbers where they parse)."""
+    values: dict[str, float | str] = {}
+    for item in assignments:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise MuseforgeError(f"--set needs name=value, got {item!r}")
+        try:
+            values[name.strip()] = float(raw)
+        except ValueError:
+            values[name.strip()] = raw.strip()
+    return values
+
+
+@app.command("list")
+def list_recipes(recipe: str = typer.Argument(None, help="show only this recipe")) -> None:
+    """Recipes with their category, parameters (ranges, units) and presets."""
+    from museforge.sfx.recipe import get_recipe, recipe_names
+
+    for name in [recipe] if recipe else recipe_names():
+        r = get_recipe(name)
+        kind = "ambience (loopable, streamable)" if r.loopable else "one-shot"
+        typer.echo(f"{r.name}  [{r.category}, {kind}]")
+        for p in r.params:
+            allowed = "|".join(p.choices) if p.choices else f"{p.low:g}..{p.high:g}"
+            typer.echo(f"    {p.name:<16} {allowed:<36} default {p.default}  {p.doc}")
+        if r.presets:
+            typer.echo(f"    presets: {', '.join(repr(k) for k in r.presets)}")
+
+
+@app.command()
+def render(
+    recipe: str = typer.Argument(..., help="recipe name (see `museforge sfx list`)"),
+    preset: str = typer.Option(None, "--preset", "-p", help="preset name"),
+    set_: list[str] = typer.Option([], "--set", "-s", help="parameter override name=value (repeatable)"),
+    seconds: float = typer.Option(None, "--seconds", help="length; ambiences default 10 s, one-shots natural"),
+    seed: int = typer.Option(0, "--seed", help="random seed (variation i uses seed + i)"),
+    variations: int = typer.Option(1, "--variations", "-n", help="how many variations to render"),
+    spread: float = typer.Option(0.1, "--spread", help="parameter spread between variations, 0..1"),
+    lock: list[str] = typer.Option([], "--lock", help="parameter kept fixed across variations (repeatable)"),
+    loop: bool = typer.Option(False, "--loop", help="seamless loop (ambiences only)"),
+    sample_rate: int = typer.Option(48_000, "--sample-rate", help="Hz"),
+    channels: int = typer.Option(None, "--channels", help="1 or 2 (default: stereo ambiences, mono one-shots)"),
+    normalize: str = typer.Option("auto", "--normalize", help="auto|peak|loudness|none (auto: peak for one-shots)"),
+    level_db: float = typer.Option(None, "--level-db", help="peak dBFS or LUFS target"),
+    fmt: str = typer.Option("wav", "--format", help="wav|flac|ogg"),
+    out: Path = typer.Option(Path("."), "--out", "-o", help="output directory"),
+    on_exists: str = typer.Option("error", "--on-exists", help="error|rename|overwrite if a file exists"),
+    creator: str = typer.Option("museforge", "--creator", help="UCS CreatorID in file names"),
+) -> None:
+    """Render a recipe to UCS-named files and print each path with its seed."""
+    import numpy as np
+
+    from museforge.sfx.batch import export_batch
+    from museforge.sfx.loop import render_loop
+    from museforge.sfx.recipe import get_recipe, normalize_audio
+    from museforge.sfx.variations import mutate
+
+    r = get_recipe(recipe)
+    values = parse_assignments(set_)
+    base = r.resolve(values, preset)
+    mode = {"auto": None if r.loopable else "peak", "none": None}.get(normalize, normalize)
+    if loop and not r.loopable:
+        raise MuseforgeError(f"{r.name} is a one-shot; --loop works for ambiences")
+    if not 1 <= variations <= 1000:
+        raise MuseforgeError(f"--variations must be in [1, 1000], got {variations}")
+    fx_name = preset or r.name.replace("_", " ")
+    items = []
+    for i in range(variations):
+        seed_i = seed + i
+        params = base if variations == 1 else mutate(r, base, np.random.default_rng([seed_i, 1]), spread, lock)
+        if loop:
+            audio = render_loop(r, params, duration_s=seconds or r.default_duration_s, sample_rate=sample_rate,
+                                seed=seed_i, n_channels=channels)
+        else:
+            audio = r.render(params, duration_s=seconds, sample_rate=sample_rate, seed=seed_i, n_channels=channels)
+        items.append((normalize_audio(audio, mode, level_db), r.ucs_cat_id, fx_name, seed_i))
+    for path, (audio, *_rest, seed_i) in zip(export_batch(items, out, creator_id=creator, ext=fmt,
+                                                         on_exists=on_exists), items):
+        loop_note = f" loop {audio.loop.start_frame}-{audio.loop.end_frame}" if audio.loop else ""
+        typer.echo(f"{path}  seed={seed_i}  {audio.duration_s:.3f}s  peak {audio.peak_dbfs():.1f} dBFS{loop_note}")

@@ -24,6 +24,9 @@ from museforge.errors import MuseforgeError
 SPLIT_SEED = 20251125
 HELD_OUT_SHARE = 0.25
 THIN_FAMILIES = 4
+# The data README's licence-clean subset: no share-alike or copyleft terms (OpenSFX rows carry the
+# set's CC-BY-SA-3.0 first, so they are excluded even where the sound itself is CC0).
+PERMISSIVE_LICENCES = ("CC0", "public-domain", "CC-BY-3.0")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,11 @@ def read_manifest(data_dir: str | Path) -> list[Clip]:
     with manifest.open(newline="") as handle:
         return [Clip(r["path"], r["category"], r["subcategory"], r["family"], r["license"],
                      float(r["duration_s"])) for r in csv.DictReader(handle)]
+
+
+def permissive_only(clips: list[Clip]) -> list[Clip]:
+    """Clips whose whole licence string is CC0, public domain or CC-BY-3.0 (attribution only)."""
+    return [c for c in clips if c.license.split(" ")[0] in PERMISSIVE_LICENCES or c.license == "CC0-1.0"]
 
 
 def split_by_family(clips: list[Clip], held_out_share: float = HELD_OUT_SHARE,

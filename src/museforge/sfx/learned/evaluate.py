@@ -117,11 +117,14 @@ class RealReference:
     train_acc: dict[str, dict]
 
     @classmethod
-    def build(cls, judge: Judge, data_dir: str | Path, cache_dir: str | Path | None = None) -> RealReference:
-        from museforge.sfx.learned.data import load_waveforms, read_manifest, split_by_family
+    def build(cls, judge: Judge, data_dir: str | Path, cache_dir: str | Path | None = None,
+              permissive: bool = False) -> RealReference:
+        """``permissive``: the split of the licence-clean subset (for weights trained with --permissive-only)."""
+        from museforge.sfx.learned.data import load_waveforms, permissive_only, read_manifest, split_by_family
 
         sr = judge.config.sample_rate
-        train, held_out = split_by_family(read_manifest(data_dir))
+        clips = read_manifest(data_dir)
+        train, held_out = split_by_family(permissive_only(clips) if permissive else clips)
         train_probs, train_emb = judge.analyse([Audio(w, sr) for w in load_waveforms(data_dir, train, sr, cache_dir)])
         held_probs, held_emb = judge.analyse([Audio(w, sr) for w in load_waveforms(data_dir, held_out, sr, cache_dir)])
         return cls(train_emb, np.array([c.category for c in train]), held_emb, np.array([c.category for c in held_out]),
@@ -182,9 +185,9 @@ def recipe_sets(n_variations: int) -> tuple[dict[str, tuple[str, list[Audio]]], 
 
 
 def evaluate(judge: Judge, data_dir: str | Path, n_variations: int = 16, cache_dir: str | Path | None = None,
-             sets: dict[str, tuple[str, list[Audio]]] | None = None) -> dict:
+             sets: dict[str, tuple[str, list[Audio]]] | None = None, permissive: bool = False) -> dict:
     """All figures as one JSON-able dict (see module docstring); ``sets`` default: the recipes."""
-    ref = RealReference.build(judge, data_dir, cache_dir)
+    ref = RealReference.build(judge, data_dir, cache_dir, permissive)
     problems: dict[str, str] = {}
     if sets is None:
         sets, problems = recipe_sets(n_variations)
@@ -236,11 +239,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variations", type=int, default=16)
     parser.add_argument("--cache-dir", default="checkpoints/sfx_judge")
     parser.add_argument("--json", default=None, help="also write the full report here")
+    parser.add_argument("--permissive-only", action="store_true", help="weights trained with --permissive-only")
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(1)
-    report = evaluate(Judge.load(args.weights), args.data, args.variations, args.cache_dir)
+    report = evaluate(Judge.load(args.weights), args.data, args.variations, args.cache_dir,
+                      permissive=args.permissive_only)
     print(format_table(report))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, default=float) + "\n")

@@ -2,6 +2,9 @@
 
     d^2 = |mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2))
 
+The matrix square root is taken through scipy.linalg's symmetric eigendecomposition rather than
+``sqrtm`` of the (non-symmetric) product: same value, no complex round-off, no singular warnings.
+
 With fewer samples than dimensions (a category with 5 held-out clips, a 64-d embedding) the
 sample covariance is singular and its square root is noise. Each covariance is therefore shrunk
 towards a scaled identity, (1 - a) S + a tr(S)/d I, with the Ledoit-Wolf estimate of ``a`` by
@@ -41,6 +44,18 @@ def shrunk_covariance(samples: np.ndarray, shrinkage: float | None = None) -> np
     return (1.0 - alpha) * cov + alpha * np.trace(cov) / d * np.eye(d)
 
 
+def trace_sqrt_product(cov_a: np.ndarray, cov_b: np.ndarray) -> float:
+    """tr((A B)^(1/2)) for symmetric PSD A, B, as tr((A^1/2 B A^1/2)^(1/2)).
+
+    Same value as ``trace(scipy.linalg.sqrtm(A @ B))`` but through symmetric eigendecompositions,
+    which stay real and stable when a covariance is (nearly) singular.
+    """
+    w, v = linalg.eigh(cov_a)
+    sqrt_a = (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T
+    inner = linalg.eigvalsh(sqrt_a @ cov_b @ sqrt_a)
+    return float(np.sum(np.sqrt(np.clip(inner, 0.0, None))))
+
+
 def frechet_distance(emb_a: np.ndarray, emb_b: np.ndarray, shrinkage: float | None = None) -> float:
     """Squared Frechet distance between embedding sets [n_a, d] and [n_b, d].
 
@@ -62,8 +77,6 @@ def frechet_distance(emb_a: np.ndarray, emb_b: np.ndarray, shrinkage: float | No
     if shrinkage is not None:
         check_range("shrinkage", shrinkage, 0.0, 1.0)
     cov_a, cov_b = shrunk_covariance(a, shrinkage), shrunk_covariance(b, shrinkage)
-    covmean = linalg.sqrtm(cov_a @ cov_b)
-    covmean = np.real(covmean)  # tiny imaginary parts are round-off from a non-symmetric product
     diff = a.mean(axis=0) - b.mean(axis=0)
-    distance = float(diff @ diff + np.trace(cov_a) + np.trace(cov_b) - 2.0 * np.trace(covmean))
+    distance = float(diff @ diff + np.trace(cov_a) + np.trace(cov_b) - 2.0 * trace_sqrt_product(cov_a, cov_b))
     return max(distance, 0.0)

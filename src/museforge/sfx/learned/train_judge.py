@@ -224,22 +224,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-minutes", type=float, default=float("inf"), help="stop (checkpointed) after this")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--debug", action="store_true", help="tiny model, for a smoke run")
+    parser.add_argument("--permissive-only", action="store_true",
+                        help="train on CC0 / public-domain / CC-BY-3.0 clips only (licence-clean weights)")
     args = parser.parse_args(argv)
 
-    from museforge.sfx.learned.data import load_waveforms, read_manifest, split_by_family, summarise
+    from museforge.sfx.learned.data import load_waveforms, permissive_only, read_manifest, split_by_family, summarise
     from museforge.sfx.learned.evaluate import calibrate_threshold
 
     torch.set_num_threads(args.threads)
     judge_cfg = JudgeConfig.debug() if args.debug else JudgeConfig()
     cfg = TrainConfig(steps=args.steps, seed=args.seed)
-    train, held_out = split_by_family(read_manifest(args.data))
+    clips = read_manifest(args.data)
+    train, held_out = split_by_family(permissive_only(clips) if args.permissive_only else clips)
     ckpt_dir = Path(args.checkpoint_dir)
     t0 = time.monotonic()
     waves = load_waveforms(args.data, train, judge_cfg.sample_rate, cache_dir=ckpt_dir)
     print(f"{len(train)} train / {len(held_out)} held-out clips; decoded in {time.monotonic() - t0:.1f} s", flush=True)
     labels = [judge_cfg.categories.index(c.category) for c in train]
     trainer = Trainer(judge_cfg, cfg, waves, labels, callbacks=[print_every(50)])
-    checkpoint = ckpt_dir / f"train_seed{cfg.seed}{'_debug' if args.debug else ''}.pt"
+    variant = ("_debug" if args.debug else "") + ("_permissive" if args.permissive_only else "")
+    checkpoint = ckpt_dir / f"train_seed{cfg.seed}{variant}.pt"
     if checkpoint.is_file():
         trainer.load_checkpoint(checkpoint)
         print(f"resumed from {checkpoint} at step {trainer.step}", flush=True)

@@ -27,14 +27,15 @@ import numpy as np
 from museforge.audio import Audio
 from museforge.errors import MuseforgeError, check_choice
 from museforge.sfx.recipe import Param, Recipe, register
-from museforge.sfx.retro_synth import WAVE_TYPES, SfxrParams, knob_names, knob_range, render_sfxr
+from museforge.sfx.retro_synth import KNOBS, WAVE_TYPES, SfxrParams, knob_range, render_sfxr
 
 CATEGORIES = ("pickup", "laser", "explosion", "powerup", "hit", "jump", "blip")
 ALIASES = {"coin": "pickup", "shoot": "laser", "hurt": "hit", "select": "blip"}
 # jsfxr's mutate nudges these (not wave_type, p_freq_limit or sound_vol)
-MUTABLE = tuple(n for n in knob_names() if n not in ("p_freq_limit", "sound_vol"))
-LOCKABLE = ("wave_type", *knob_names())
-JSFXR_KEYS = ("oldParams", "wave_type", *knob_names(), "sample_rate", "sample_size")
+MUTABLE = tuple(n for n in KNOBS if n not in ("p_freq_limit", "sound_vol"))
+LOCKABLE = ("wave_type", *KNOBS)
+JSFXR_KEYS = ("oldParams", "wave_type", *KNOBS, "sample_rate", "sample_size")
+_DEFAULTS = SfxrParams()
 RECIPE_SOUND_VOL = 0.25  # jsfxr's app starts at 0.25: headroom for punch and the phaser's doubling
 
 
@@ -169,10 +170,10 @@ def _with_locks(drawn: dict, base: SfxrParams | None, locked: Iterable[str]) -> 
     locked = _check_locked(locked)
     if locked and base is None:
         raise MuseforgeError("locked parameters need a base sound to keep their values from")
-    start = base if base is not None else SfxrParams()
-    values = {name: value for name, value in drawn.items() if name not in locked}
-    return SfxrParams(**{**start.as_dict(), **{n: getattr(SfxrParams(), n) for n in LOCKABLE if n not in locked},
-                         **values})
+    # like jsfxr's buttons: unlocked knobs restart from defaults; volume and export settings stay
+    fresh = {n: getattr(_DEFAULTS, n) for n in LOCKABLE if n not in locked and n != "sound_vol"}
+    drawn = {name: value for name, value in drawn.items() if name not in locked}
+    return SfxrParams(**{**(base or _DEFAULTS).as_dict(), **fresh, **drawn})
 
 
 def generate(category: str, seed: int | np.random.Generator = 0, *, base: SfxrParams | None = None,
@@ -236,7 +237,7 @@ def mutate(params: SfxrParams, seed: int | np.random.Generator = 0, *, locked: I
 def _clamped(values: Mapping[str, object]) -> dict:
     out = {}
     for name, value in values.items():
-        if name in knob_names():
+        if name in KNOBS:
             low, high = knob_range(name)
             value = min(max(float(value), low), high)
         out[name] = value
@@ -248,7 +249,7 @@ def _clamped(values: Mapping[str, object]) -> dict:
 def export_jsfxr(params: SfxrParams) -> dict:
     """The dict jsfxr's "Serialize" button gives (wave_type as 0..3), ready for ``json.dumps``."""
     out: dict = {"oldParams": True, "wave_type": WAVE_TYPES.index(params.wave_type)}
-    out.update({name: getattr(params, name) for name in knob_names()})
+    out.update({name: getattr(params, name) for name in KNOBS})
     out.update(sample_rate=params.sample_rate, sample_size=params.sample_size)
     return out
 
@@ -329,13 +330,14 @@ def _transpose(value: float, semitones: float) -> float:
     return min(1.0, math.sqrt(max((value * value + 0.001) * 2.0 ** (semitones / 12.0) - 0.001, 0.0)))
 
 
-def _category_recipe(category: str, name: str, judge_category: str, ucs: str, doc: str) -> type[Recipe]:
+def _category_recipe(category: str, name: str, judge_category: str, ucs: str, doc: str,
+                     sound_vol: float = RECIPE_SOUND_VOL) -> type[Recipe]:
     class Category(_RetroRecipe):
         __doc__ = doc
         params = (
             Param("pitch_semitones", 0.0, -24.0, 24.0, doc="transpose the drawn sound"),
             Param("length_scale", 1.0, 0.25, 4.0, doc="stretch the envelope (attack, sustain, decay)"),
-            Param("sound_vol", RECIPE_SOUND_VOL, 0.0, 1.0, doc="jsfxr volume: gain = exp(v) - 1"),
+            Param("sound_vol", sound_vol, 0.0, 1.0, doc="jsfxr volume: gain = exp(v) - 1"),
             Param("wave_type", "auto", choices=("auto", *WAVE_TYPES), doc="auto = the generator's choice"),
         )
 
@@ -355,20 +357,19 @@ def _category_recipe(category: str, name: str, judge_category: str, ucs: str, do
     return Category
 
 
-for _cat, _judge, _ucs, _doc in (
+for _cat, _judge, _ucs, _doc, *_vol in (
         ("pickup", "ui", "UIMisc", "Coin/pickup bell: a bright blip with punch and often an upward arpeggio."),
         ("laser", "weapon", "LASRGun", "Laser/shoot: a fast downward pitch sweep, sometimes phased."),
-        ("explosion", "explosion", "EXPLMisc", "Explosion: low noise with punch, often repeated or phased."),
+        ("explosion", "explosion", "EXPLMisc", "Explosion: low noise with punch, often repeated or phased.",
+         0.15),  # full-scale noise x punch x phaser would clip at 0.25
         ("powerup", "ui", "UIMisc", "Power-up: a rising sweep, often repeated or with vibrato."),
         ("hit", "impact", "UIMisc", "Hit/hurt: a short falling square, saw or noise burst."),
         ("jump", "other", "UIMisc", "Jump: a short rising square."),
         ("blip", "ui", "UIBeep", "Blip/select: a short steady beep for menus.")):
-    register(_category_recipe(_cat, f"retro_{_cat}", _judge, _ucs, _doc))
+    register(_category_recipe(_cat, f"retro_{_cat}", _judge, _ucs, _doc, *_vol))
 
 
-@register
-class RetroCoin(_category_recipe("pickup", "retro_coin", "ui", "UIMisc", "Alias of retro_pickup.")):
-    pass
+register(_category_recipe("pickup", "retro_coin", "ui", "UIMisc", "Alias of retro_pickup."))
 
 
 def _knob_param(name: str) -> Param:
@@ -382,7 +383,7 @@ class Retro(_RetroRecipe):
     """Any sfxr sound from the full jsfxr parameter set; presets are one fixed sound per category."""
 
     name = "retro"
-    params = (Param("wave_type", "square", choices=WAVE_TYPES), *(_knob_param(n) for n in knob_names()))
+    params = (Param("wave_type", "square", choices=WAVE_TYPES), *(_knob_param(n) for n in KNOBS))
     presets = {cat: {k: v for k, v in generate(cat, 2024).replace(sound_vol=RECIPE_SOUND_VOL).as_dict().items()
                      if k not in ("sample_rate", "sample_size")} for cat in CATEGORIES}
 

@@ -75,7 +75,7 @@ class SfxrParams:
 
     def __post_init__(self) -> None:
         check_choice("wave_type", self.wave_type, WAVE_TYPES)
-        for name in knob_names():
+        for name in KNOBS:
             low = -1.0 if name in SIGNED else 0.0
             object.__setattr__(self, name, check_range(name, getattr(self, name), low, 1.0))
         for name, valid in (("sample_rate", JSFXR_SAMPLE_RATES), ("sample_size", JSFXR_SAMPLE_SIZES)):
@@ -100,9 +100,8 @@ class SfxrParams:
         return (sum(self.envelope_ticks()) + 2) / TICK_RATE
 
 
-def knob_names() -> tuple[str, ...]:
-    """The continuous jsfxr parameters (``p_*`` and ``sound_vol``), in jsfxr's order."""
-    return tuple(f.name for f in fields(SfxrParams) if f.name.startswith("p_") or f.name == "sound_vol")
+# The continuous jsfxr parameters (``p_*`` and ``sound_vol``), in jsfxr's order.
+KNOBS = tuple(f.name for f in fields(SfxrParams) if f.name.startswith("p_") or f.name == "sound_vol")
 
 
 def knob_range(name: str) -> tuple[float, float]:
@@ -187,10 +186,16 @@ def _phases(iperiod: np.ndarray) -> np.ndarray:
 
 
 def _oscillator(wave: str, iperiod: np.ndarray, duty: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """[ticks, 8] raw waveform."""
-    start = _phases(iperiod)[:, None]
-    period = iperiod[:, None]
-    phase = (start + np.arange(1, OVERSAMPLING + 1)) % period
+    """[ticks, 8] raw waveform (int32 phase arithmetic: periods stay below 2**17)."""
+    start = _phases(iperiod).astype(np.int32)[:, None]
+    period = iperiod.astype(np.int32)[:, None]
+    phase = np.remainder(start + np.arange(1, OVERSAMPLING + 1, dtype=np.int32), period)
+    if wave == "noise":  # 32 random values per cycle, redrawn whenever the phase wraps
+        wraps = phase == 0
+        wraps[:, 0] = start[:, 0] + 1 >= period[:, 0]
+        cycle = np.cumsum(wraps.ravel(), dtype=np.int32)
+        table = rng.uniform(-1.0, 1.0, size=(int(cycle[-1]) + 1) * 32)
+        return table[cycle * 32 + ((phase * 32) // period).ravel()].reshape(phase.shape)
     fp = phase / period
     if wave == "square":
         return np.where(fp < duty[:, None], 0.5, -0.5)
@@ -198,14 +203,7 @@ def _oscillator(wave: str, iperiod: np.ndarray, duty: np.ndarray, rng: np.random
         d = duty[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(fp < d, -1.0 + 2.0 * fp / d, 1.0 - 2.0 * (fp - d) / (1.0 - d))
-    if wave == "sine":
-        return np.sin(2.0 * np.pi * fp)
-    # noise: 32 random values per cycle, redrawn whenever the phase wraps
-    wraps = phase == 0
-    wraps[:, 0] = start[:, 0] + 1 >= iperiod
-    cycle = np.cumsum(wraps.ravel()).reshape(phase.shape)
-    table = rng.uniform(-1.0, 1.0, size=(int(cycle[-1, -1]) + 1 if cycle.size else 1, 32))
-    return table[cycle, (phase * 32) // period]
+    return np.sin(2.0 * np.pi * fp)
 
 
 def _swept_filter(x: np.ndarray, coef: np.ndarray, design) -> np.ndarray:

@@ -380,3 +380,26 @@ def test_chorale_avoids_parallel_fifths_and_octaves(arranged):
             same = (prev[i] - prev[j]) % 12 == (cur[i] - cur[j]) % 12 in (0, 7)
             parallels += same and prev[i] != cur[i] and prev[j] != cur[j]
     assert parallels <= len(slots) * 0.03
+
+
+def test_cli_writes_midi_and_sidecar_and_reports_bad_style(tmp_path):
+    from typer.testing import CliRunner
+
+    from museforge.serve.cli_arrange import app
+
+    melody_score().dump_midi(str(tmp_path / "tune.mid"))
+    runner = CliRunner()
+    res = runner.invoke(app, ["midi", str(tmp_path / "tune.mid"), "--style", "chiptune",
+                              "--chords", "|".join(CHORDS), "--seed", "4", "--out",
+                              str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    mid = next((tmp_path / "out").glob("*.mid"))
+    assert "chiptune" in mid.name and "seed4" in mid.name
+    sidecar = json.loads(mid.with_suffix(".mid.json").read_text())
+    assert sidecar["controls"]["chords"] == CHORDS
+    assert sidecar["controls"]["sections"][0]["parts"][0] == "Pulse Lead"
+    assert "GPL-2.0-or-later" in sidecar["provenance"]["credits"][0]
+    back = symusic.Score(str(mid))
+    assert {t.program for t in back.tracks if not t.is_drum} == {80, 81, 38}
+    res = runner.invoke(app, ["midi", str(tmp_path / "tune.mid"), "--style", "polka"])
+    assert res.exit_code != 0 and "valid: ambient" in str(res.exception)

@@ -11,7 +11,7 @@ from museforge.music.arrange.chorale import write_chorale
 from museforge.music.arrange.form import LEVEL_GAIN, Section, plan_sections
 from museforge.music.arrange.material import Material, Prepared, key_name, key_sharps, prepare
 from museforge.music.arrange.parts import WRITERS, Context, Note
-from museforge.music.arrange.styles import Style, get_style
+from museforge.music.arrange.styles import Part, Style, get_style
 from museforge.music.grooves import choose_groove, companion
 
 GROOVE_CREDIT = ("drum/bass/comping patterns from the MMA groove library (stdlib), "
@@ -34,7 +34,9 @@ class Arrangement:
         chords: The material's chord symbols per bar (given or guessed).
         n_bars: Bars in the arrangement (intro + repeats x material + outro).
         sections: The section plan, in order (for adaptive layers and stems).
-        roles: Track name -> role (``melody``, ``bass``, ``drums``, ``pad``...).
+        roles: Track name -> arrangement role (``melody``, ``bass``, ``drums``, ``pad``...).
+        mix_roles: Track name -> mixing role for ``museforge.render`` (``lead``, ``bass``,
+            ``drums``, ``pad``, ``keys``, ``guitar``, ``strings``, ``brass``).
         grooves: Names of the MMA grooves used (empty for styles without grooves).
         credits: Licence/attribution lines for material the arrangement draws on.
     """
@@ -49,8 +51,29 @@ class Arrangement:
     n_bars: int
     sections: tuple[Section, ...]
     roles: dict[str, str]
+    mix_roles: dict[str, str]
     grooves: tuple[str, ...]
     credits: tuple[str, ...]
+
+
+def mix_role(part: Part) -> str:
+    """The render mixer's role for a part (explicit, so a chip arpeggio is not mixed as a lead)."""
+    fixed = {"melody": "lead", "double": "lead", "drums": "drums", "bass": "bass", "drone": "bass",
+             "satb_bass": "bass", "alto": "strings", "tenor": "strings"}
+    if part.role in fixed:
+        return fixed[part.role]
+    family = part.program // 8
+    if part.role == "pad":
+        return "strings" if family in (5, 6) else "pad"
+    if family == 3:
+        return "guitar"
+    if family in (5, 6):
+        return "strings"
+    if family in (7, 8):
+        return "brass"
+    if family in (11, 12):
+        return "pad"
+    return "keys"
 
 
 def _tempo(style: Style, prep: Prepared, tempo_bpm: float | None) -> float:
@@ -211,5 +234,6 @@ def arrange(material: Material, style: str, *, seed: int = 0, repeats: int = 1,
         score=score, style=template.name, seed=seed, tempo_bpm=tempo,
         time_signature=prep.time_signature, key=key_name(prep.key_tonic, prep.key_minor),
         chords=prep.chord_symbols, n_bars=total_bars, sections=tuple(sections),
-        roles={p.name: p.role for p in template.parts}, grooves=used,
+        roles={p.name: p.role for p in template.parts},
+        mix_roles={p.name: mix_role(p) for p in template.parts}, grooves=used,
         credits=(GROOVE_CREDIT,) if used else ())

@@ -252,7 +252,10 @@ class Composer(nn.Module):
             New tokens [B, N] (int64), N <= max_new_tokens (shorter only if every row ended).
         """
         cfg = self.cfg
-        idx = torch.as_tensor(prompt_ids, dtype=torch.long) if not torch.is_tensor(prompt_ids) else prompt_ids.long()
+        try:
+            idx = prompt_ids.long() if torch.is_tensor(prompt_ids) else torch.as_tensor(prompt_ids, dtype=torch.long)
+        except (ValueError, TypeError):
+            raise MuseforgeError("prompt_ids must be a list of ids or a list of equal-length id lists") from None
         idx = idx[None] if idx.dim() == 1 else idx
         if idx.dim() != 2 or idx.shape[1] == 0:
             raise MuseforgeError("prompt_ids must be a non-empty list of ids or a [batch, length] list of equal rows")

@@ -1,0 +1,117 @@
+"""Composer decoding speed: ours vs Hugging Face GPT-2 ``generate()`` at the same size, same run.
+
+Both models are random-initialised with the default composer shape (layers, heads, d_model, vocab,
+context), get the same random prompts, sample the same number of new tokens (no early stop) with the
+same thread count, in inference mode. Reported: new tokens per second at batch 1 and batch 8 (best of
+``repeats``, the two sides interleaved so machine noise hits both), and each side's peak resident
+memory from a fresh subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from bench.common import result, write_result
+
+PROMPT_LEN = 64
+
+
+def _vocab_size() -> int:
+    """The real tokenizer's vocab size if the corpus cache exists, else the config default."""
+    vocab = Path(__file__).resolve().parents[1] / ".cache" / "corpus" / "vocab.json"
+    if vocab.is_file():
+        return int(json.loads(vocab.read_text())["vocab_size"])
+    from museforge.music.models.transformer import ComposerConfig
+
+    return ComposerConfig().vocab_size
+
+
+def _build(side: str, vocab_size: int):
+    """(model, generate(prompts [B, T], n_new) -> [B, n_new]) for "ours" or "hf_gpt2"."""
+    from museforge.music.models.transformer import Composer, ComposerConfig
+
+    cfg = ComposerConfig(vocab_size=vocab_size, dropout=0.0)
+    torch.manual_seed(0)
+    if side == "ours":
+        model = Composer(cfg).eval()
+
+        def gen(prompts: torch.Tensor, n_new: int) -> torch.Tensor:
+            return model.generate(prompts, max_new_tokens=n_new, seed=0, stop_at_eos=False)
+
+        return model, gen
+    from transformers import GPT2Config, GPT2LMHeadModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_cfg = GPT2Config(vocab_size=vocab_size, n_positions=cfg.context_len, n_embd=cfg.d_model,
+                        n_layer=cfg.n_layer, n_head=cfg.n_head, n_inner=cfg.mlp_ratio * cfg.d_model,
+                        resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=cfg.bos_id,
+                        eos_token_id=cfg.eos_id, pad_token_id=cfg.pad_id)
+    model = GPT2LMHeadModel(hf_cfg).eval()
+
+    def gen(prompts: torch.Tensor, n_new: int) -> torch.Tensor:
+        with torch.inference_mode():
+            out = model.generate(prompts, attention_mask=torch.ones_like(prompts), max_new_tokens=n_new,
+                                 min_new_tokens=n_new, do_sample=True, top_k=0, top_p=1.0, temperature=1.0,
+                                 use_cache=True, pad_token_id=cfg.pad_id)
+        return out[:, prompts.shape[1]:]
+
+    return model, gen
+
+
+def _peak_rss_mb(side: str, batch: int, n_new: int, threads: int) -> float:
+    """Peak resident memory (MB) of a fresh process that builds one side and generates once."""
+    code = (f"import torch, resource, sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r});"
+            f"torch.set_num_threads({threads}); from bench.composer_speed import _build, PROMPT_LEN;"
+            f"m, gen = _build({side!r}, {_vocab_size()});"
+            f"p = torch.randint(3, {_vocab_size()}, ({batch}, PROMPT_LEN), generator=torch.Generator().manual_seed(1));"
+            f"gen(p, {n_new}); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024  # Linux reports KiB
+
+
+def run(quick: bool = False) -> dict:
+    threads = torch.get_num_threads()
+    vocab_size = _vocab_size()
+    n_new = 64 if quick else 256
+    repeats = 2 if quick else 3
+    sides = {name: _build(name, vocab_size) for name in ("ours", "hf_gpt2")}
+    params = {name: sum(p.numel() for p in m.parameters()) for name, (m, _) in sides.items()}
+    speeds: dict[str, dict[int, float]] = {name: {} for name in sides}
+    for batch in (1, 8):
+        prompts = torch.randint(3, vocab_size, (batch, PROMPT_LEN), generator=torch.Generator().manual_seed(1))
+        for name, (_, gen) in sides.items():
+            assert gen(prompts, 8).shape == (batch, 8)  # warm-up + sanity: exactly n_new tokens per row
+        best = {name: float("inf") for name in sides}
+        for _ in range(repeats):
+            for name, (_, gen) in sides.items():
+                start = time.perf_counter()
+                out = gen(prompts, n_new)
+                best[name] = min(best[name], time.perf_counter() - start)
+                assert out.shape == (batch, n_new)
+        for name in sides:
+            speeds[name][batch] = batch * n_new / best[name]
+    memory_mb = {name: _peak_rss_mb(name, 8, n_new, threads) for name in sides}
+    ratios = {b: speeds["ours"][b] / speeds["hf_gpt2"][b] for b in (1, 8)}
+    return result(
+        "composer_speed", "decoding tokens/s, batch 1 (batch 8 in details)", speeds["ours"][1],
+        speeds["hf_gpt2"][1], "tokens/s",
+        {"tokens_per_s": {n: {f"batch_{b}": round(v, 1) for b, v in s.items()} for n, s in speeds.items()},
+         "ratio_batch_1": round(ratios[1], 2), "ratio_batch_8": round(ratios[8], 2),
+         "peak_rss_mb_batch_8": {n: round(v, 1) for n, v in memory_mb.items()},
+         "params": params, "vocab_size": vocab_size, "prompt_len": PROMPT_LEN, "new_tokens": n_new,
+         "threads": threads, "repeats": repeats, "peer": "transformers GPT2LMHeadModel.generate (sampling)",
+         "torch": torch.__version__})
+
+
+if __name__ == "__main__":
+    res = run(quick="--quick" in sys.argv)
+    print(json.dumps(res, indent=2))
+    write_result(res)

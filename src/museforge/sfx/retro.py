@@ -5,9 +5,11 @@ from a numpy Generator, so a seed names a sound. :mod:`museforge.sfx.retro_synth
 parameters into audio. Recipes registered here:
 
 * ``retro_pickup`` (alias ``retro_coin``), ``retro_laser``, ``retro_explosion``,
-  ``retro_powerup``, ``retro_hit``, ``retro_jump``, ``retro_blip``: the seed picks the sound;
-  ``pitch_semitones``, ``length_scale``, ``sound_vol`` and ``wave_type`` adjust it.
-* ``retro``: the full jsfxr parameter set (names as in jsfxr's JSON); the seed only drives noise.
+  ``retro_powerup``, ``retro_hit``, ``retro_jump``, ``retro_blip``: the seed picks the sound
+  (``generate(category, seed)``); ``pitch_semitones``, ``length_scale``, ``sound_vol`` and
+  ``wave_type`` adjust it.
+* ``retro``: the full jsfxr parameter set (names as in jsfxr's JSON); the seed only drives noise,
+  exactly as ``render_sfxr(SfxrParams(**values), seed=seed)``.
 
 Duration: sfxr sounds end with their envelope (or earlier, when ``p_freq_limit`` stops a falling
 pitch). ``duration_s=None`` keeps that natural length exactly; a given ``duration_s`` pads with
@@ -279,7 +281,7 @@ def import_jsfxr(source: str | Path | Mapping, *, clamp: bool = False) -> SfxrPa
 
 def _load_json(source: str | Path) -> dict:
     text = str(source)
-    if not (isinstance(source, str) and text.lstrip().startswith("{")):
+    if not (isinstance(source, str) and text.lstrip().startswith(("{", "["))):
         path = Path(source)
         if not path.is_file():
             raise MuseforgeError(f"jsfxr file not found: {path}")
@@ -316,12 +318,14 @@ class _RetroRecipe(Recipe):
     max_duration_s: ClassVar[float] = 60.0
     ucs_cat_id: ClassVar[str] = "UIMisc"
 
-    def sfxr_params(self, params: dict, rng: np.random.Generator) -> SfxrParams:
+    def sfxr_params(self, params: dict, seed: int) -> SfxrParams:
         raise NotImplementedError
 
+    def noise_seed(self, seed: int) -> int | list[int]:
+        return seed
+
     def synthesize(self, params: dict, *, duration_s: float | None, sample_rate: int, seed: int) -> Audio:
-        param_rng, noise_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
-        audio = render_sfxr(self.sfxr_params(params, param_rng), sample_rate=sample_rate, seed=noise_rng)
+        audio = render_sfxr(self.sfxr_params(params, seed), sample_rate=sample_rate, seed=self.noise_seed(seed))
         return fit_duration(audio, duration_s)
 
 
@@ -341,8 +345,8 @@ def _category_recipe(category: str, name: str, judge_category: str, ucs: str, do
             Param("wave_type", "auto", choices=("auto", *WAVE_TYPES), doc="auto = the generator's choice"),
         )
 
-        def sfxr_params(self, params: dict, rng: np.random.Generator) -> SfxrParams:
-            p = generate(category, rng)
+        def sfxr_params(self, params: dict, seed: int) -> SfxrParams:
+            p = generate(category, seed)
             stretch = math.sqrt(params["length_scale"])  # envelope ticks grow with value^2
             changes = {n: min(1.0, getattr(p, n) * stretch) for n in ("p_env_attack", "p_env_sustain", "p_env_decay")}
             changes["p_base_freq"] = _transpose(p.p_base_freq, params["pitch_semitones"])
@@ -351,6 +355,9 @@ def _category_recipe(category: str, name: str, judge_category: str, ucs: str, do
             if params["wave_type"] != "auto":
                 changes["wave_type"] = params["wave_type"]
             return p.replace(sound_vol=params["sound_vol"], **changes)
+
+        def noise_seed(self, seed: int) -> list[int]:
+            return [seed, 1]  # a stream apart from the one that drew the parameters
 
     Category.name, Category.category, Category.ucs_cat_id = name, judge_category, ucs
     Category.__name__ = Category.__qualname__ = "Retro" + name.split("_")[1].capitalize()
@@ -387,7 +394,7 @@ class Retro(_RetroRecipe):
     presets = {cat: {k: v for k, v in generate(cat, 2024).replace(sound_vol=RECIPE_SOUND_VOL).as_dict().items()
                      if k not in ("sample_rate", "sample_size")} for cat in CATEGORIES}
 
-    def sfxr_params(self, params: dict, rng: np.random.Generator) -> SfxrParams:
+    def sfxr_params(self, params: dict, seed: int) -> SfxrParams:
         return SfxrParams(**params)
 
 

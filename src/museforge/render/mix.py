@@ -207,7 +207,7 @@ def master(
     region: tuple[int, int] | None = None,
     max_iterations: int = 10,
 ) -> Mastered:
-    """Gain + true-peak brickwall limiter, iterated until the measured result meets the targets.
+    """Gain + true-peak brickwall limiter (render.limiter), iterated until the measured result meets the targets.
 
     Loudness and true peak are measured (Audio.loudness_lufs / Audio.true_peak_dbtp) on the
     output after each pass; gain and the limiter ceiling are corrected until loudness is within
@@ -226,7 +226,7 @@ def master(
     Returns:
         :class:`Mastered` with the mastered (region of the) audio and measured figures.
     """
-    import pedalboard as pb
+    from museforge.render.limiter import limit
 
     check_range("target_lufs", target_lufs, -60.0, 0.0, "LUFS")
     check_range("true_peak_dbtp", true_peak_dbtp, -20.0, 0.0, "dBTP")
@@ -241,19 +241,25 @@ def master(
     if not np.isfinite(measured):
         raise MuseforgeError("cannot master silence: the mix has no audible signal")
     gain_db = target_lufs - measured
-    ceiling_db = true_peak_dbtp - 0.3  # the limiter's 4x sidechain still lets a little through
+    ceiling_db = true_peak_dbtp - 0.05  # margin for float32 rounding and the 4x estimate
     result, loudness, peak = None, measured, 0.0
+    previous: tuple[float, float] | None = None  # (gain_db, loudness) of the last pass
     for iteration in range(1, max_iterations + 1):
-        limiter = pb.BrickwallLimiter(ceiling_db=ceiling_db, release_ms=80.0, lookahead_ms=5.0, true_peak=True)
-        samples = limiter(audio.samples * np.float32(db_to_amplitude(gain_db)), audio.sample_rate, reset=True)
+        samples = limit(audio.samples * np.float32(db_to_amplitude(gain_db)), audio.sample_rate, ceiling_db=ceiling_db)
         result = take(samples)
         loudness, peak = result.loudness_lufs(), result.true_peak_dbtp()
         if peak > true_peak_dbtp:
             ceiling_db -= peak - true_peak_dbtp + 0.05
+            previous = None  # a new ceiling changes the gain -> loudness curve
             continue
         if abs(loudness - target_lufs) <= tolerance_lu:
             break
-        gain_db = min(gain_db + (target_lufs - loudness), 60.0)
+        # Secant step: once the limiter works, 1 dB of gain buys less than 1 LU of loudness.
+        slope = 1.0
+        if previous is not None and gain_db != previous[0]:
+            slope = float(np.clip((loudness - previous[1]) / (gain_db - previous[0]), 0.05, 1.0))
+        previous = (gain_db, loudness)
+        gain_db = min(gain_db + float(np.clip((target_lufs - loudness) / slope, -24.0, 24.0)), 60.0)
     if peak > true_peak_dbtp:  # last resort: trade loudness for the peak limit
         result = result.gain(true_peak_dbtp - peak - 0.01)
         loudness, peak = result.loudness_lufs(), result.true_peak_dbtp()

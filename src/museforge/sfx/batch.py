@@ -41,19 +41,15 @@ def free_path(path: Path, on_exists: str = "error", taken: Collection[Path] = ()
     raise MuseforgeError(f"no free name next to {path}")
 
 
-def write_audio(audio: Audio, path: Path) -> Path:
-    """Write a file; loops go through museforge.export (smpl / LOOPSTART tags) when it is available."""
+def write_audio(audio: Audio, path: Path, seed: int | None = None) -> Path:
+    """Write one file with museforge.export's writer: tags, and loop points as a WAV ``smpl`` chunk
+    or OGG/FLAC ``LOOPSTART``/``LOOPLENGTH`` tags (what Godot, Unity and RPG engines read)."""
+    from museforge.export import ExportMeta, _write_audio  # the one owner of tags and loop chunks
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        from museforge import export  # owned by the export engineer; optional here
-    except ImportError:
-        export = None
-    writer = getattr(export, "write_audio", None) if export is not None else None
-    if audio.loop is not None and writer is not None:
-        writer(audio, path)
-        return path
-    subtype = "PCM_24" if path.suffix == ".wav" else None
-    return audio.write(path, subtype=subtype)
+    meta = ExportMeta(style="sfx", seed=seed, title=path.stem)
+    _write_audio(path, audio, path.suffix.lstrip("."), 24, meta)
+    return path
 
 
 def export_batch(items: list[tuple[Audio, str, str, int]], out_dir: str | Path, *, creator_id: str = "museforge",
@@ -69,4 +65,4 @@ def export_batch(items: list[tuple[Audio, str, str, int]], out_dir: str | Path, 
         if path in planned and on_exists != "rename":
             raise MuseforgeError(f"two items in this batch would both be named {path.name}")
         planned.append(free_path(path, on_exists, planned))
-    return [write_audio(audio, path) for (audio, *_), path in zip(items, planned)]
+    return [write_audio(audio, path, seed) for (audio, _, _, seed), path in zip(items, planned)]

@@ -40,9 +40,10 @@ class Fire(AmbienceRecipe):
             (voice.rng("flicker").random(n_frames) - 0.5)[None, :])[0]
         flick = np.clip(1.0 + flick * np.sqrt(sr / 4.0) * 0.5, 0.2, 2.0)
         roar_hz = 120.0 + 280.0 * params["size"]
-        roar = voice.filter("roar", dsp.brown_sos, sr, roar_hz)(noise)
-        roar = voice.filter("roar-hp", dsp.highpass_sos, 30.0, sr, 2)(roar) * (0.25 * size * flick)
-        hiss = voice.filter("hiss", dsp.bandpass_sos, 2500.0, 9000.0, sr, 2)(noise) * (0.015 * size * flick)
+        # Roar: band 30 Hz .. roar_hz (12 dB/octave above), scaled to ~unit variance before the level.
+        roar = voice.filter("roar", dsp.bandpass_sos, 30.0, roar_hz, sr, 2)(noise)
+        roar *= 0.25 * np.sqrt(sr / (2.2 * roar_hz)) * size * flick
+        hiss = voice.filter("hiss", dsp.bandpass_sos, 2500.0, 9000.0, sr, 2)(noise) * (0.006 * size * flick)
 
         idx = dsp.poisson_impulses(voice.rng("pops"), 4.0 + 120.0 * crackle ** 1.5, n_frames, sr)
         attrs = voice.rng("pop-attrs").random((idx.size, 2))
@@ -52,4 +53,4 @@ class Fire(AmbienceRecipe):
         pops = voice.filter("pop1", dsp.resonator_sos, bright_hz, 1.5, sr)(train)
         pops += 0.6 * voice.filter("pop2", dsp.resonator_sos, bright_hz * 0.45, 2.5, sr)(train)
         pops = voice.filter("pop-hp", dsp.highpass_sos, 700.0, sr, 2)(pops) + 0.4 * train
-        return roar + hiss + 0.35 * pops
+        return 0.5 * (roar + hiss + 2.0 * pops)

@@ -112,6 +112,8 @@ class Recipe:
         duration = None if duration_s is None and self.natural_length else self.check_duration(
             self.default_duration_s if duration_s is None else duration_s)
         sample_rate = int(check_range("sample_rate", sample_rate, 8_000, 192_000, "Hz"))
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+            raise MuseforgeError(f"seed must be an integer in [0, 2**63), got {seed!r}")
         channels = self.default_channels if n_channels is None else n_channels
         if channels not in (1, 2):
             raise MuseforgeError(f"n_channels must be 1 or 2, got {n_channels!r}")

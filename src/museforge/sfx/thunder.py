@@ -50,14 +50,14 @@ class Thunder(OneShotRecipe):
         flutter = dsp.Filter(dsp.lowpass_sos(6.0, sample_rate), 1)(rng.random((1, n)) - 0.5)[0]
         env *= np.clip(1.0 + flutter * np.sqrt(sample_rate / 6.0) * 0.6, 0.3, 2.0)
         fade = np.clip((params["rumble_s"] + 1.0 - t) / 1.5, 0.0, 1.0)  # end exactly in silence
-        out = rumble * env * fade * level * 0.35
+        out = rumble * env * fade * level * 0.2
 
         if distance < 3.0:  # the crack: bright, only heard near the strike
             closeness = 1.0 - distance / 3.0
             crack = dsp.Filter(dsp.highpass_sos(300.0, sample_rate), n_channels)(white)
             crack = dsp.Filter(dsp.lowpass_sos(2000.0 + 8000.0 * closeness, sample_rate), n_channels)(crack)
             crack *= np.exp(-t / (0.08 + 0.25 * closeness)) * np.clip(t / 0.003, 0.0, 1.0)
-            out += crack * closeness * 0.8
+            out += crack * closeness * 0.9
         # Sound takes ~3 s per km; a fraction of that keeps the file short but the onset soft when far.
         delay = int(min(0.05 * distance, 0.5) * sample_rate)
         return np.pad(out, ((0, 0), (delay, 0)))[:, :n]

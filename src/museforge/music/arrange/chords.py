@@ -172,12 +172,21 @@ def guess_chords(score, n_bars: int, bar_ticks: int, *, exclude_drums: bool = Tr
                     hist[bar, note.pitch % 12] += weight
     symbols: list[str] = []
     for bar in range(n_bars):
-        norm = np.linalg.norm(hist[bar])
-        if norm == 0:
+        best = chord_from_histogram(hist[bar])
+        if best is None:
             symbols.append(symbols[-1] if symbols else "C")
-            continue
-        scores = _TEMPLATES @ (hist[bar] / norm)
-        scores += np.array([_GUESS_BIAS[q] for _, q in _LABELS])
-        root, quality = _LABELS[int(np.argmax(scores))]
-        symbols.append(chord_name(root, quality))
+        else:
+            symbols.append(chord_name(*best))
     return symbols
+
+
+_BIAS = np.array([_GUESS_BIAS[q] for _, q in _LABELS])
+
+
+def chord_from_histogram(hist: np.ndarray) -> tuple[int, str] | None:
+    """Best (root pitch class, quality) for a 12-bin pitch-class weight vector; None if silent."""
+    norm = float(np.linalg.norm(hist))
+    if norm == 0:
+        return None
+    scores = _TEMPLATES @ (np.asarray(hist, dtype=float) / norm) + _BIAS
+    return _LABELS[int(np.argmax(scores))]

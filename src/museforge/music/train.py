@@ -226,7 +226,8 @@ class Trainer:
             loss = self.train_step()
             tokens += self.cfg.batch_size * self.model_cfg.context_len
             info = {"step": self.step, "loss": loss, "lr": self.sched.get_last_lr()[0],
-                    "step_s": time.monotonic() - t0, "tokens_per_s": tokens / (time.monotonic() - started)}
+                    "step_s": time.monotonic() - t0, "tokens_per_s": tokens / (time.monotonic() - started),
+                    "cpu_s": time.process_time()}  # process CPU time: a fair clock on a shared machine
             self.history.append({"step": self.step, "loss": loss})
             self._emit("step", info)
             stop = self._should_stop(started)

@@ -47,7 +47,7 @@ def _candidates(chord: Chord, s_top: int | None, s_min: int | None) -> np.ndarra
 
 
 def _unary(c: np.ndarray, chord: Chord, s: int | None) -> np.ndarray:
-    cost = np.where(c[:, 2] % 12 == chord.bass, 0.0, 4.0)  # root position (or the slash bass)
+    cost = np.where(c[:, 2] % 12 == chord.bass, 0.0, 9.0)  # root position (or the slash bass)
     thirds = [(chord.root + i) % 12 for i in chord.intervals if i in (3, 4)]
     voices = c if s is None else np.column_stack([c, np.full(len(c), s)])
     if thirds:

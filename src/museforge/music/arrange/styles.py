@@ -98,7 +98,7 @@ STYLES: dict[str, Style] = {s.name: s for s in (
         Part("Alto", "alto", 52, 55, 74, level=0, velocity=72),
         Part("Tenor", "tenor", 52, 48, 69, level=0, velocity=72),
         Part("Bass", "satb_bass", 52, 40, 62, level=0, velocity=76),
-    ), (), None, 0.006, 4.0),
+    ), (), None, 0.0, 4.0),  # voices keep a common beat: no timing jitter
     Style("folk", (
         Part("Fiddle", "melody", 110, 55, 100, velocity=86),
         Part("Guitar", "strum", 25, 40, 69, level=0, velocity=70),

@@ -142,7 +142,7 @@ def prepare(material: Material) -> Prepared:
         raise MuseforgeError("Material.score must be a symusic Score")
     if len(score.tracks) == 0:
         raise MuseforgeError("the Score has no tracks; give a Score with a melody track")
-    if getattr(score, "ttype", "Tick") not in ("Tick", "tick") and str(score.ttype) != "Tick":
+    if "Tick" not in str(getattr(score, "ttype", "Tick")):  # quarter/second scores: to ticks
         score = score.to("tick")
     index = _pick_melody(score, material.melody_track)
     track = score.tracks[index]

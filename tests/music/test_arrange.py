@@ -257,6 +257,9 @@ def test_groove_choice_follows_tempo():
     assert np.mean([g.drum_hits_per_quarter for g in slow]) > \
         np.mean([g.drum_hits_per_quarter for g in fast])
     assert groove_mod.choose_groove(files, (3, 4), 120, rng).time_signature == (3, 4)
+    # No 12/8 chiptune groove: another style's 12/8 groove beats a 4/4 one stretched over the bar.
+    chip = STYLES["chiptune"].lib_files
+    assert groove_mod.choose_groove(chip, (12, 8), 120, rng).time_signature == (12, 8)
     # 5/4 has no pop groove: a 4/4 one is laid beat by beat over the longer bar.
     g = groove_mod.choose_groove(files, (5, 4), 120, rng)
     drums, bass, _ = groove_mod.groove_bar(g, 0, 60)

@@ -267,18 +267,19 @@ def choose_groove(lib_files: tuple[str, ...], time_signature: tuple[int, int], t
                   rng: np.random.Generator, *, hits_per_s: float = 7.0) -> Groove:
     """Pick a main groove for a style's library files, the meter and the tempo.
 
-    Grooves in the same meter are preferred, then any with the same bar length (their beats are
-    re-laid by :func:`groove_bar`), then any 4/4 groove. Among those, the ones whose drum density
+    A groove in the same meter wins (from the style's files, else from any file), then one with
+    the same bar length, then a 4/4 one (its beats re-laid by :func:`groove_bar`). Among those, the ones whose drum density
     at ``tempo_bpm`` is closest to ``hits_per_s`` win (busy grooves for slow tempos, sparse ones
     for fast); the seed picks among the best three.
     """
     table = [g for g in load_grooves() if g.variant in ("main", "walk")]
     preferred = [g for g in table if g.lib_file in lib_files]
     bar_q = _bar_quarters(time_signature)
-    for pool in (preferred, table):
-        for match in (lambda g: g.time_signature == tuple(time_signature),
-                      lambda g: _bar_quarters(g.time_signature) == bar_q,
-                      lambda g: g.time_signature == (4, 4)):
+    found: list[Groove] = []
+    for match in (lambda g: g.time_signature == tuple(time_signature),
+                  lambda g: _bar_quarters(g.time_signature) == bar_q,
+                  lambda g: g.time_signature == (4, 4)):
+        for pool in (preferred, table):  # the meter's feel matters more than the style's name
             found = [g for g in pool if match(g)]
             if found:
                 break

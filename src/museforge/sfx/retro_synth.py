@@ -189,7 +189,9 @@ def _oscillator(wave: str, iperiod: np.ndarray, duty: np.ndarray, rng: np.random
     """[ticks, 8] raw waveform (int32 phase arithmetic: periods stay below 2**17)."""
     start = _phases(iperiod).astype(np.int32)[:, None]
     period = iperiod.astype(np.int32)[:, None]
-    phase = np.remainder(start + np.arange(1, OVERSAMPLING + 1, dtype=np.int32), period)
+    # (start + s) % period with s <= 8 <= period: one conditional subtraction once start < period
+    phase = np.remainder(start, period) + np.arange(1, OVERSAMPLING + 1, dtype=np.int32)
+    phase -= period * (phase >= period)
     if wave == "noise":  # 32 random values per cycle, redrawn whenever the phase wraps
         wraps = phase == 0
         wraps[:, 0] = start[:, 0] + 1 >= period[:, 0]

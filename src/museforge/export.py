@@ -339,7 +339,9 @@ def export_layers(layer_set, folder: str | Path, meta: ExportMeta, *, fmt: str =
         group.add(name, suffix, lambda p, a=layer.audio: _write_audio(p, a, fmt, bit_depth, meta))
         files[layer.name] = f"{name}{suffix}"
         names.append(name)
-    manifest = _sidecar(meta, f"{base}.json", "intensity-layers", {}, {"layers": layer_set.manifest(files)})
+    layers = layer_set.manifest(files)
+    measured = {"intensities": layers.pop("intensities")}
+    manifest = {**_sidecar(meta, f"{base}.json", "intensity-layers", measured), **layers}
     group.add(base, ".json", lambda p: p.write_text(json.dumps(manifest, indent=2)))
     return group.publish(names + [base])
 

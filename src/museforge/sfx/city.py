@@ -65,10 +65,10 @@ class CityStreet(AmbienceRecipe):
             bell = level * np.exp(-0.5 * x * x) * (frames >= centre - 3.0 * width)
             env += dsp.pan_gains(np.tanh(x) * direction * 0.8, ch) * bell if ch == 2 else bell
         voice.state["cars"] = [c for c in cars if c[0] + 3.0 * c[1] > frames[-1]]
-        tyres = voice.filter("tyres", dsp.bandpass_sos, 250.0, 2500.0, sr, 2)(pink)
-        engine = voice.filter("engine", dsp.lowpass_sos, 160.0, sr, 2)(pink)
-        passing = (tyres * 0.06 + engine * 0.12) * env
-        rumble = voice.filter("rumble", dsp.lowpass_sos, 220.0, sr, 2)(pink) * (0.01 + 0.05 * traffic)
+        tyres = voice.filter("tyres", dsp.band_sos, 250.0, 2500.0, sr)(pink)
+        low = voice.filter("engine", dsp.lowpass_sos, 200.0, sr, 2)(pink)  # engines and distant rumble
+        passing = (tyres * 0.06 + low * 0.12) * env
+        rumble = low * (0.01 + 0.05 * traffic)
 
         # Horns.
         grains = [(int(i), self._horn(voice.rng("horn-attrs"), sr, ch))
@@ -78,7 +78,7 @@ class CityStreet(AmbienceRecipe):
         # Crowd: speech-band noise with independent syllable-rate (~5 Hz) envelopes per channel.
         raw = voice.rng("syllables").random((n_frames, ch)).T - 0.5
         syll = voice.filter("syllables", dsp.lowpass_sos, 5.0, sr, 2)(raw) * np.sqrt(sr / 5.0)
-        babble = voice.filter("voice", dsp.bandpass_sos, 250.0, 2500.0, sr, 2)(pink)
+        babble = voice.filter("voice", dsp.band_sos, 250.0, 2500.0, sr)(pink)
         babble = voice.filter("formant", dsp.resonator_sos, 700.0, 1.2, sr)(babble) + 0.3 * babble
         talk = babble * np.maximum(0.3 + syll, 0.0) * 0.05 * crowd
         return rumble + passing + horns + talk

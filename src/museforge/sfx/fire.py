@@ -43,7 +43,7 @@ class Fire(AmbienceRecipe):
         # Roar: band 30 Hz .. roar_hz (12 dB/octave above), scaled to ~unit variance before the level.
         roar = voice.filter("roar", dsp.bandpass_sos, 30.0, roar_hz, sr, 2)(noise)
         roar *= 0.25 * np.sqrt(sr / (2.2 * roar_hz)) * size * flick
-        hiss = voice.filter("hiss", dsp.bandpass_sos, 2500.0, 9000.0, sr, 2)(noise) * (0.006 * size * flick)
+        hiss = voice.filter("hiss", dsp.band_sos, 2500.0, 9000.0, sr)(noise) * (0.006 * size * flick)
 
         idx = dsp.poisson_impulses(voice.rng("pops"), 4.0 + 120.0 * crackle ** 1.5, n_frames, sr)
         attrs = voice.rng("pop-attrs").random((idx.size, 2))

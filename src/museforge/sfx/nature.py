@@ -63,7 +63,7 @@ class Forest(AmbienceRecipe):
         white = voice.noise.white(n_frames)
         sway = voice.filter("sway", dsp.lowpass_sos, 0.4, sr, 2, n_channels=1)(
             (voice.rng("sway").random(n_frames) - 0.5)[None, :])[0] * np.sqrt(sr / 0.4)
-        leaves = voice.filter("leaves", dsp.bandpass_sos, 1200.0, 9000.0, sr, 2)(white)
+        leaves = voice.filter("leaves", dsp.band_sos, 1200.0, 9000.0, sr)(white)
         leaves *= 0.02 * rustle * np.clip(0.6 + sway, 0.05, 2.0)
         bed = voice.filter("bed", dsp.brown_sos, sr, 80.0)(white) * 0.004
         attrs = voice.rng("bird-attrs")

@@ -51,7 +51,7 @@ class Rain(AmbienceRecipe):
 
         # The wash: pink noise band-limited by surface and drop size, level ~ intensity^1.5.
         wash = voice.filter("pink", dsp.pink_sos)(voice.noise.white(n_frames))
-        wash = voice.filter("wash", dsp.bandpass_sos, low_cut_hz, top_hz, sr)(wash)
+        wash = voice.filter("wash", dsp.band_sos, low_cut_hz, top_hz, sr)(wash)
         wash *= 0.12 * intensity ** 1.5
 
         # Drops: Poisson impulses (rate up to 900/s), heavy-tailed strength, random pan, three resonators.

@@ -59,8 +59,8 @@ class Surf(AmbienceRecipe):
         white = voice.noise.white(n_frames)
         pink = voice.filter("pink", dsp.pink_sos)(white)
         top_hz = 7000.0 - 5000.0 * params["distance"]
-        roar = voice.filter("roar", dsp.bandpass_sos, 60.0, min(top_hz, 2500.0), sr, 2)(pink)
-        fizz = voice.filter("fizz", dsp.bandpass_sos, 1800.0, top_hz + 2000.0, sr, 2)(white)
+        roar = voice.filter("roar", dsp.band_sos, 60.0, min(top_hz, 2500.0), sr)(pink)
+        fizz = voice.filter("fizz", dsp.band_sos, 1800.0, top_hz + 2000.0, sr)(white)
         swell = 0.25 + 0.75 * crash
         level = 0.05 + 0.25 * size
         return level * (roar * swell * 0.9 + fizz * wash * 0.35 * (1.0 - 0.6 * params["distance"]))

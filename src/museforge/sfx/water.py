@@ -45,7 +45,7 @@ class Water(AmbienceRecipe):
         shift = 2.0 ** (2.0 * (params["pitch"] - 0.5))  # +-1 octave
 
         bed = voice.filter("pink", dsp.pink_sos)(voice.noise.white(n_frames))
-        bed = voice.filter("bed", dsp.bandpass_sos, low_hz, high_hz, sr, 2)(bed) * (bed_level * (0.3 + flow))
+        bed = voice.filter("bed", dsp.band_sos, low_hz, high_hz, sr)(bed) * (bed_level * (0.3 + flow))
 
         idx = dsp.poisson_impulses(voice.rng("bubbles"), rate * (0.15 + flow), n_frames, sr)
         attrs = voice.rng("bubble-attrs").random((idx.size, 3))

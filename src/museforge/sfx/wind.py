@@ -47,8 +47,8 @@ class Wind(AmbienceRecipe):
 
         noise = voice.filter("pink", dsp.pink_sos)(voice.noise.white(n_frames))
         low = voice.filter("low", dsp.lowpass_sos, 250.0, sr, 2)(noise)
-        mid = voice.filter("mid", dsp.bandpass_sos, 250.0, 1200.0, sr, 2)(noise)
-        high = voice.filter("high", dsp.bandpass_sos, 1200.0, 6000.0, sr, 2)(noise)
+        mid = voice.filter("mid", dsp.band_sos, 250.0, 1200.0, sr)(noise)
+        high = voice.filter("high", dsp.band_sos, 1200.0, 6000.0, sr)(noise)
         # More energy shifts weight up the spectrum: faster air is brighter as well as louder.
         w_mid = np.clip(energy * 1.2, 0.0, 1.0)
         w_high = np.clip(energy - 0.25, 0.0, 1.0) ** 1.5

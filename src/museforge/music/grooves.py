@@ -46,8 +46,8 @@ LIB_FILES = (
     "8beat", "50srock", "60srock", "basicrock", "bubblerock", "softrock", "rock-128", "folkrock",
     "rockballad", "rockwaltz", "popballad", "rb", "rb-ballad", "ballad", "ballad68", "pianoballad",
     "stringballad", "lullaby", "trance", "boneym", "folk", "folkballad", "bluegrass", "hillcountry",
-    "countrywaltz", "frenchwaltz", "waltz", "vienesewaltz", "fastwaltz", "arpeggiowaltz", "march",
-    "bwmarch", "68march", "arpeggio44", "arpeggio68", "polka", "twist", "hymn", "blues68",
+    "countrywaltz", "frenchwaltz", "waltz", "vienesewaltz", "fastwaltz", "march",
+    "bwmarch", "68march", "polka", "twist", "hymn", "blues68",
 )
 _VARIANTS = ("main", "intro", "ending", "fill", "walk")
 

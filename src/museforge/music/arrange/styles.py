@@ -91,7 +91,7 @@ STYLES: dict[str, Style] = {s.name: s for s in (
         Part("Piano RH", "melody", 0, 21, 108, velocity=80),
         Part("Piano LH", "arp", 0, 43, 67, level=0, velocity=60, rate=2.0),
         Part("Piano Bass", "bass", 0, 28, 50, level=2, velocity=66),
-    ), ("pianoballad", "arpeggio44", "arpeggiowaltz", "arpeggio68", "ballad68", "lullaby"),
+    ), ("pianoballad", "lullaby", "ballad68", "waltz"),
         None, 0.012, 7.0),
     Style("baroque_chorale", (
         Part("Soprano", "melody", 52, 60, 81, velocity=80),

@@ -14,7 +14,7 @@ import torch
 
 from museforge.errors import MuseforgeError
 from museforge.music.models.transformer import ComposerConfig
-from museforge.music.token_data import RowSampler, TokenCorpus, eval_rows, write_synthetic_cache
+from museforge.music.token_data import RowSampler, TokenCorpus, _example, eval_rows, write_synthetic_cache
 from museforge.music.train import JsonlLog, TrainConfig, Trainer, load_run_config, lr_factor, main
 
 
@@ -42,7 +42,7 @@ def test_corpus_reads_pieces_styles_and_control_prefix(cache):
     assert len(corpus) == 36 and corpus.styles == ["down", "up"]
     for piece in corpus.pieces:
         assert piece.tokens[0] == corpus.bos_id and piece.tokens[-1] == corpus.eos_id
-        assert piece.prefix_len == 2  # BOS + Style_*
+        assert piece.prefix_len == 3  # BOS, Style_*, Controls_end
         assert piece.tokens[piece.prefix_len] == 3  # the body starts on a bar
     assert corpus.n_tokens() == sum(len(p.tokens) for p in corpus.pieces)
 
@@ -52,9 +52,21 @@ def test_sampler_rows_keep_controls_and_resume_exactly(cache):
     sampler = RowSampler(corpus, 49, seed=5)
     rows = sampler.batch(16)
     assert rows.shape == (16, 49) and rows.dtype == np.int64
-    # Every row starts with BOS + a style token + a bar line (a whole piece or controls + a window).
+    # Every row starts with the controls then a bar line (a whole piece, or controls + a window).
     assert (rows[:, 0] == corpus.bos_id).all()
-    assert np.isin(rows[:, 1], [4, 5]).all() and (rows[:, 2] == 3).all()
+    assert np.isin(rows[:, 1], [4, 5]).all() and (rows[:, 2] == 6).all() and (rows[:, 3] == 3).all()
+    # A piece longer than the room becomes its controls + a window starting on one of its bars.
+    piece = max(corpus.pieces, key=lambda p: len(p.tokens))
+    rng = np.random.default_rng(0)
+    starts = set()
+    for _ in range(20):
+        ex = _example(piece, 40, rng)
+        assert len(ex) == 40 and np.array_equal(ex[:3], piece.tokens[:3]) and ex[3] == 3
+        body = np.asarray(piece.tokens)
+        hits = [s for s in piece.bar_starts if np.array_equal(body[s:s + 37], ex[3:])]
+        assert hits
+        starts.add(hits[0])
+    assert len(starts) > 5
     state = sampler.state_dict()
     nxt = sampler.batch(4)
     sampler.load_state_dict(state)

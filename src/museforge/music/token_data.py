@@ -54,13 +54,16 @@ class TokenCorpus:
         if offsets.ndim != 1 or offsets[0] != 0 or offsets[-1] != len(self.tokens) or np.any(np.diff(offsets) < 1):
             raise MuseforgeError(f"offsets_{split}.npy does not match tokens_{split}.npy (corrupt cache?)")
         styles = _manifest_styles(root / "manifest.jsonl", split, len(offsets) - 1)
+        controls_end = vocab.get("controls_end_id")
         bar_ids = np.array(sorted(i for i, s in names.items() if s.startswith("Bar_")), dtype=np.int64)
         self.pieces = []
         for i in range(len(offsets) - 1):
             toks = self.tokens[offsets[i]:offsets[i + 1]]
             is_bar = np.isin(toks, bar_ids)
             bars = np.flatnonzero(is_bar)
-            prefix = int(bars[0]) if len(bars) else 1  # controls end where the first bar begins
+            ends = np.flatnonzero(toks[:64] == controls_end) if controls_end is not None else []
+            # Controls end at Controls_end (older caches: where the first bar begins).
+            prefix = int(ends[0]) + 1 if len(ends) else int(bars[0]) if len(bars) else 1
             style = styles[i] if styles else _style_from_tokens(toks[:prefix], names)
             self.pieces.append(Piece(toks, prefix, bars.astype(np.int64), style))
         self.styles = sorted({p.style for p in self.pieces})
@@ -164,7 +167,7 @@ def write_synthetic_cache(directory: str | Path, *, n_pieces: int = 60, vocab_si
     rules, for tests and smoke runs without the real corpus."""
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)
-    specials = ["PAD_None", "BOS_None", "EOS_None", "Bar_None", "Style_up", "Style_down"]
+    specials = ["PAD_None", "BOS_None", "EOS_None", "Bar_None", "Style_up", "Style_down", "Controls_end"]
     names = specials + [f"Pitch_{i}" for i in range(vocab_size - len(specials))]
     n_pitch = vocab_size - len(specials)
     rng = np.random.default_rng(seed)
@@ -173,7 +176,7 @@ def write_synthetic_cache(directory: str | Path, *, n_pieces: int = 60, vocab_si
         split = SPLITS[0] if i % 10 < 6 else SPLITS[1 + (i % 10) // 8]  # 60/20/20
         style = "up" if i % 2 else "down"
         step = 1 if style == "up" else -3
-        seq, pitch = [1, specials.index(f"Style_{style}")], int(rng.integers(n_pitch))
+        seq, pitch = [1, specials.index(f"Style_{style}"), 6], int(rng.integers(n_pitch))
         for _ in range(int(rng.integers(4, 40))):  # bars
             seq.append(3)
             for _ in range(8):
@@ -186,7 +189,7 @@ def write_synthetic_cache(directory: str | Path, *, n_pieces: int = 60, vocab_si
         np.save(root / f"tokens_{split}.npy", np.concatenate(seqs))
         np.save(root / f"offsets_{split}.npy", np.concatenate([[0], np.cumsum([len(s) for s in seqs])]))
     (root / "vocab.json").write_text(json.dumps({
-        "vocab_size": vocab_size, "pad_id": 0, "bos_id": 1, "eos_id": 2,
+        "vocab_size": vocab_size, "pad_id": 0, "bos_id": 1, "eos_id": 2, "controls_end_id": 6,
         "tokens": {name: i for i, name in enumerate(names)}}))
     (root / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in manifest))
     return root

@@ -15,6 +15,10 @@ from museforge.errors import MuseforgeError
 app = typer.Typer(help="museforge: AI music and sound effects on a CPU.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 
+from museforge.serve import cli_data  # noqa: E402  (sub-apps register after the root app exists)
+
+app.add_typer(cli_data.app, name="data")
+
 
 def main() -> None:
     try:

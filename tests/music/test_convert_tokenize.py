@@ -1,0 +1,94 @@
+"""Round trips: file -> Score -> tokens -> Score keeps every note on the tokenizer's grid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fixtures import write_fixtures
+
+from museforge.errors import MuseforgeError
+from museforge.music.convert import load_scores
+from museforge.music.tokenizer import Controls, get_tokenizer
+
+
+def _notes(score):
+    """(program, drum, onset, duration, pitch) in quarter-note 480ths, sorted."""
+    scale = 480 / score.tpq
+    return sorted((t.program if not t.is_drum else -1, int(n.time * scale), int(n.duration * scale), n.pitch)
+                  for t in score.tracks for n in t.notes)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return write_fixtures(tmp_path_factory.mktemp("sources"))
+
+
+@pytest.mark.parametrize("kind", ["mid", "musicxml", "abc", "krn"])
+def test_round_trip_keeps_every_note(files, kind):
+    tokenizer = get_tokenizer()
+    for _title, score in load_scores(files[kind]):
+        controls = Controls("other", "calm", "C", "major", 100.0, (0,), 4)
+        ids = tokenizer.encode(score, controls)
+        assert ids[0] == tokenizer.bos_id and ids[-1] == tokenizer.eos_id
+        decoded = tokenizer.decode(ids)
+        expected = tokenizer.remi.preprocess_score(score.copy())
+        assert _notes(decoded) == _notes(expected)
+        assert len(_notes(decoded)) == score.note_num()  # nothing dropped by preprocessing either
+        ts = [(s.numerator, s.denominator) for s in decoded.time_signatures]
+        assert ts[:1] == [(s.numerator, s.denominator) for s in score.time_signatures][:1]
+        # tempo survives on miditok's tempo grid (32 bins over 40..250 qpm)
+        assert abs(decoded.tempos[0].qpm - score.tempos[0].qpm) / score.tempos[0].qpm < 0.05
+
+
+def test_midi_keeps_programs_drums_tempo_and_meter(files):
+    [(_, score)] = load_scores(files["mid"])
+    assert [(t.program, t.is_drum) for t in score.tracks] == [(0, False), (0, True)]
+    assert round(score.tempos[0].qpm) == 100
+    assert (score.time_signatures[0].numerator, score.time_signatures[0].denominator) == (3, 4)
+
+
+def test_notation_conversion_keeps_parts_meter_key_and_tempo(files):
+    [(_, xml)] = load_scores(files["musicxml"])
+    assert xml.tracks[0].program == 40  # violin
+    assert [n.pitch for n in xml.tracks[0].notes] == [76, 74, 72, 74, 76, 76, 76]
+    assert round(xml.tempos[0].qpm) == 90
+    [(_, kern)] = load_scores(files["krn"])
+    assert len(kern.tracks) == 2 and (kern.time_signatures[0].numerator, kern.time_signatures[0].denominator) == (3, 4)
+    assert kern.key_signatures[0].key == 1  # one sharp
+    tunes = load_scores(files["abc"])
+    assert [t for t, _ in tunes] == ["Test Reel", "Test Jig"]
+    reel = tunes[0][1]
+    assert round(reel.tempos[0].qpm) == 112
+
+
+def test_pickup_bar_keeps_downbeats_on_the_grid(files):
+    """The reel starts with a one-eighth pickup: the first full bar's first note must sit on a bar line."""
+    reel = load_scores(files["abc"])[0][1]
+    onsets = sorted(n.time for n in reel.tracks[0].notes)
+    bar = reel.tpq * 4
+    assert onsets[0] == bar - reel.tpq // 2  # the pickup ends exactly at the bar line
+    assert onsets[1] == bar
+
+
+def test_unsupported_and_corrupt_files_raise_clear_errors(tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello")
+    with pytest.raises(MuseforgeError, match="unsupported file type"):
+        load_scores(bad)
+    corrupt = tmp_path / "broken.mid"
+    corrupt.write_bytes(b"MThd\x00\x00\x00\x06garbage")
+    with pytest.raises(Exception):
+        load_scores(corrupt)
+
+
+def test_control_tokens_lead_and_decode_skips_them():
+    tokenizer = get_tokenizer()
+    controls = Controls("pop", "happy", "Eb", "major", 128.0, (-1, 0, 33), 20)
+    tokens = controls.tokens()
+    assert tokens == ["Style_pop", "Mood_happy", "Key_Eb_major", "TempoBucket_124", "Instrument_-1",
+                      "Instrument_0", "Instrument_33", "Bars_16", "Controls_end"]
+    ids = [tokenizer.bos_id, *(tokenizer.token_id(t) for t in tokens), tokenizer.eos_id]
+    assert tokenizer.decode(ids).note_num() == 0
+    with pytest.raises(MuseforgeError):
+        tokenizer.token_id("Style_nonexistent")
+    assert np.unique(list(tokenizer.vocab.values())).size == tokenizer.vocab_size

@@ -50,7 +50,7 @@ class CityStreet(AmbienceRecipe):
         sr, ch = voice.sample_rate, voice.n_channels
         traffic = voice.ramp("traffic", params["traffic"], n_frames)
         crowd = voice.ramp("crowd", params["crowd"], n_frames)
-        frames = voice.frame + np.arange(n_frames)
+        frames = (voice.frame + np.arange(n_frames)).astype(np.float64)
         white = voice.noise.white(n_frames)
         pink = voice.filter("pink", dsp.pink_sos)(white)
 
@@ -61,9 +61,9 @@ class CityStreet(AmbienceRecipe):
             cars.append([voice.frame + i + 3.0 * width_s * sr, width_s * sr, np.sign(direction), level])
         env = np.zeros((ch, n_frames))
         for centre, width, direction, level in cars:
-            x = (frames - centre) / width
-            bell = level * np.exp(-0.5 * x * x) * (frames >= centre - 3.0 * width)
-            env += dsp.pan_gains(np.tanh(x) * direction * 0.8, ch) * bell if ch == 2 else bell
+            x = ((frames - centre) / width).astype(np.float32)  # float32: SIMD exp/tanh/cos
+            bell = level * np.exp(-0.5 * x * x) * (x >= -3.0)
+            env += dsp.pan_gains(np.tanh(x) * (direction * 0.8), ch) * bell if ch == 2 else bell
         voice.state["cars"] = [c for c in cars if c[0] + 3.0 * c[1] > frames[-1]]
         tyres = voice.filter("tyres", dsp.band_sos, 250.0, 2500.0, sr)(pink)
         low = voice.filter("engine", dsp.lowpass_sos, 200.0, sr, 2)(pink)  # engines and distant rumble

@@ -41,22 +41,24 @@ class Explosion(OneShotRecipe):
         attack_s = 0.002 + 0.05 * distance
 
         blast = dsp.Filter(dsp.lowpass_sos(cutoff_hz, sample_rate, 2), n_channels)(white)
-        blast *= np.minimum(t / attack_s, 1.0) * np.exp(-t / (0.15 + 0.4 * size))
+        blast *= np.minimum(t / attack_s, 1.0) * dsp.fexp(-t / (0.15 + 0.4 * size))
         boom_hz = 70.0 - 35.0 * size
-        boom = dsp.chirp(boom_hz * 1.8, boom_hz * 0.6, n, sample_rate) * np.exp(-t / (0.3 + 0.6 * size))
+        boom = dsp.chirp(boom_hz * 1.8, boom_hz * 0.6, n, sample_rate) * dsp.fexp(-t / (0.3 + 0.6 * size))
         boom *= np.minimum(t / (attack_s + 0.005), 1.0)
-        rumble = dsp.Filter(dsp.brown_sos(sample_rate, 40.0), n_channels)(white)
-        rumble = dsp.Filter(dsp.bandpass_sos(30.0, 300.0 + cutoff_hz / 8.0, sample_rate, 2), n_channels)(rumble)
+        rumble_hz = 300.0 + cutoff_hz / 8.0
+        rumble = dsp.Filter(dsp.lowpass_sos(rumble_hz, sample_rate, 2), n_channels)(white)
+        rumble *= np.sqrt(sample_rate / (2.2 * rumble_hz)) * 0.5
         flutter = dsp.Filter(dsp.lowpass_sos(8.0, sample_rate), 1)(rng.random((1, n)) - 0.5)[0] * np.sqrt(sample_rate / 8.0)
-        rumble *= np.exp(-t / (0.35 * tail_s)) * np.clip(1.0 + flutter, 0.2, 2.0) * np.minimum(t / 0.05, 1.0)
+        rumble *= dsp.fexp(-t / (0.35 * tail_s)) * np.clip(1.0 + flutter, 0.2, 2.0) * np.minimum(t / 0.05, 1.0)
         out = 0.9 * blast + 0.45 * rumble + (0.8 * boom)[None, :]
 
         if debris > 0:  # pieces landing: impacts with decaying rate, starting ~0.3 s in
-            rate = 60.0 * debris * size * np.exp(-np.maximum(t - 0.3, 0.0) / (0.2 * tail_s)) * (t > 0.3)
+            rate = 60.0 * debris * size * dsp.fexp(-np.maximum(t - 0.3, 0.0) / (0.2 * tail_s)) * (t > 0.3)
             idx = np.flatnonzero(rng.random(n) < rate / sample_rate)
             gains = dsp.pan_gains(rng.uniform(-0.9, 0.9, idx.size), n_channels) * rng.random(idx.size) ** 2
             train = dsp.impulse_train(idx, gains, n) * (1.0 - 0.9 * distance)
-            for freq_hz, q in ((900.0, 6.0), (2300.0, 4.0), (4200.0, 3.0)):
-                out += 0.8 * dsp.Filter(dsp.resonator_sos(freq_hz, q, sample_rate), n_channels)(train)
+            start = int(0.3 * sample_rate)  # nothing lands before then: filter only the rest
+            for freq_hz, q in ((1100.0, 5.0), (3200.0, 3.0)):
+                out[:, start:] += 0.9 * dsp.Filter(dsp.resonator_sos(freq_hz, q, sample_rate), n_channels)(train[:, start:])
         fade = np.clip((tail_s + 0.5 - t) / 0.5, 0.0, 1.0)
         return out * fade * (1.0 - 0.5 * distance) * 0.6

@@ -53,8 +53,8 @@ class Magic(OneShotRecipe):
         for ratio in PENTATONIC[[0, 2, 3]]:
             for cents in (-1.0, 1.0):
                 freq = root * ratio * glide * (1.0 + cents * detune)
-                bed += np.sin(dsp.TWO_PI * np.cumsum(freq) / sample_rate + rng.uniform(0, dsp.TWO_PI))
-        tremolo = 1.0 + 0.3 * np.sin(dsp.TWO_PI * 6.0 * t)
+                bed += dsp.sine_from_freq(freq, sample_rate, rng.uniform(0.0, 1.0))
+        tremolo = 1.0 + 0.3 * np.sin((dsp.TWO_PI * ((6.0 * t) % 1.0)).astype(np.float32))
         out = np.repeat((bed * env * tremolo * 0.08)[None, :], n_channels, axis=0)
 
         air = dsp.Filter(dsp.bandpass_sos(1500.0 * (1 - 0.6 * params["darkness"]), 8000.0, sample_rate),
@@ -64,11 +64,14 @@ class Magic(OneShotRecipe):
         idx = np.flatnonzero(rng.random(n) < rate / sample_rate)
         grains = dsp.GrainBuffer(n_channels)
         ping_n = int(0.25 * sample_rate)
-        pings = []
+        pings, tables = [], {}
         for i in idx:
-            freq = root * PENTATONIC[rng.integers(5)] * 2.0 ** rng.integers(2, 5) * glide[i]
-            ping = dsp.modal(np.array([freq, freq * 2.76]), np.array([0.2, 0.08]), np.array([1.0, 0.3]),
-                             ping_n, sample_rate)
+            note = (int(rng.integers(5)), int(rng.integers(2, 5)))
+            if note not in tables:  # one ping per note, reused: the sparkle is a scale, not noise
+                freq = root * PENTATONIC[note[0]] * 2.0 ** note[1] * glide[i]
+                tables[note] = dsp.modal(np.array([freq, freq * 2.76]), np.array([0.2, 0.08]),
+                                         np.array([1.0, 0.3]), ping_n, sample_rate)
+            ping = tables[note]
             pings.append((int(i), dsp.pan_gains(np.array([rng.uniform(-0.9, 0.9)]), n_channels) * ping[None, :]
                           * rng.uniform(0.02, 0.06)))
         out += grains.mix(n + ping_n, pings)[:, :n]

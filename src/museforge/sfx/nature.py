@@ -102,7 +102,7 @@ class Night(AmbienceRecipe):
             carrier = np.sin(dsp.TWO_PI * rng.uniform(3800.0, 5200.0) * t)
             gains = dsp.pan_gains(np.array([rng.uniform(-0.9, 0.9)]), voice.n_channels)[:, 0]
             level = rng.uniform(0.008, 0.03)
-            tables.append((gate * carrier * level, int(rng.integers(period)), gains))
+            tables.append(((gate * carrier * level).astype(np.float32), int(rng.integers(period)), gains))
         voice.state["tables"] = tables
 
     def block(self, voice: Voice, params: dict, n_frames: int) -> np.ndarray:
@@ -113,7 +113,9 @@ class Night(AmbienceRecipe):
         for k, (table, offset, gains) in enumerate(voice.state["tables"]):
             weight = float(np.clip(count - k, 0.0, 1.0))  # fractional counts fade the last cricket in
             if weight > 0.0:
-                out += gains[:, None] * (weight * table[(frames + offset) % table.size])[None, :]
+                chirps = np.take(table, frames + offset, mode="wrap")
+                for c in range(ch):
+                    out[c] += (gains[c] * weight) * chirps
         breeze = voice.ramp("breeze", params["breeze"], n_frames)
         air = voice.filter("air", dsp.pink_sos)(voice.noise.white(n_frames))
         air = voice.filter("air-lp", dsp.lowpass_sos, 900.0, sr, 2)(air) * (0.002 + 0.02 * breeze)

@@ -1,8 +1,9 @@
-"""Retro (sfxr) sound effects: the seven classic generators, randomise/mutate, jsfxr JSON, recipes.
+"""Retro (sfxr) sound effects: the seven classic generators, randomise/mutate, recipes.
 
 The generators draw jsfxr parameters the way jsfxr's buttons do (pickupCoin, laserShoot, ...),
 from a numpy Generator, so a seed names a sound. :mod:`museforge.sfx.retro_synth` turns
-parameters into audio. Recipes registered here:
+parameters into audio; :mod:`museforge.sfx.retro_jsfxr` reads and writes jsfxr's JSON and share
+links (``import_jsfxr`` / ``export_jsfxr`` are re-exported here). Recipes registered here:
 
 * ``retro_pickup`` (alias ``retro_coin``), ``retro_laser``, ``retro_explosion``,
   ``retro_powerup``, ``retro_hit``, ``retro_jump``, ``retro_blip``: the seed picks the sound
@@ -29,14 +30,14 @@ import numpy as np
 from museforge.audio import Audio
 from museforge.errors import MuseforgeError, check_choice
 from museforge.sfx.recipe import Param, Recipe, register
-from museforge.sfx.retro_synth import KNOBS, WAVE_TYPES, SfxrParams, knob_range, render_sfxr
+from museforge.sfx.retro_jsfxr import export_jsfxr, export_jsfxr_b58, import_jsfxr  # noqa: F401 (public API)
+from museforge.sfx.retro_synth import KNOBS, WAVE_TYPES, SfxrParams, clamp_knobs, fold_knobs, knob_range, render_sfxr
 
 CATEGORIES = ("pickup", "laser", "explosion", "powerup", "hit", "jump", "blip")
 ALIASES = {"coin": "pickup", "shoot": "laser", "hurt": "hit", "select": "blip"}
 # jsfxr's mutate nudges these (not wave_type, p_freq_limit or sound_vol)
 MUTABLE = tuple(n for n in KNOBS if n not in ("p_freq_limit", "sound_vol"))
 LOCKABLE = ("wave_type", *KNOBS)
-JSFXR_KEYS = ("oldParams", "wave_type", *KNOBS, "sample_rate", "sample_size")
 _DEFAULTS = SfxrParams()
 RECIPE_SOUND_VOL = 0.25  # jsfxr's app starts at 0.25: headroom for punch and the phaser's doubling
 
@@ -57,7 +58,7 @@ class _Dice:
 # --- the seven generators (jsfxr's distributions) ------------------------------------------------
 
 def _pickup(d: _Dice) -> dict:
-    v = {"p_base_freq": 0.4 + d.frnd(0.5), "p_env_sustain": d.frnd(0.1), "p_env_decay": 0.1 + d.frnd(0.4),
+    v = {"wave_type": "sawtooth", "p_base_freq": 0.4 + d.frnd(0.5), "p_env_sustain": d.frnd(0.1), "p_env_decay": 0.1 + d.frnd(0.4),
          "p_env_punch": 0.3 + d.frnd(0.3)}
     if d.rnd(1):
         v.update(p_arp_speed=0.5 + d.frnd(0.2), p_arp_mod=0.2 + d.frnd(0.4))
@@ -195,32 +196,30 @@ def generate(category: str, seed: int | np.random.Generator = 0, *, base: SfxrPa
 
 def randomize(seed: int | np.random.Generator = 0, *, base: SfxrParams | None = None,
               locked: Iterable[str] = ()) -> SfxrParams:
-    """jsfxr's "Random" button, kept inside the documented ranges.
+    """jsfxr's "Random" button, folded into the documented ranges.
 
-    jsfxr draws some 0..1 parameters from -1..1; where the synth squares them (envelope, vibrato
-    speed, resonance) the magnitude is kept, elsewhere negatives become 0 (for repeat and arpeggio
-    speed that shortens a few of jsfxr's slowest repeats).
+    jsfxr draws several 0..1 parameters from -1..1; :func:`fold_knobs` keeps the sound exactly
+    where the synth ignores the sign (envelope, base pitch, vibrato, resonance, high-pass) and
+    clips the rest (for repeat and arpeggio speed that shortens a few of jsfxr's slowest ones).
     """
     d = _Dice(_as_rng(seed))
+    sym = lambda power: (d.frnd(2) - 1) ** power  # noqa: E731 (jsfxr's pow(frnd(2) - 1, n))
     v: dict = {"wave_type": WAVE_TYPES[d.rnd(3)]}
-    v["p_base_freq"] = (d.frnd(2) - 1) ** 3 + 0.5 if d.rnd(1) else d.frnd(1) ** 2
-    v["p_freq_ramp"] = (d.frnd(2) - 1) ** 5
+    v["p_base_freq"] = sym(3) + 0.5 if d.rnd(1) else d.frnd(1) ** 2
+    v["p_freq_ramp"] = sym(5)
     if (v["p_base_freq"] > 0.7 and v["p_freq_ramp"] > 0.2) or (v["p_base_freq"] < 0.2 and v["p_freq_ramp"] < -0.05):
         v["p_freq_ramp"] = -v["p_freq_ramp"]
-    v.update(p_freq_dramp=(d.frnd(2) - 1) ** 3, p_duty=d.frnd(2) - 1, p_duty_ramp=(d.frnd(2) - 1) ** 3,
-             p_vib_strength=(d.frnd(2) - 1) ** 3, p_vib_speed=abs(d.frnd(2) - 1),
-             p_env_attack=abs(d.frnd(2) - 1) ** 3, p_env_sustain=(d.frnd(2) - 1) ** 2,
-             p_env_decay=abs(d.frnd(2) - 1), p_env_punch=d.frnd(0.8) ** 2)
+    v.update(p_freq_dramp=sym(3), p_duty=sym(1), p_duty_ramp=sym(3), p_vib_strength=sym(3), p_vib_speed=sym(1),
+             p_env_attack=sym(3), p_env_sustain=sym(2), p_env_decay=sym(1), p_env_punch=d.frnd(0.8) ** 2)
     if v["p_env_attack"] + v["p_env_sustain"] + v["p_env_decay"] < 0.2:
         v["p_env_sustain"] += 0.2 + d.frnd(0.3)
         v["p_env_decay"] += 0.2 + d.frnd(0.3)
-    v.update(p_lpf_resonance=abs(d.frnd(2) - 1), p_lpf_freq=1 - d.frnd(1) ** 3, p_lpf_ramp=(d.frnd(2) - 1) ** 3)
+    v.update(p_lpf_resonance=sym(1), p_lpf_freq=1 - d.frnd(1) ** 3, p_lpf_ramp=sym(3))
     if v["p_lpf_freq"] < 0.1 and v["p_lpf_ramp"] < -0.05:
         v["p_lpf_ramp"] = -v["p_lpf_ramp"]
-    v.update(p_hpf_freq=d.frnd(1) ** 5, p_hpf_ramp=(d.frnd(2) - 1) ** 5, p_pha_offset=(d.frnd(2) - 1) ** 3,
-             p_pha_ramp=(d.frnd(2) - 1) ** 3, p_repeat_speed=d.frnd(2) - 1, p_arp_speed=d.frnd(2) - 1,
-             p_arp_mod=d.frnd(2) - 1)
-    return _with_locks(_clamped(v), base, locked)
+    v.update(p_hpf_freq=d.frnd(1) ** 5, p_hpf_ramp=sym(5), p_pha_offset=sym(3), p_pha_ramp=sym(3),
+             p_repeat_speed=sym(1), p_arp_speed=sym(1), p_arp_mod=sym(1))
+    return _with_locks(fold_knobs(v), base, locked)
 
 
 def mutate(params: SfxrParams, seed: int | np.random.Generator = 0, *, locked: Iterable[str] = (),
@@ -233,66 +232,7 @@ def mutate(params: SfxrParams, seed: int | np.random.Generator = 0, *, locked: I
         nudge, step = rng.integers(2), rng.uniform(-amount, amount)  # always draw: locks don't shift the stream
         if nudge and name not in locked:
             changes[name] = getattr(params, name) + step
-    return params.replace(**_clamped(changes))
-
-
-def _clamped(values: Mapping[str, object]) -> dict:
-    out = {}
-    for name, value in values.items():
-        if name in KNOBS:
-            low, high = knob_range(name)
-            value = min(max(float(value), low), high)
-        out[name] = value
-    return out
-
-
-# --- jsfxr JSON --------------------------------------------------------------------------------
-
-def export_jsfxr(params: SfxrParams) -> dict:
-    """The dict jsfxr's "Serialize" button gives (wave_type as 0..3), ready for ``json.dumps``."""
-    out: dict = {"oldParams": True, "wave_type": WAVE_TYPES.index(params.wave_type)}
-    out.update({name: getattr(params, name) for name in KNOBS})
-    out.update(sample_rate=params.sample_rate, sample_size=params.sample_size)
-    return out
-
-
-def import_jsfxr(source: str | Path | Mapping, *, clamp: bool = False) -> SfxrParams:
-    """Parameters from jsfxr JSON: a file path, JSON text, or an already-parsed dict.
-
-    Missing keys take jsfxr's defaults; unknown keys and out-of-range values are errors naming the
-    field and its allowed range (``clamp=True`` clips values into range instead: jsfxr's own
-    Random and Mutate buttons can leave some just outside).
-    """
-    data = _load_json(source) if not isinstance(source, Mapping) else dict(source)
-    unknown = sorted(set(data) - set(JSFXR_KEYS))
-    if unknown:
-        raise MuseforgeError(f"unknown jsfxr key(s) {', '.join(map(repr, unknown))}; valid: {', '.join(JSFXR_KEYS)}")
-    if data.pop("oldParams", True) is not True:
-        raise MuseforgeError("oldParams must be true: only jsfxr's p_* parameter format is supported")
-    wave = data.pop("wave_type", 0)
-    if isinstance(wave, bool) or not isinstance(wave, (int, float)) or wave not in range(len(WAVE_TYPES)):
-        raise MuseforgeError(f"wave_type must be 0, 1, 2 or 3 ({', '.join(WAVE_TYPES)}), got {wave!r}")
-    values = {"wave_type": WAVE_TYPES[int(wave)], **data}
-    if clamp:
-        numeric = {k: v for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        values.update(_clamped(numeric))
-    return SfxrParams(**values)
-
-
-def _load_json(source: str | Path) -> dict:
-    text = str(source)
-    if not (isinstance(source, str) and text.lstrip().startswith(("{", "["))):
-        path = Path(source)
-        if not path.is_file():
-            raise MuseforgeError(f"jsfxr file not found: {path}")
-        text = path.read_text(encoding="utf-8", errors="replace")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MuseforgeError(f"not valid jsfxr JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    if not isinstance(data, dict):
-        raise MuseforgeError(f"jsfxr JSON must be an object of parameters, got {type(data).__name__}")
-    return data
+    return params.replace(**clamp_knobs(changes))
 
 
 # --- recipes -----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ output rate is reached by resampling the 44.1 kHz render.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from itertools import accumulate
 
@@ -106,6 +107,27 @@ KNOBS = tuple(f.name for f in fields(SfxrParams) if f.name.startswith("p_") or f
 
 def knob_range(name: str) -> tuple[float, float]:
     return (-1.0 if name in SIGNED else 0.0), 1.0
+
+
+# The synth only uses these squared (or, for vibrato depth, only when positive), so a negative
+# value sounds exactly like its magnitude (or like 0).
+SIGN_FREE = frozenset({"p_env_attack", "p_env_sustain", "p_env_decay", "p_base_freq", "p_vib_speed",
+                       "p_lpf_resonance", "p_hpf_freq"})
+
+
+def clamp_knobs(values: Mapping[str, object]) -> dict:
+    """``values`` with every knob clipped into its jsfxr range (other entries unchanged)."""
+    out = dict(values)
+    for name, value in values.items():
+        if name in KNOBS:
+            low, high = knob_range(name)
+            out[name] = min(max(float(value), low), high)
+    return out
+
+
+def fold_knobs(values: Mapping[str, object]) -> dict:
+    """Like :func:`clamp_knobs`, but negative sign-free knobs become their magnitude (same sound)."""
+    return clamp_knobs({k: abs(float(v)) if k in SIGN_FREE else v for k, v in values.items()})
 
 
 # --- per-tick controls ---------------------------------------------------------------------------

@@ -39,14 +39,16 @@ class Thunder(OneShotRecipe):
         cutoff_hz = 150.0 + 2500.0 / (1.0 + distance)  # air absorption: duller with distance
 
         rumble = dsp.Filter(dsp.brown_sos(sample_rate, 30.0), n_channels)(white)
-        rumble = dsp.Filter(dsp.bandpass_sos(25.0, cutoff_hz, sample_rate, 2), n_channels)(rumble)
+        rumble = dsp.Filter(dsp.lowpass_sos(cutoff_hz, sample_rate, 2), n_channels)(rumble)
         n_rolls = 2 + int(params["rolls"] * 8)
         env = np.zeros(n)
         for k in range(n_rolls):  # later rolls are weaker and wider
             centre_s = 0.1 + rng.uniform(0.0, 0.6) * params["rumble_s"] * (k + 1) / n_rolls
             width_s = rng.uniform(0.3, 1.2) * (1.0 + 0.1 * distance)
-            env += rng.uniform(0.4, 1.0) * np.exp(-0.5 * ((t - centre_s) / width_s) ** 2) / (1.0 + 0.3 * k)
-        env += np.exp(-t / (0.3 * params["rumble_s"])) * np.clip(t / 0.3, 0.0, 1.0)
+            lo, hi = (max(0, int((centre_s - 4 * width_s) * sample_rate)), int((centre_s + 4 * width_s) * sample_rate))
+            gauss = dsp.fexp(-0.5 * ((t[lo:hi] - centre_s) / width_s) ** 2)
+            env[lo:hi] += rng.uniform(0.4, 1.0) * gauss / (1.0 + 0.3 * k)
+        env += dsp.fexp(-t / (0.3 * params["rumble_s"])) * np.clip(t / 0.3, 0.0, 1.0)
         flutter = dsp.Filter(dsp.lowpass_sos(6.0, sample_rate), 1)(rng.random((1, n)) - 0.5)[0]
         env *= np.clip(1.0 + flutter * np.sqrt(sample_rate / 6.0) * 0.6, 0.3, 2.0)
         fade = np.clip((params["rumble_s"] + 1.0 - t) / 1.5, 0.0, 1.0)  # end exactly in silence
@@ -56,7 +58,7 @@ class Thunder(OneShotRecipe):
             closeness = 1.0 - distance / 3.0
             crack = dsp.Filter(dsp.highpass_sos(300.0, sample_rate), n_channels)(white)
             crack = dsp.Filter(dsp.lowpass_sos(2000.0 + 8000.0 * closeness, sample_rate), n_channels)(crack)
-            crack *= np.exp(-t / (0.08 + 0.25 * closeness)) * np.clip(t / 0.003, 0.0, 1.0)
+            crack *= dsp.fexp(-t / (0.08 + 0.25 * closeness)) * np.clip(t / 0.003, 0.0, 1.0)
             out += crack * closeness * 0.9
         # Sound takes ~3 s per km; a fraction of that keeps the file short but the onset soft when far.
         delay = int(min(0.05 * distance, 0.5) * sample_rate)

@@ -200,3 +200,17 @@ def test_jsonl_log_callback_appends_events(tmp_path):
     log("eval", {"step": 1, "val_loss": 2.0})
     rows = [json.loads(line) for line in (tmp_path / "x" / "log.jsonl").read_text().splitlines()]
     assert [r["event"] for r in rows] == ["step", "eval"] and rows[0]["loss"] == 2.5
+
+
+def test_train_cli_command_runs_the_debug_preset(cache, tmp_path):
+    from typer.testing import CliRunner
+
+    from museforge.serve.cli_train import app
+
+    out = tmp_path / "ck"
+    res = CliRunner().invoke(app, ["composer", "--data", str(cache), "--out", str(out), "--preset", "debug",
+                                   "--max-steps", "3", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert (out / "latest" / "model.safetensors").is_file()
+    with pytest.raises(MuseforgeError, match="valid: debug, default"):
+        CliRunner().invoke(app, ["composer", "--preset", "huge"], catch_exceptions=False)

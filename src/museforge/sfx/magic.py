@@ -42,11 +42,15 @@ class Magic(OneShotRecipe):
         n = int((length_s + 0.6) * sample_rate)
         t = dsp.time_s(n, sample_rate)
         x = np.clip(t / length_s, 0.0, 1.0)
-        env = {"cast": np.exp(-x * 3.0) * np.minimum(t / 0.02, 1.0),
-               "charge": x ** 2,
-               "heal": np.sin(np.pi * x) ** 2,
-               "dispel": (1.0 - x) * np.minimum(t / 0.05, 1.0)}[kind] * (t < length_s + 0.5)
-        glide = {"cast": 1.0 - 0.1 * x, "charge": 1.0 + x, "heal": 1.0 + 0.05 * x, "dispel": 1.0 - 0.5 * x}[kind]
+        if kind == "cast":
+            env, glide = dsp.fexp(-x * 3.0) * np.minimum(t / 0.02, 1.0), 1.0 - 0.1 * x
+        elif kind == "charge":
+            env, glide = x ** 2, 1.0 + x
+        elif kind == "heal":
+            env, glide = np.sin((np.pi * x).astype(np.float32)) ** 2, 1.0 + 0.05 * x
+        else:
+            env, glide = (1.0 - x) * np.minimum(t / 0.05, 1.0), 1.0 - 0.5 * x
+        env = env * (t < length_s + 0.5)
         detune = 0.002 + 0.03 * params["darkness"]
         root = params["pitch_hz"]
         bed = np.zeros(n)

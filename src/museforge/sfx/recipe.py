@@ -159,7 +159,7 @@ class Voice:
         self.frame = 0
         self.ramp = dsp.Ramp()
         self._rngs: dict[str, np.random.Generator] = {}
-        self.noise = dsp.NoiseSource(self.rng("noise"), n_channels)
+        self.noise = dsp.NoiseSource([self.rng(f"noise{c}") for c in range(n_channels)])
         self._filters: dict[str, tuple[tuple, dsp.Filter]] = {}
         self.state: dict[str, object] = {}
 

@@ -274,7 +274,7 @@ def test_jsfxr_example_imports_and_renders():
 
 @pytest.mark.parametrize("category", retro.CATEGORIES)
 def test_json_round_trip_gives_identical_params_and_samples(category, tmp_path):
-    p = retro.generate(category, 11).replace(sample_rate=22_050, sample_size=16)
+    p = retro.generate(category, 11).replace(sample_rate=22_050, sample_size=16, sound_vol=0.1)  # never clips
     path = tmp_path / f"{category}.json"
     path.write_text(json.dumps(retro.export_jsfxr(p)))
     for source in (path, str(path), path.read_text(), json.loads(path.read_text())):
@@ -303,9 +303,30 @@ def test_bad_jsfxr_input_names_the_field_and_range(source, message):
     assert message in str(err.value)
 
 
-def test_clamp_accepts_slightly_out_of_range_files():
-    p = retro.import_jsfxr('{"p_base_freq": 1.03, "p_env_decay": -0.02}', clamp=True)
-    assert (p.p_base_freq, p.p_env_decay) == (1.0, 0.0)
+def test_clamp_folds_out_of_range_values_in():
+    p = retro.import_jsfxr('{"p_base_freq": 1.03, "p_env_decay": -0.02, "p_duty": -0.3}', clamp=True)
+    assert (p.p_base_freq, p.p_env_decay, p.p_duty) == (1.0, 0.02, 0.0)  # decay is squared: sign-free
+
+
+# The share link in jsfxr's README (made with its Random button: some values lie outside the ranges).
+JSFXR_B58 = ("5EoyNVSymuxD8s7HP1ixqdaCn5uVGEgwQ3kJBR7bSoApFQzm7E4zZPW2EcXm3jmNdTtTPeDuvwjY8z4exqaXz3N"
+             "GBHRKBx3igYfBBMRBxDALhBSvzkF6VE2Pv")
+
+
+def test_share_links_decode_and_encode_like_jsfxr():
+    from museforge.sfx.retro_jsfxr import decode_b58, encode_b58
+
+    raw = decode_b58("https://sfxr.me/#" + JSFXR_B58)
+    assert raw["wave_type"] == 2 and raw["p_env_attack"] == pytest.approx(-0.0448752)
+    assert encode_b58(raw) == JSFXR_B58  # bit-exact round trip of jsfxr's own text
+    with pytest.raises(MuseforgeError, match=r"p_env_attack must be in \[0.0, 1.0\].*clamp=True"):
+        retro.import_jsfxr(JSFXR_B58)
+    p = retro.import_jsfxr(JSFXR_B58, clamp=True)
+    assert p.p_env_attack == pytest.approx(0.0448752) and p.sound_vol == 0.5  # links carry no volume
+    assert retro.import_jsfxr(retro.export_jsfxr_b58(p)) == p.replace(
+        **{k: float(np.float32(getattr(p, k))) for k in retro.KNOBS if k.startswith("p_")})
+    with pytest.raises(MuseforgeError, match="decodes to"):
+        retro.import_jsfxr(JSFXR_B58[:-5])
 
 
 # --- randomise / mutate with locks --------------------------------------------------------------
@@ -350,3 +371,13 @@ def test_bad_controls_are_refused():
         get_recipe("retro").render({"p_lpf_ramp": 2})
     with pytest.raises(MuseforgeError, match="wave_type"):
         SfxrParams(wave_type="triangle")
+
+
+def test_recipes_turn_loud_sounds_down_instead_of_clipping():
+    values = {"wave_type": "sawtooth", "p_duty": 1.0, "p_env_punch": 1.0, "sound_vol": 1.0}
+    jsfxr_like = render_sfxr(SfxrParams(**values)).samples[0]
+    assert np.mean(np.abs(jsfxr_like) == 1.0) > 0.05  # the synth hard-clips as jsfxr does
+    recipe = get_recipe("retro").render(values, sample_rate=44_100).samples[0]
+    peak = np.max(np.abs(recipe))
+    assert peak == pytest.approx(10 ** (-0.1 / 20), rel=1e-4)
+    assert np.mean(np.abs(recipe) > 0.99 * peak) < 0.01  # scaled, not flat-topped

@@ -40,6 +40,10 @@ MUTABLE = tuple(n for n in KNOBS if n not in ("p_freq_limit", "sound_vol"))
 LOCKABLE = ("wave_type", *KNOBS)
 _DEFAULTS = SfxrParams()
 RECIPE_SOUND_VOL = 0.25  # jsfxr's app starts at 0.25: headroom for punch and the phaser's doubling
+HEADROOM_DBFS = -0.1  # a recipe render louder than this is turned down rather than clipped
+# Per category: the volume at which 300 seeds peak below 0.9 (noise x punch x phaser runs hot).
+CATEGORY_SOUND_VOL = {"pickup": 0.19, "laser": 0.24, "explosion": 0.13, "powerup": 0.25, "hit": 0.2,
+                      "jump": 0.25, "blip": 0.25}
 
 
 class _Dice:
@@ -176,7 +180,8 @@ def _with_locks(drawn: dict, base: SfxrParams | None, locked: Iterable[str]) -> 
     # like jsfxr's buttons: unlocked knobs restart from defaults; volume and export settings stay
     fresh = {n: getattr(_DEFAULTS, n) for n in LOCKABLE if n not in locked and n != "sound_vol"}
     drawn = {name: value for name, value in drawn.items() if name not in locked}
-    return SfxrParams(**{**(base or _DEFAULTS).as_dict(), **fresh, **drawn})
+    start = base if base is not None else _DEFAULTS.replace(sound_vol=RECIPE_SOUND_VOL)  # as jsfxr's generate()
+    return SfxrParams(**{**start.as_dict(), **fresh, **drawn})
 
 
 def generate(category: str, seed: int | np.random.Generator = 0, *, base: SfxrParams | None = None,
@@ -265,7 +270,10 @@ class _RetroRecipe(Recipe):
         return seed
 
     def synthesize(self, params: dict, *, duration_s: float | None, sample_rate: int, seed: int) -> Audio:
-        audio = render_sfxr(self.sfxr_params(params, seed), sample_rate=sample_rate, seed=self.noise_seed(seed))
+        audio = render_sfxr(self.sfxr_params(params, seed), sample_rate=sample_rate, seed=self.noise_seed(seed),
+                            clip=False)
+        if audio.peak_dbfs() > HEADROOM_DBFS:  # recipes never clip: turn the whole sound down instead
+            audio = audio.normalize_peak(HEADROOM_DBFS)
         return fit_duration(audio, duration_s)
 
 
@@ -274,14 +282,13 @@ def _transpose(value: float, semitones: float) -> float:
     return min(1.0, math.sqrt(max((value * value + 0.001) * 2.0 ** (semitones / 12.0) - 0.001, 0.0)))
 
 
-def _category_recipe(category: str, name: str, judge_category: str, ucs: str, doc: str,
-                     sound_vol: float = RECIPE_SOUND_VOL) -> type[Recipe]:
+def _category_recipe(category: str, name: str, judge_category: str, ucs: str, doc: str) -> type[Recipe]:
     class Category(_RetroRecipe):
         __doc__ = doc
         params = (
             Param("pitch_semitones", 0.0, -24.0, 24.0, doc="transpose the drawn sound"),
             Param("length_scale", 1.0, 0.25, 4.0, doc="stretch the envelope (attack, sustain, decay)"),
-            Param("sound_vol", sound_vol, 0.0, 1.0, doc="jsfxr volume: gain = exp(v) - 1"),
+            Param("sound_vol", CATEGORY_SOUND_VOL[category], 0.0, 1.0, doc="jsfxr volume: gain = exp(v) - 1"),
             Param("wave_type", "auto", choices=("auto", *WAVE_TYPES), doc="auto = the generator's choice"),
         )
 
@@ -304,16 +311,15 @@ def _category_recipe(category: str, name: str, judge_category: str, ucs: str, do
     return Category
 
 
-for _cat, _judge, _ucs, _doc, *_vol in (
+for _cat, _judge, _ucs, _doc in (
         ("pickup", "ui", "UIMisc", "Coin/pickup bell: a bright blip with punch and often an upward arpeggio."),
         ("laser", "weapon", "LASRGun", "Laser/shoot: a fast downward pitch sweep, sometimes phased."),
-        ("explosion", "explosion", "EXPLMisc", "Explosion: low noise with punch, often repeated or phased.",
-         0.15),  # full-scale noise x punch x phaser would clip at 0.25
+        ("explosion", "explosion", "EXPLMisc", "Explosion: low noise with punch, often repeated or phased."),
         ("powerup", "ui", "UIMisc", "Power-up: a rising sweep, often repeated or with vibrato."),
         ("hit", "impact", "UIMisc", "Hit/hurt: a short falling square, saw or noise burst."),
         ("jump", "other", "UIMisc", "Jump: a short rising square."),
         ("blip", "ui", "UIBeep", "Blip/select: a short steady beep for menus.")):
-    register(_category_recipe(_cat, f"retro_{_cat}", _judge, _ucs, _doc, *_vol))
+    register(_category_recipe(_cat, f"retro_{_cat}", _judge, _ucs, _doc))
 
 
 register(_category_recipe("pickup", "retro_coin", "ui", "UIMisc", "Alias of retro_pickup."))

@@ -319,15 +319,17 @@ def resample(x: np.ndarray, sample_rate: int) -> np.ndarray:
     return signal.resample(x, max(1, round(x.size * sample_rate / TICK_RATE)))
 
 
-def render_sfxr(p: SfxrParams, *, sample_rate: int = TICK_RATE, seed: int | np.random.Generator = 0) -> Audio:
-    """Render one sfxr sound to mono Audio, hard-clipped to [-1, 1] like jsfxr.
+def render_sfxr(p: SfxrParams, *, sample_rate: int = TICK_RATE, seed: int | np.random.Generator | list = 0,
+                clip: bool = True) -> Audio:
+    """Render one sfxr sound to mono Audio.
 
     Args:
         p: the parameters.
         sample_rate: output rate in Hz (any rate; sfxr itself runs at 44.1 kHz).
         seed: seeds the noise waveform; the same seed gives identical samples.
+        clip: hard-clip to [-1, 1] as jsfxr does; False leaves peaks above full scale to the caller.
     """
     sample_rate = int(check_range("sample_rate", sample_rate, 8_000, 192_000, "Hz"))
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     x = resample(render_sfxr_ticks(p, rng), sample_rate)
-    return Audio(np.clip(x, -1.0, 1.0).astype(np.float32)[None, :], sample_rate)
+    return Audio((np.clip(x, -1.0, 1.0) if clip else x).astype(np.float32)[None, :], sample_rate)

@@ -19,10 +19,8 @@ silence or trims with a 10 ms linear fade-out, so the result has exactly that ma
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 import numpy as np
@@ -325,6 +323,11 @@ for _cat, _judge, _ucs, _doc in (
 register(_category_recipe("pickup", "retro_coin", "ui", "UIMisc", "Alias of retro_pickup."))
 
 
+def values_of(params: SfxrParams) -> dict:
+    """Recipe values for ``get_recipe("retro")`` from parameters (e.g. an imported jsfxr file)."""
+    return {k: v for k, v in params.as_dict().items() if k not in ("sample_rate", "sample_size")}
+
+
 def _knob_param(name: str) -> Param:
     low, high = knob_range(name)
     default = RECIPE_SOUND_VOL if name == "sound_vol" else getattr(SfxrParams(), name)
@@ -337,13 +340,7 @@ class Retro(_RetroRecipe):
 
     name = "retro"
     params = (Param("wave_type", "square", choices=WAVE_TYPES), *(_knob_param(n) for n in KNOBS))
-    presets = {cat: {k: v for k, v in generate(cat, 2024).replace(sound_vol=RECIPE_SOUND_VOL).as_dict().items()
-                     if k not in ("sample_rate", "sample_size")} for cat in CATEGORIES}
+    presets = {cat: values_of(generate(cat, 2024).replace(sound_vol=CATEGORY_SOUND_VOL[cat])) for cat in CATEGORIES}
 
     def sfxr_params(self, params: dict, seed: int) -> SfxrParams:
         return SfxrParams(**params)
-
-
-def values_of(params: SfxrParams) -> dict:
-    """Recipe values for ``get_recipe("retro")`` from parameters (e.g. an imported jsfxr file)."""
-    return {k: v for k, v in params.as_dict().items() if k not in ("sample_rate", "sample_size")}

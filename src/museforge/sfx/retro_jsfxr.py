@@ -139,6 +139,7 @@ def decode_b58(text: str) -> dict:
     payload = b"\0" * leading_zeros + (number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b"")
     expected = 1 + 4 * len(B58_ORDER)
     if len(payload) != expected:
-        raise MuseforgeError(f"not a jsfxr share link: it decodes to {len(payload)} bytes, jsfxr's hold {expected}")
+        raise MuseforgeError(f"{body[:24]}... is neither a jsfxr file nor a share link: it decodes to "
+                             f"{len(payload)} bytes, jsfxr's links hold {expected}")
     values = struct.unpack(f"<{len(B58_ORDER)}f", payload[1:])
     return {"wave_type": payload[0], **{name: float(v) for name, v in zip(B58_ORDER, values)}}

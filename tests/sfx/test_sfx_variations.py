@@ -118,8 +118,26 @@ def test_cli_list_and_render(tmp_path):
     one = runner.invoke(app, ["render", "impact", "--set", "material=glass", "--set", "size_m=0.1",
                               "--out", str(tmp_path)])
     assert one.exit_code == 0, one.output
-    written = next(tmp_path.glob("IMPCT_*.wav"))
+    written = tmp_path / "IMPCT_Impact Glass_museforge_s0000.wav"
     data, rate = soundfile.read(str(written))
     assert rate == 48_000 and abs(20 * np.log10(np.abs(data).max()) + 1.0) < 0.1  # one-shots peak at -1 dBFS
     bad = runner.invoke(app, ["render", "rain", "--set", "sise=3"])
     assert bad.exit_code != 0 and "valid: intensity" in str(bad.exception)
+
+
+def test_cli_mix_and_automate(tmp_path):
+    from museforge.serve.cli_sfx import app
+
+    runner = CliRunner()
+    mixed = runner.invoke(app, ["mix", "wind,preset=breeze,seconds=1.5", "impact,material=metal,offset_s=0.5,gain_db=-3",
+                                "--name", "windy clang", "--sample-rate", "22050", "--out", str(tmp_path)])
+    assert mixed.exit_code == 0, mixed.output
+    data, rate = soundfile.read(str(tmp_path / "AMB_Windy Clang_museforge_s0000.wav"))
+    assert data.shape[1] == 2 and data.shape[0] >= int(1.5 * 22_050)
+    auto = runner.invoke(app, ["render", "rain", "--automate", "intensity=0:0.05,2:1", "--seconds", "2",
+                               "--sample-rate", "22050", "--out", str(tmp_path)])
+    assert auto.exit_code == 0, auto.output
+    x, _ = soundfile.read(str(tmp_path / "RAIN_Rain_museforge_s0000.wav"))
+    assert np.sqrt(np.mean(x[-5000:] ** 2)) > 4 * np.sqrt(np.mean(x[:5000] ** 2))
+    bad = runner.invoke(app, ["render", "rain", "--automate", "surface=0:1", "--out", str(tmp_path)])
+    assert bad.exit_code != 0 and "categorical" in str(bad.exception)

@@ -56,6 +56,8 @@ def render(
     spread: float = typer.Option(0.1, "--spread", help="parameter spread between variations, 0..1"),
     lock: list[str] = typer.Option([], "--lock", help="parameter kept fixed across variations (repeatable)"),
     loop: bool = typer.Option(False, "--loop", help="seamless loop (ambiences only)"),
+    automate: str = typer.Option(None, "--automate", help="ambiences: breakpoints 'name=t:v,t:v;name2=t:v' "
+                                 "rendered through the block streamer"),
     sample_rate: int = typer.Option(48_000, "--sample-rate", help="Hz"),
     channels: int = typer.Option(None, "--channels", help="1 or 2 (default: stereo ambiences, mono one-shots)"),
     normalize: str = typer.Option("auto", "--normalize", help="auto|peak|loudness|none (auto: peak for one-shots)"),
@@ -71,6 +73,7 @@ def render(
     from museforge.sfx.batch import export_batch
     from museforge.sfx.loop import render_loop
     from museforge.sfx.recipe import get_recipe, normalize_audio
+    from museforge.sfx.stream import parse_automation, render_stream
     from museforge.sfx.variations import mutate
 
     r = get_recipe(recipe)
@@ -79,14 +82,22 @@ def render(
     mode = {"auto": None if r.loopable else "peak", "none": None}.get(normalize, normalize)
     if loop and not r.loopable:
         raise MuseforgeError(f"{r.name} is a one-shot; --loop works for ambiences")
+    if automate and loop:
+        raise MuseforgeError("--automate and --loop cannot be combined (an automated sound does not repeat)")
+    automation = parse_automation(automate) if automate else None
     if not 1 <= variations <= 1000:
         raise MuseforgeError(f"--variations must be in [1, 1000], got {variations}")
-    fx_name = preset or r.name.replace("_", " ")
+    # FX name: the preset, else the recipe plus the categorical choices the user set ("Impact Glass").
+    fx_name = preset or " ".join([r.name.replace("_", " ")] + [str(v) for k, v in values.items()
+                                                               if r.param(k).choices is not None])
     items = []
     for i in range(variations):
         seed_i = seed + i
         params = base if variations == 1 else mutate(r, base, np.random.default_rng([seed_i, 1]), spread, lock)
-        if loop:
+        if automation is not None:
+            audio = render_stream(r, automation, duration_s=seconds or r.default_duration_s, block_frames=512,
+                                  sample_rate=sample_rate, seed=seed_i, n_channels=channels, values=params)
+        elif loop:
             audio = render_loop(r, params, duration_s=seconds or r.default_duration_s, sample_rate=sample_rate,
                                 seed=seed_i, n_channels=channels)
         else:
@@ -96,3 +107,57 @@ def render(
                                                          on_exists=on_exists), items):
         loop_note = f" loop {audio.loop.start_frame}-{audio.loop.end_frame}" if audio.loop else ""
         typer.echo(f"{path}  seed={seed_i}  {audio.duration_s:.3f}s  peak {audio.peak_dbfs():.1f} dBFS{loop_note}")
+
+
+LAYER_KEYS = ("preset", "offset_s", "gain_db", "seconds")
+
+
+def parse_layer(spec: str):
+    """``"rain,preset=heavy roof,gain_db=-3"`` -> Layer (other keys are recipe parameters)."""
+    from museforge.sfx.layer import Layer
+
+    name, *pairs = [part.strip() for part in spec.split(",")]
+    fields, values = parse_assignments([p for p in pairs if p.split("=")[0].strip() in LAYER_KEYS]), \
+        parse_assignments([p for p in pairs if p.split("=")[0].strip() not in LAYER_KEYS])
+    return Layer(name, values, preset=fields.get("preset"), offset_s=float(fields.get("offset_s", 0.0)),
+                 gain_db=float(fields.get("gain_db", 0.0)),
+                 duration_s=float(fields["seconds"]) if "seconds" in fields else None)
+
+
+@app.command()
+def mix(
+    layers: list[str] = typer.Argument(..., help="layers: 'recipe,preset=P,offset_s=1.5,gain_db=-6,seconds=8,param=v'"),
+    name: str = typer.Option("layered", "--name", help="FX name in the file name"),
+    seconds: float = typer.Option(None, "--seconds", help="total length (default: until the last layer ends)"),
+    seed: int = typer.Option(0, "--seed", help="random seed (layer i uses seed + i)"),
+    sample_rate: int = typer.Option(48_000, "--sample-rate", help="Hz"),
+    normalize: str = typer.Option("peak", "--normalize", help="peak|loudness|none"),
+    level_db: float = typer.Option(None, "--level-db", help="peak dBFS or LUFS target"),
+    fmt: str = typer.Option("wav", "--format", help="wav|flac|ogg"),
+    out: Path = typer.Option(Path("."), "--out", "-o", help="output directory"),
+    on_exists: str = typer.Option("error", "--on-exists", help="error|rename|overwrite if a file exists"),
+    cat_id: str = typer.Option("AMB", "--cat-id", help="UCS CatID for the file name"),
+) -> None:
+    """Layer several recipes (offsets, gains) into one stereo sound."""
+    from museforge.sfx.batch import export_batch
+    from museforge.sfx.layer import render_layers
+
+    audio = render_layers([parse_layer(spec) for spec in layers], duration_s=seconds, sample_rate=sample_rate,
+                          seed=seed, normalize=None if normalize == "none" else normalize, level_db=level_db)
+    path = export_batch([(audio, cat_id, name, seed)], out, ext=fmt, on_exists=on_exists)[0]
+    typer.echo(f"{path}  seed={seed}  {audio.duration_s:.3f}s  peak {audio.peak_dbfs():.1f} dBFS")
+
+
+def main() -> None:
+    """Run this sub-app alone (``python -m museforge.serve.cli_sfx``) with the root CLI's error style."""
+    import sys
+
+    try:
+        app()
+    except MuseforgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,9 @@ gain and the limiter's gain reduction; :class:`Mastered` reports both.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -178,15 +180,19 @@ def mix_stems(
     if len(lengths) != 1 or len(rates) != 1:
         raise MuseforgeError(f"stems must share length and sample rate, got {sorted(lengths)} frames, {rates} Hz")
     strips, roles, staging_db = dict(strips or {}), dict(roles or {}), dict(staging_db or {})
-    out: dict[str, Audio] = {}
-    used_roles: dict[str, str] = {}
-    for stem in stems:
-        role = check_choice("role", roles.get(stem.name) or role_of(stem.name, stem.program, stem.is_drum), ROLES)
-        strip = strips.get(stem.name, STRIPS[role])
+    used_roles = {
+        stem.name: check_choice("role", roles.get(stem.name) or role_of(stem.name, stem.program, stem.is_drum), ROLES)
+        for stem in stems
+    }
+
+    def process(stem) -> Audio:
+        strip = strips.get(stem.name, STRIPS[used_roles[stem.name]])
         staging = staging_db[stem.name] if stem.name in staging_db else staging_gain_db(stem.audio)
-        processed = channel_strip(stem.audio, strip, staging_gain_db=staging, room_size=room_size)
-        out[stem.name] = processed.to_channels(n_channels)
-        used_roles[stem.name] = role
+        return channel_strip(stem.audio, strip, staging_gain_db=staging, room_size=room_size).to_channels(n_channels)
+
+    # pedalboard and scipy's filters release the GIL, so stems mix in parallel on a multi-core CPU
+    with ThreadPoolExecutor(max_workers=min(len(stems), os.cpu_count() or 1)) as pool:
+        out = dict(zip((stem.name for stem in stems), pool.map(process, stems)))
     total = np.sum([audio.samples for audio in out.values()], axis=0, dtype=np.float32)
     return Mix(out, used_roles, next(iter(out.values())).with_samples(total))
 

@@ -20,6 +20,7 @@ import pickle
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -157,12 +158,19 @@ def _cache_key(file: SourceFile) -> str:
     return hashlib.sha1(raw.encode()).hexdigest()
 
 
-def read_all(config: BuildConfig, progress=None, reader=read_file) -> tuple[list[Piece], list[tuple[str, str]]]:
+def worker_pool(config: BuildConfig):
+    """One pool for both stages, so workers import music21/miditok and build the vocabulary once."""
+    from pebble import ProcessPool
+
+    return ProcessPool(max_workers=max(1, config.workers), max_tasks=1000)
+
+
+def read_all(config: BuildConfig, progress=None, reader=read_file, pool=None) -> tuple[list[Piece], list]:
     """Read every file (cached per file); returns pieces and (path, reason) for skipped files.
 
     ``reader`` runs in the worker processes (a parameter so tests can crash a worker on purpose).
     """
-    from pebble import ProcessExpired, ProcessPool
+    from pebble import ProcessExpired
 
     cache_dir = config.out_dir / "parsed"
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -178,7 +186,7 @@ def read_all(config: BuildConfig, progress=None, reader=read_file) -> tuple[list
         else:
             todo.append((file, cached))
     todo.sort(key=lambda item: -os.path.getsize(item[0].path))  # big files first balances the pool
-    with ProcessPool(max_workers=max(1, config.workers), max_tasks=200) as pool:
+    with nullcontext(pool) if pool is not None else worker_pool(config) as pool:
         futures = [(file, cached, pool.schedule(reader, (file,), timeout=config.parse_timeout_s))
                    for file, cached in todo]
         for file, cached, future in futures:
@@ -302,14 +310,15 @@ def build(config: BuildConfig, progress_factory=None) -> dict:
     if not config.files:
         raise MuseforgeError("no input files: check the sources and folders")
     config.out_dir.mkdir(parents=True, exist_ok=True)
-    tick = progress_factory("reading", len(config.files)) if progress_factory else None
-    pieces, skipped = read_all(config, tick)
-    read_s = time.perf_counter() - start
-    pieces, n_duplicates = deduplicate(pieces)
-    assign_groups(pieces)
-    split_pieces(pieces, config.seed, config.valid_share, config.test_share)
-    tick = progress_factory("tokenising", len(pieces)) if progress_factory else None
-    summary = _tokenise_and_write(config, pieces, tick)
+    with worker_pool(config) as pool:
+        tick = progress_factory("reading", len(config.files)) if progress_factory else None
+        pieces, skipped = read_all(config, tick, pool=pool)
+        read_s = time.perf_counter() - start
+        pieces, n_duplicates = deduplicate(pieces)
+        assign_groups(pieces)
+        split_pieces(pieces, config.seed, config.valid_share, config.test_share)
+        tick = progress_factory("tokenising", len(pieces)) if progress_factory else None
+        summary = _tokenise_and_write(config, pieces, tick, pool)
     summary.update(
         n_files=len(config.files), n_skipped=len(skipped), n_duplicates_dropped=n_duplicates,
         skipped=[{"path": p, "reason": r} for p, r in skipped], read_s=round(read_s, 1),
@@ -319,27 +328,24 @@ def build(config: BuildConfig, progress_factory=None) -> dict:
     return summary
 
 
-def _tokenise_and_write(config: BuildConfig, pieces: list[Piece], tick) -> dict:
-    from pebble import ProcessPool
-
+def _tokenise_and_write(config: BuildConfig, pieces: list[Piece], tick, pool) -> dict:
     from museforge.music.tokenizer import get_tokenizer
 
     sequences: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
     rows: list[dict] = []
     stats: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    with ProcessPool(max_workers=max(1, config.workers)) as pool:
-        results = pool.map(tokenise_piece, pieces, [config.transpositions] * len(pieces), chunksize=16)
-        for piece, (labels, encoded) in zip(pieces, results.result()):
-            piece.labels = labels
-            for semitones, ids, n_notes in encoded:
-                sequences[piece.split].append(ids)
-                rows.append(_manifest_row(piece, semitones, len(ids)))
-                key = (piece.file.style, piece.split)
-                stats[key]["sequences"] += 1
-                stats[key]["pieces"] += semitones == 0
-                stats[key]["notes"] += n_notes
-                stats[key]["tokens"] += len(ids)
-            tick and tick()
+    results = pool.map(tokenise_piece, pieces, [config.transpositions] * len(pieces), chunksize=16)
+    for piece, (labels, encoded) in zip(pieces, results.result()):
+        piece.labels = labels
+        for semitones, ids, n_notes in encoded:
+            sequences[piece.split].append(ids)
+            rows.append(_manifest_row(piece, semitones, len(ids)))
+            key = (piece.file.style, piece.split)
+            stats[key]["sequences"] += 1
+            stats[key]["pieces"] += semitones == 0
+            stats[key]["notes"] += n_notes
+            stats[key]["tokens"] += len(ids)
+        tick and tick()
     for split in SPLITS:
         seqs = sequences[split]
         offsets = np.zeros(len(seqs) + 1, dtype=np.int64)

@@ -20,6 +20,7 @@ import pickle
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import as_completed
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -174,22 +175,21 @@ def read_all(config: BuildConfig, progress=None, reader=read_file, pool=None) ->
 
     cache_dir = config.out_dir / "parsed"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    pieces: list[Piece] = []
-    skipped: list[tuple[str, str]] = []
+    results: dict[str, list[Piece] | str] = {}  # path -> pieces, or the reason it was skipped
     todo = []
     for file in config.files:
         cached = cache_dir / f"{_cache_key(file)}.pkl"
         if cached.is_file():
-            result = pickle.loads(cached.read_bytes())
-            _collect(file, result, pieces, skipped)
+            results[file.path] = pickle.loads(cached.read_bytes())
             progress and progress()
         else:
             todo.append((file, cached))
     todo.sort(key=lambda item: -os.path.getsize(item[0].path))  # big files first balances the pool
     with nullcontext(pool) if pool is not None else worker_pool(config) as pool:
-        futures = [(file, cached, pool.schedule(reader, (file,), timeout=config.parse_timeout_s))
-                   for file, cached in todo]
-        for file, cached, future in futures:
+        futures = {pool.schedule(reader, (file,), timeout=config.parse_timeout_s): (file, cached)
+                   for file, cached in todo}
+        for future in as_completed(futures):  # cache each result as soon as it lands: a rerun resumes
+            file, cached = futures[future]
             try:
                 result: list[Piece] | str = future.result()
             except MuseforgeError as exc:
@@ -201,16 +201,17 @@ def read_all(config: BuildConfig, progress=None, reader=read_file, pool=None) ->
             except Exception as exc:  # any parser error on a user's file is a reason to skip, not to stop
                 result = f"unreadable: {type(exc).__name__}: {str(exc)[:200]}"
             cached.write_bytes(pickle.dumps(result))
-            _collect(file, result, pieces, skipped)
+            results[file.path] = result
             progress and progress()
+    pieces: list[Piece] = []
+    skipped: list[tuple[str, str]] = []
+    for file in config.files:  # input order, not completion order: dedup and splits stay deterministic
+        result = results[file.path]
+        if isinstance(result, str):
+            skipped.append((file.path, result))
+        else:
+            pieces.extend(result)
     return pieces, skipped
-
-
-def _collect(file: SourceFile, result, pieces: list, skipped: list) -> None:
-    if isinstance(result, str):
-        skipped.append((file.path, result))
-    else:
-        pieces.extend(result)
 
 
 # --- stage 2: deduplicate, group, split ----------------------------------------------------------

@@ -28,6 +28,8 @@ from museforge.errors import MuseforgeError, check_choice, check_range
 BACKENDS = ("tinysoundfont", "fluidsynth")
 DEFAULT_TAIL_S = 2.0  # release/decay time rendered after the last note ends
 DRUM_CHANNEL = 9  # GM channel 10, zero-based
+# TimGM6mb by Tim Brechbill; GPL-2 as packaged by Debian (timgm6mb-soundfont) and shipped in pretty_midi.
+DEFAULT_SOUNDFONT_LICENCE = "GPL-2.0 (TimGM6mb by Tim Brechbill, bundled with pretty_midi)"
 MAX_VOICES = 256
 _FIX_SOUNDFONT = "pass an existing .sf2/.sf3 General MIDI soundfont, or none to use the bundled TimGM6mb"
 

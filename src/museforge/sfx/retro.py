@@ -26,7 +26,7 @@ from typing import ClassVar
 import numpy as np
 
 from museforge.audio import Audio
-from museforge.errors import MuseforgeError, check_choice
+from museforge.errors import MuseforgeError, check_choice, check_range
 from museforge.sfx.recipe import Param, Recipe, register
 from museforge.sfx.retro_jsfxr import export_jsfxr, export_jsfxr_b58, import_jsfxr  # noqa: F401 (public API)
 from museforge.sfx.retro_synth import KNOBS, WAVE_TYPES, SfxrParams, clamp_knobs, fold_knobs, knob_range, render_sfxr
@@ -229,6 +229,7 @@ def mutate(params: SfxrParams, seed: int | np.random.Generator = 0, *, locked: I
            amount: float = 0.05) -> SfxrParams:
     """jsfxr's "Mutate": each unlocked parameter, with probability 1/2, moves by up to +-``amount``."""
     locked = _check_locked(locked)
+    amount = check_range("mutate amount", amount, 0.0, 1.0)
     rng = _as_rng(seed)
     changes = {}
     for name in MUTABLE:

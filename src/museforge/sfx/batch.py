@@ -24,7 +24,7 @@ def ucs_name(cat_id: str, fx_name: str, seed: int, creator_id: str = "museforge"
     check_choice("format", ext, FORMATS)
     fx = " ".join(_UNSAFE.sub(" ", fx_name).split()).title() or "Untitled"
     creator = _UNSAFE.sub("", creator_id).replace(" ", "") or "museforge"
-    return f"{cat_id.upper()}_{fx}_{creator}_s{int(seed):04d}.{ext}"
+    return f"{_UNSAFE.sub('', cat_id)}_{fx}_{creator}_s{int(seed):04d}.{ext}"
 
 
 def free_path(path: Path, on_exists: str = "error", taken: Collection[Path] = ()) -> Path:

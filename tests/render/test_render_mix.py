@@ -38,6 +38,8 @@ def test_master_hits_loudness_within_half_lu_under_true_peak(preset, sample_rate
     assert np.abs(audio.samples).max() < 1.0  # no clipping
     assert rendered.mastering.loudness_lufs == pytest.approx(audio.loudness_lufs())
     assert {a.n_frames for a in rendered.stems.values()} == {audio.n_frames}
+    # stems (and their sum) fit in a PCM file as they are: one common headroom gain
+    assert max(a.peak_dbfs() for a in [*rendered.stems.values(), rendered.premix]) <= -1.0 + 1e-4
 
 
 def test_limiter_holds_true_peak_on_peaky_material():

@@ -12,6 +12,7 @@ next pass rather than silence.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from museforge.audio import Audio, LoopPoints
 from museforge.errors import MuseforgeError, check_range
 from museforge.render import mix as mixing
 from museforge.render.pipeline import Rendered, check_output_format
-from museforge.render.soundfont import DEFAULT_TAIL_S, Stem, check_soundfont, render_stems
+from museforge.render.soundfont import DEFAULT_TAIL_S, check_soundfont, render_stems
 
 MAX_LOOP_BARS = 512
 
@@ -143,20 +144,15 @@ def render_loop(
     start, end = keep * loop_frames, (keep + 1) * loop_frames
     staging = {s.name: mixing.staging_gain_db(_cut(s.audio, start, end)) for s in stems}
     mixed = mixing.mix_stems(stems, strips=strips, roles=roles, n_channels=n_channels, staging_db=staging)
-    mastered = mixing.master(mixed.mix, target_lufs=target, true_peak_dbtp=true_peak_dbtp, region=(start, end))
     loop = LoopPoints(0, loop_frames)
+    kept = mixing.Mix({name: _cut(a, start, end, loop) for name, a in mixed.stems.items()}, mixed.roles,
+                      _cut(mixed.mix, start, end, loop)).with_headroom()
+    mastered = mixing.master(mixed.mix.gain(kept.headroom_gain_db), target_lufs=target,
+                             true_peak_dbtp=true_peak_dbtp, region=(start, end))
     audio = Audio(mastered.audio.samples, sample_rate, loop)
-    final = mixing.Mastered(audio, *(getattr(mastered, f) for f in
-                                     ("target_lufs", "gain_db", "ceiling_db", "loudness_lufs",
-                                      "true_peak_dbtp", "iterations")))
-    stems_cut = {name: _cut(a, start, end, loop) for name, a in mixed.stems.items()}
-    return Rendered(audio, stems_cut, _cut(mixed.mix, start, end, loop), mixed.roles, final, font, backend)
+    final = replace(mastered, audio=audio)
+    return Rendered(audio, kept.stems, kept.mix, kept.roles, final, font, backend, kept.headroom_gain_db)
 
 
 def _cut(audio: Audio, start: int, end: int, loop: LoopPoints | None = None) -> Audio:
     return Audio(np.ascontiguousarray(audio.samples[:, start:end]), audio.sample_rate, loop)
-
-
-def loop_stems(stems: list[Stem], start: int, end: int) -> list[Stem]:
-    """The same period cut from every stem (used by intensity layers)."""
-    return [Stem(s.name, s.program, s.is_drum, _cut(s.audio, start, end)) for s in stems]

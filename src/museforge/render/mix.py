@@ -1,7 +1,8 @@
 """Mixing and mastering with pedalboard: channel strips per instrument role, stems, a loudness master.
 
 Stems, precisely: a *pre-master stem* is one track after its channel strip (gain staging, EQ,
-compression, pan, level) plus that track's own reverb return. The *pre-master mix* is defined as
+compression, pan, level) plus that track's own reverb return, all stems then scaled by one common
+headroom gain so that none of them, nor their sum, peaks over -1 dBFS (``Mix.with_headroom``). The *pre-master mix* is defined as
 the sample-wise sum of the pre-master stems, so stems sum to it exactly (float32 rounding aside).
 Reverb is a per-stem send rather than one shared bus; Freeverb is linear, so the sum of the
 per-stem returns equals one bus fed with the summed sends. Mastering (gain + true-peak limiter)
@@ -90,6 +91,20 @@ class Mix:
     stems: dict[str, Audio]
     roles: dict[str, str]
     mix: Audio
+    headroom_gain_db: float = 0.0  # applied to stems and mix alike by with_headroom()
+
+    def with_headroom(self, peak_dbfs: float = -1.0) -> Mix:
+        """Stems and mix scaled by one gain so none peaks over ``peak_dbfs`` (files cannot hold > 0 dBFS).
+
+        One common gain keeps the stems summing to the mix; mastering is relative to its input,
+        so the master does not change.
+        """
+        loudest = max(audio.peak_dbfs() for audio in [*self.stems.values(), self.mix])
+        gain_db = min(0.0, peak_dbfs - loudest) if np.isfinite(loudest) else 0.0
+        if gain_db == 0.0:
+            return self
+        stems = {name: audio.gain(gain_db) for name, audio in self.stems.items()}
+        return Mix(stems, self.roles, self.mix.gain(gain_db), self.headroom_gain_db + gain_db)
 
 
 @dataclass(frozen=True)

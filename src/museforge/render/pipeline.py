@@ -21,12 +21,14 @@ class Rendered:
 
     Attributes:
         audio: the mastered audio (with loop points for loops).
-        stems: pre-master stems by track name; they sum to ``premix`` (see render.mix).
+        stems: pre-master stems by track name; they sum to ``premix`` (see render.mix) and peak
+            at or under -1 dBFS, so they can be written to PCM files as they are.
         premix: the pre-master mix (sum of stems) over the same frames as ``audio``.
         roles: mixing role per stem.
         mastering: what mastering did and the measured loudness / true peak of ``audio``.
         soundfont: the soundfont file used.
         backend: the synth backend used.
+        headroom_gain_db: the common gain that gave stems and premix their headroom.
     """
 
     audio: Audio
@@ -36,6 +38,7 @@ class Rendered:
     mastering: mixing.Mastered
     soundfont: Path
     backend: str
+    headroom_gain_db: float = 0.0
 
     def measurements(self) -> dict:
         """Figures for sidecars and reports, measured on the mastered audio."""
@@ -44,7 +47,8 @@ class Rendered:
             "integrated_loudness_lufs": round(self.mastering.loudness_lufs, 2),
             "true_peak_dbtp": round(self.mastering.true_peak_dbtp, 2),
             "target_loudness_lufs": self.mastering.target_lufs,
-            "master_gain_db": round(self.mastering.gain_db, 2),
+            "master_gain_db": round(self.mastering.gain_db, 2),  # relative to the premix
+            "stem_headroom_gain_db": round(self.headroom_gain_db, 2),
             "limiter_ceiling_db": round(self.mastering.ceiling_db, 2),
             "duration_s": round(self.audio.duration_s, 6),
             "n_frames": self.audio.n_frames,
@@ -102,6 +106,7 @@ def render(
 
     font = check_soundfont(soundfont)
     stems = render_stems(score, soundfont=font, backend=backend, sample_rate=sample_rate, tail_s=tail_s)
-    mixed = mixing.mix_stems(stems, strips=strips, roles=roles, n_channels=n_channels)
+    mixed = mixing.mix_stems(stems, strips=strips, roles=roles, n_channels=n_channels).with_headroom()
     mastered = mixing.master(mixed.mix, target_lufs=target, true_peak_dbtp=true_peak_dbtp)
-    return Rendered(mastered.audio, mixed.stems, mixed.mix, mixed.roles, mastered, font, backend)
+    return Rendered(mastered.audio, mixed.stems, mixed.mix, mixed.roles, mastered, font, backend,
+                    mixed.headroom_gain_db)

@@ -15,9 +15,12 @@ from museforge.errors import MuseforgeError
 app = typer.Typer(help="museforge: AI music and sound effects on a CPU.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 
-from museforge.serve import cli_data  # noqa: E402  (sub-apps register after the root app exists)
+# Sub-apps register after the root app exists; each imports its heavy modules inside its commands.
+from museforge.serve import cli_arrange, cli_data, cli_judge, cli_render, cli_sfx, cli_train  # noqa: E402
 
-app.add_typer(cli_data.app, name="data")
+for _name, _module in (("data", cli_data), ("train", cli_train), ("arrange", cli_arrange), ("render", cli_render),
+                       ("sfx", cli_sfx), ("judge", cli_judge)):
+    app.add_typer(_module.app, name=_name)
 
 
 def main() -> None:

@@ -1,12 +1,12 @@
 """Seamless loops: an exact whole number of bars that wraps with no gap, click or level jump.
 
-How: the loop's notes are repeated ``k + 2`` times back to back, where ``k`` passes cover the
-release/reverb tail. The whole run is rendered, mixed and mastered, and one period from the
-middle is kept. That period is what an endless loop sounds like in steady state: the tail of the
-previous pass is folded onto its beginning (sample-exactly, by the synth and reverb themselves),
-and the compressors, reverb and limiter enter it already primed by the material that precedes it
-on every wrap. Taking it from the middle (not the end) also gives the limiter's lookahead the real
-next pass rather than silence.
+How: the loop's notes are played ``k + 2`` times back to back, where the first ``k >= 1`` passes
+cover the release/reverb tail. The run is rendered, mixed and mastered up to a little past pass
+``k``, and pass ``k`` is kept. That period is what an endless loop sounds like in steady state:
+the tails of the passes before it are folded onto its beginning (sample-exactly, by the synth and
+reverb themselves), and the compressors, reverb and limiter enter it primed by the same material
+that precedes it on every wrap. The start of the next pass is rendered too, so the limiter's
+lookahead at the end sees what really follows the wrap rather than silence.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from museforge.render.pipeline import Rendered, check_output_format
 from museforge.render.soundfont import DEFAULT_TAIL_S, check_soundfont, render_stems
 
 MAX_LOOP_BARS = 512
+LOOKAHEAD_MARGIN_S = 0.25  # of the pass after the kept one: covers the limiter's 5 ms lookahead
 
 
 def bar_seconds(tempo_bpm: float, beats_per_bar: int = 4, beat_unit: int = 4) -> float:
@@ -129,17 +130,16 @@ def render_loop(
     if isinstance(n_bars, bool) or not isinstance(n_bars, int) or not 1 <= n_bars <= MAX_LOOP_BARS:
         raise MuseforgeError(f"n_bars must be a whole number in [1, {MAX_LOOP_BARS}], got {n_bars!r}")
     loop_frames = round(n_bars * bar_s * sample_rate)
-    # one pass to warm up + enough passes to hold the tail + the kept pass + one after it
-    tail_passes = math.ceil(tail_s / (n_bars * bar_s))
-    keep = 1 + tail_passes
+    # enough passes to hold the tail (at least one, to prime compressors), the kept one, the next
+    keep = max(1, math.ceil(tail_s / (n_bars * bar_s)))
     n_passes = keep + 2
+    next_frames = min(loop_frames, round(LOOKAHEAD_MARGIN_S * sample_rate))
     repeated = _repeat_score(score, n_bars, n_passes, beats_per_bar, beat_unit)
     font = check_soundfont(soundfont)
-    # Pass boundaries must land on whole frames for every pass, so each pass is rendered at the
-    # exact frame count: the repeated score's timing equals pass * loop_s to well under a frame
-    # (tick rounding), and cutting at pass * loop_frames keeps every period loop_frames long.
+    # Pass p starts at p * loop_s in the repeated score; periods are cut at p * loop_frames, so the
+    # kept one is exactly loop_frames long and its notes sit within a frame of their place.
     stems = render_stems(repeated, soundfont=font, backend=backend, sample_rate=sample_rate,
-                         n_frames=n_passes * loop_frames)
+                         n_frames=(keep + 1) * loop_frames + next_frames)
     # Gain staging measured on the kept period so it matches what plays on every wrap.
     start, end = keep * loop_frames, (keep + 1) * loop_frames
     staging = {s.name: mixing.staging_gain_db(_cut(s.audio, start, end)) for s in stems}

@@ -5,16 +5,17 @@ sfxr runs on a 44.1 kHz clock ("ticks") with 8x oversampling. Per tick it moves 
 offset and the high-pass coefficient; per sub-sample it runs the oscillator, a resonant low-pass,
 a high-pass and the phaser. Everything per tick here is a closed form (cumulative sums and
 products, clipped ramps). The only sequential state left is the integer oscillator phase, whose
-per-tick update ``phase = (phase + 8) % period`` is one cheap Python pass over ticks; filter
-states go through ``scipy.signal.lfilter``. A swept filter coefficient is held constant in blocks
-within which it changes by at most ``SWEEP_TOLERANCE`` (jsfxr changes it every sub-sample).
+update ``phase = (phase + 8) % period`` is one cheap Python step per run of ticks with the same
+period; filter states go through ``scipy.signal.lfilter``. The result equals a per-sample
+transcription of jsfxr's loop to ~1e-12 (see the tests), except that a *swept* filter coefficient
+is held constant in blocks within which it changes by at most ``SWEEP_TOLERANCE`` (jsfxr changes
+it every sub-sample; the difference stays below -40 dB).
 
 Semantics follow jsfxr (github.com/chr15m/jsfxr, itself a port of DrPetter's sfxr), including
 its quirk that after a repeat the arpeggio jump happens at once when the sound is already past
 the arpeggio time. Differences: an envelope stage of length 0 counts as its start (jsfxr divides
-0 by 0 and gets NaN),
-output is float (no 8-bit quantisation: ``sample_size`` only travels with the JSON), and any
-output rate is reached by resampling the 44.1 kHz render.
+0 by 0 and gets NaN); output is float (no 8-bit quantisation: ``sample_size`` only travels with
+the JSON); any output rate is reached by resampling the 44.1 kHz render.
 """
 
 from __future__ import annotations
@@ -109,8 +110,8 @@ def knob_range(name: str) -> tuple[float, float]:
     return (-1.0 if name in SIGNED else 0.0), 1.0
 
 
-# The synth only uses these squared (or, for vibrato depth, only when positive), so a negative
-# value sounds exactly like its magnitude (or like 0).
+# The synth only uses these squared, so a negative value sounds exactly like its magnitude. (A
+# negative vibrato depth means no vibrato, so clipping it to 0 is exact too.)
 SIGN_FREE = frozenset({"p_env_attack", "p_env_sustain", "p_env_decay", "p_base_freq", "p_vib_speed",
                        "p_lpf_resonance", "p_hpf_freq"})
 

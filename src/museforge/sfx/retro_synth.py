@@ -36,7 +36,7 @@ OVERSAMPLING = 8
 WAVE_TYPES = ("square", "sawtooth", "sine", "noise")  # jsfxr wave_type 0..3
 JSFXR_SAMPLE_RATES = (44_100, 22_050, 11_025, 5_512)
 JSFXR_SAMPLE_SIZES = (8, 16)
-SWEEP_TOLERANCE = 0.005 # largest relative change of a swept filter coefficient inside one block
+SWEEP_TOLERANCE = 0.005  # largest relative change of a swept filter coefficient inside one block
 MAX_SEGMENT_OFFSET = 1.0e7  # separates repeat segments in a running max (log-periods stay far below)
 
 # jsfxr ranges: "SIGNED" parameters live on [-1, 1], the rest on [0, 1].

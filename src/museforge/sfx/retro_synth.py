@@ -267,7 +267,8 @@ def _low_pass(p: SfxrParams, x: np.ndarray) -> np.ndarray:
 def _high_pass(p: SfxrParams, x: np.ndarray, n_ticks: int) -> np.ndarray:
     h = _geometric(p.p_hpf_freq ** 2 * 0.1, 1.0 + p.p_hpf_ramp * 3e-4, n_ticks, 1e-5, 0.1)
     # fltphp = (fltphp + x - x1) * (1 - h), h updated once per tick
-    return _swept_filter(x, np.repeat(h, OVERSAMPLING), lambda c: ([1.0 - c, -(1.0 - c)], [1.0, -(1.0 - c), 0.0]))
+    coef = h[:1] if h[0] == h[-1] else np.repeat(h, OVERSAMPLING)  # monotone: equal ends = constant
+    return _swept_filter(x, coef, lambda c: ([1.0 - c, -(1.0 - c)], [1.0, -(1.0 - c), 0.0]))
 
 
 def _phaser(p: SfxrParams, x: np.ndarray, n_ticks: int) -> np.ndarray:

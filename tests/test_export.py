@@ -83,6 +83,7 @@ def test_wav_smpl_chunk_and_exact_length(tmp_path, bit_depth):
     assert fields[2] == round(1e9 / 48_000) and fields[7] == 1  # sample period ns, one loop
     _, loop_type, start, end, _, play_count = struct.unpack("<6I", smpl[36:60])
     assert (loop_type, start, end, play_count) == (0, 0, 47_999, 0)  # forward, end inclusive, forever
+    assert b"AI-generated" in _riff_chunks(wav)[b"LIST"]  # INFO comment
     import wave
 
     with wave.open(str(wav)) as reader:  # the stdlib reader still accepts the file
@@ -187,10 +188,14 @@ def test_layers_are_written_with_their_manifest(tmp_path):
     manifest_path = paths[-1]
     document = json.loads(manifest_path.read_text())
     assert document["format"] == "museforge-intensity-layers/1" and document["ai_generated"] is True
-    assert [layer["file"] for layer in document["layers"]] == [p.name for p in paths[:-1]]
-    frames = {soundfile.info(str(p)).frames for p in paths[:-1]}
+    audio_files, sidecars = paths[:-1:2], paths[1:-1:2]
+    assert [layer["file"] for layer in document["layers"]] == [p.name for p in audio_files]
+    assert [s.name for s in sidecars] == [p.name + ".json" for p in audio_files]
+    frames = {soundfile.info(str(p)).frames for p in audio_files}
     assert frames == {document["n_frames"]} == {round(3 * 60 / 96 * 44_100)}
-    assert len(document["measured"]["intensities"]) == len(paths) - 1
+    assert len(document["measured"]["intensities"]) == len(audio_files)
+    first = json.loads(sidecars[0].read_text())
+    assert first["kind"] == "layer:base" and first["render"]["manifest"] == manifest_path.name
 
 
 def test_midi_type1_named_tracks_programs_drums_and_meta(tmp_path):

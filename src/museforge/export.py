@@ -234,14 +234,21 @@ def _id3_key(key: str) -> str | None:
     return tonic + ("m" if (match.group(3) or "").startswith("m") and match.group(3) not in ("maj", "major") else "")
 
 
-def _sidecar(meta: ExportMeta, file_name: str, kind: str, measured: dict, extra: dict | None = None) -> dict:
-    from importlib.metadata import version
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        return version("museforge")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
+def _sidecar(meta: ExportMeta, file_name: str, kind: str, measured: dict, extra: dict | None = None) -> dict:
     return {
         "file": file_name,
         "kind": kind,
         "ai_generated": True,
-        "generator": {"name": SOFTWARE, "version": version("museforge")},
+        "generator": {"name": SOFTWARE, "version": _version()},
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "style": meta.style, "key": meta.key, "tempo_bpm": meta.tempo_bpm, "seed": meta.seed,
         "controls": meta.controls,
@@ -312,22 +319,33 @@ def export_audio(
     names: list[str] = []
     for index, (name, item, item_kind) in enumerate(items):
         name = name if index == 0 else group.reserve(name, (suffix, f"{suffix}.json"))
-        captured: dict = {}
-
-        def write(path: Path, item=item, captured=captured) -> None:
-            _write_audio(path, item, fmt, bit_depth, meta)
-            captured.update(_measure_file(path, fmt, item))
-
-        group.add(name, suffix, write)
-        sidecar = _sidecar(meta, f"{name}{suffix}", item_kind, captured, extra)
-        group.add(name, f"{suffix}.json", lambda p, s=sidecar: p.write_text(json.dumps(s, indent=2)))
-        names += [name, name]
+        names += _add_audio(group, name, item, fmt, bit_depth, meta, item_kind, extra)
     return group.publish(names)
+
+
+def _add_audio(group: _Group, name: str, audio: Audio, fmt: str, bit_depth: int, meta: ExportMeta,
+               kind: str, extra: dict | None) -> list[str]:
+    """Queue ``name.<fmt>`` and its sidecar (measured from the written file); returns their names."""
+    suffix = f".{fmt}"
+    measured: dict = {}
+
+    def write(path: Path) -> None:
+        _write_audio(path, audio, fmt, bit_depth, meta)
+        measured.update(_measure_file(path, fmt, audio))
+
+    group.add(name, suffix, write)
+    sidecar = _sidecar(meta, f"{name}{suffix}", kind, measured, extra)
+    group.add(name, f"{suffix}.json", lambda p: p.write_text(json.dumps(sidecar, indent=2)))
+    return [name, name]
 
 
 def export_layers(layer_set, folder: str | Path, meta: ExportMeta, *, fmt: str = "ogg",
                   bit_depth: int = 24) -> list[Path]:
-    """Write intensity layers (render.layers.LayerSet) plus ``<base>_layers.json`` (the manifest)."""
+    """Write intensity layers (render.layers.LayerSet), each with a sidecar, plus the manifest.
+
+    Returns:
+        Paths: each layer file and its sidecar in intensity order, then ``<base>_layers.json``.
+    """
     _check_audio_args(fmt, bit_depth)
     group = _Group(folder)
     suffix = f".{fmt}"
@@ -335,10 +353,10 @@ def export_layers(layer_set, folder: str | Path, meta: ExportMeta, *, fmt: str =
     files: dict[str, str] = {}
     names: list[str] = []
     for index, layer in enumerate(layer_set.layers):
-        name = group.reserve(f"{base}-{index}-{_slug(layer.name)}", (suffix,))
-        group.add(name, suffix, lambda p, a=layer.audio: _write_audio(p, a, fmt, bit_depth, meta))
+        name = group.reserve(f"{base}-{index}-{_slug(layer.name)}", (suffix, f"{suffix}.json"))
+        names += _add_audio(group, name, layer.audio, fmt, bit_depth, meta, f"layer:{layer.name}",
+                            {"layer_index": index, "tracks": list(layer.tracks), "manifest": f"{base}.json"})
         files[layer.name] = f"{name}{suffix}"
-        names.append(name)
     layers = layer_set.manifest(files)
     measured = {"intensities": layers.pop("intensities")}
     manifest = {**_sidecar(meta, f"{base}.json", "intensity-layers", measured), **layers}

@@ -179,7 +179,7 @@ def _arrange_figures(quick: bool) -> dict:
 
 
 def run(quick: bool = False) -> dict:
-    songs = sorted(p for p in _data_dir().iterdir() if p.is_dir())[: 8 if quick else 60]
+    songs = sorted(p for p in _data_dir().iterdir() if p.is_dir())[: 8 if quick else 40]
     counts = {"ours": 0, "music21": 0}
     seconds = {"ours": 0.0, "music21": 0.0}
     n_bars = 0

@@ -406,3 +406,22 @@ def test_cli_writes_midi_and_sidecar_and_reports_bad_style(tmp_path):
     assert {t.program for t in back.tracks if not t.is_drum} == {80, 81, 38}
     res = runner.invoke(app, ["midi", str(tmp_path / "tune.mid"), "--style", "polka"])
     assert res.exit_code != 0 and "valid: ambient" in str(res.exception)
+
+
+def test_drums_are_the_chosen_grooves_hits_and_bass_follows_slash_chords():
+    material = Material(melody_score(), chords=["C", "Am", "F C/E", "Dm7 G7/B"] * 2, tempo_bpm=110)
+    result = arrange(material, "rock", seed=5, repeats=2)
+    main = next(g for g in groove_mod.load_grooves() if g.name == result.grooves[0])
+    drums = next(t for t in result.score.tracks if t.is_drum)
+    bar, step = 4 * TPQ, TPQ / groove_mod.STEPS_PER_QUARTER
+    full = next(s for s in result.sections if s.intensity == 3)
+    b = full.start_bar + 1  # not the crash bar, not a fill bar
+    got = {(round((n.time - b * bar) / step), n.pitch) for n in drums.notes
+           if b * bar - step / 2 <= n.time < (b + 1) * bar - step / 2}
+    want = {(s, p) for s, p, _ in groove_mod.groove_bar(main, b - full.start_bar, 48)[0]}
+    assert got == want
+    bass = next(t for t in result.score.tracks if result.roles[t.name] == "bass")
+    mid_bar = [n.pitch % 12 for n in bass.notes if abs(n.time % (8 * bar) - (2 * bar + bar // 2)) < 40]
+    assert mid_bar and all(pc == 4 for pc in mid_bar)  # C/E: E in the bass
+    mid_bar = [n.pitch % 12 for n in bass.notes if abs(n.time % (8 * bar) - (3 * bar + bar // 2)) < 40]
+    assert mid_bar and all(pc == 11 for pc in mid_bar)  # G7/B: B in the bass

@@ -275,8 +275,10 @@ def write_bass(part: Part, ctx: Context, bars: list[int]) -> list[Note]:
                     pitch = _root_ref(chord.bass) + 12 * octave
                 else:
                     pitch = _root_ref(chord.root) + chord.degree_interval(degree) + 12 * octave
-                if step in strong and pitch % 12 not in chord.pitch_classes:
-                    pitch = _root_ref(chord.bass) + 12 * octave  # strong beats land on the chord
+                if step in strong and (pitch % 12 not in chord.pitch_classes
+                                       or chord.bass != chord.root):
+                    # strong beats land on the chord, and on the named bass of a slash chord
+                    pitch = _root_ref(chord.bass) + 12 * octave
             pitch = fit(pitch, part.low, part.high)
             next_step = events[k + 1][0] if k + 1 < len(events) else spb
             length = min(dur, next_step - step)

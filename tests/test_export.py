@@ -148,6 +148,36 @@ def test_nothing_is_overwritten(tmp_path):
     assert export_audio(_tone(), tmp_path, META)[0].name == "folk_d-minor_96bpm_seed7-3.wav"
 
 
+def test_folders_without_hard_links_still_never_overwrite(tmp_path, monkeypatch):
+    import errno
+
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(export.os, "link", no_links)
+    first = export_audio(_tone(), tmp_path, META)
+    second = export_audio(_tone(), tmp_path, META)
+    assert [p.name for p in first + second] == [
+        "folk_d-minor_96bpm_seed7.wav", "folk_d-minor_96bpm_seed7.wav.json",
+        "folk_d-minor_96bpm_seed7-1.wav", "folk_d-minor_96bpm_seed7-1.wav.json"]
+    assert soundfile.info(str(first[0])).frames == 48_000
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_name_taken_while_writing_fails_the_group_cleanly(tmp_path, monkeypatch):
+    real = export._write_audio
+
+    def sneaky(path, audio, fmt, bit_depth, meta):  # someone else creates our sidecar's name meanwhile
+        real(path, audio, fmt, bit_depth, meta)
+        (tmp_path / "folk_d-minor_96bpm_seed7.wav.json").write_text("theirs")
+
+    monkeypatch.setattr(export, "_write_audio", sneaky)
+    with pytest.raises(MuseforgeError, match="nothing was written"):
+        export_audio(_tone(), tmp_path, META)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folk_d-minor_96bpm_seed7.wav.json"]
+    assert (tmp_path / "folk_d-minor_96bpm_seed7.wav.json").read_text() == "theirs"
+
+
 def test_unwritable_folder_is_a_clear_error(tmp_path):
     blocker = tmp_path / "file.txt"
     blocker.write_text("not a folder")

@@ -3,18 +3,20 @@
 Rules every writer here follows:
     * Names carry style, key, tempo and seed (:func:`base_name`), made filesystem- and URL-safe.
     * Nothing is overwritten: if a name is taken, ``-1``, ``-2`` ... is appended (never an error,
-      so batch jobs keep going). Files are published with a hard link, which fails instead of
-      replacing, so even a file created by someone else meanwhile is never clobbered.
+      so batch jobs keep going). Files are published with a hard link (or, where a filesystem has
+      none, an exclusive create then a rename onto it), which fails instead of replacing: a file
+      someone else creates meanwhile is never clobbered; the group then fails as a whole.
     * Every group of files (e.g. a track, its stems and their sidecars) is written to hidden temp
       files first and published only when all of them were written; on any failure the temps and
       anything already published by that group are removed, so nothing is left half-written.
-    * Every output gets ``<file>.json``: controls, seed, model versions, loudness and true peak
+    * Every audio/MIDI/MusicXML output gets ``<file>.json`` (layer sets also get a manifest): controls, seed, model versions, loudness and true peak
       measured by decoding the written file, duration, loop points and the provenance (licences of
       the data behind the models) given by the caller.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -84,27 +86,26 @@ class _Group:
                                  "choose a folder you can write to") from None
         if not os.access(self.folder, os.W_OK | os.X_OK):
             raise MuseforgeError(f"output folder {self.folder} is not writable; choose a folder you can write to")
-        self._pending: list[tuple[Path, str, str]] = []  # (temp, stem, suffix)
+        self._pending: list[tuple[Path, str, str]] = []  # (temp, final name, suffix)
         self._reserved: set[str] = set()
 
-    def add(self, stem: str, suffix: str, write: Callable[[Path], None]) -> int:
-        """Write one file via ``write(temp_path)``; returns its index for :meth:`publish` results."""
+    def add(self, name: str, suffix: str, write: Callable[[Path], None]) -> None:
+        """Write ``<name><suffix>`` via ``write(temp_path)``; it appears only on :meth:`publish`."""
         try:
-            handle, temp = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".part{suffix}", dir=self.folder)
+            handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=f".part{suffix}", dir=self.folder)
             os.close(handle)
             os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs should read like any file
         except OSError as exc:
             raise MuseforgeError(f"cannot write into {self.folder}: {exc.strerror}") from None
-        self._pending.append((Path(temp), stem, suffix))
+        self._pending.append((Path(temp), name, suffix))
         try:
             write(Path(temp))
         except OSError as exc:
             self.discard()
-            raise MuseforgeError(f"writing {stem}{suffix} into {self.folder} failed: {exc.strerror or exc}") from None
+            raise MuseforgeError(f"writing {name}{suffix} into {self.folder} failed: {exc.strerror or exc}") from None
         except BaseException:
             self.discard()
             raise
-        return len(self._pending) - 1
 
     def reserve(self, stem: str, suffixes: tuple[str, ...]) -> str:
         """A name free for every suffix (so a file and its sidecar share the same number)."""
@@ -115,13 +116,13 @@ class _Group:
                 return name
         raise MuseforgeError(f"too many files named {stem}* in {self.folder}")
 
-    def publish(self, names: list[str]) -> list[Path]:
-        """Link every temp to ``names[i] + suffix`` (never replacing), then drop the temps."""
+    def publish(self) -> list[Path]:
+        """Give every temp its final name (never replacing anything), in the order added."""
         published: list[Path] = []
         try:
-            for (temp, _, suffix), name in zip(self._pending, names):
+            for temp, name, suffix in self._pending:
                 final = self.folder / f"{name}{suffix}"
-                os.link(temp, final)  # FileExistsError instead of overwriting
+                _link_no_clobber(temp, final)
                 published.append(final)
         except OSError as exc:
             for path in published:
@@ -136,6 +137,19 @@ class _Group:
         for temp, _, _ in self._pending:
             temp.unlink(missing_ok=True)
         self._pending = []
+
+
+def _link_no_clobber(temp: Path, final: Path) -> None:
+    """Publish ``temp`` as ``final``; raises FileExistsError rather than replace anything."""
+    try:
+        os.link(temp, final)
+        return
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV):
+            raise
+    # no hard links (FAT, some network shares): claim the name exclusively, then move onto it
+    os.close(os.open(final, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+    os.replace(temp, final)
 
 
 # --- audio ---------------------------------------------------------------------------------------
@@ -316,16 +330,15 @@ def export_audio(
     suffix = f".{fmt}"
     base = group.reserve(base_name(meta, kind), (suffix, f"{suffix}.json"))
     items = [(base, audio, "mix")] + [(f"{base}_stem-{_slug(n)}", a, f"stem:{n}") for n, a in (stems or {}).items()]
-    names: list[str] = []
     for index, (name, item, item_kind) in enumerate(items):
         name = name if index == 0 else group.reserve(name, (suffix, f"{suffix}.json"))
-        names += _add_audio(group, name, item, fmt, bit_depth, meta, item_kind, extra)
-    return group.publish(names)
+        _add_audio(group, name, item, fmt, bit_depth, meta, item_kind, extra)
+    return group.publish()
 
 
 def _add_audio(group: _Group, name: str, audio: Audio, fmt: str, bit_depth: int, meta: ExportMeta,
-               kind: str, extra: dict | None) -> list[str]:
-    """Queue ``name.<fmt>`` and its sidecar (measured from the written file); returns their names."""
+               kind: str, extra: dict | None) -> None:
+    """Queue ``name.<fmt>`` and its sidecar (measured from the written file)."""
     suffix = f".{fmt}"
     measured: dict = {}
 
@@ -336,7 +349,6 @@ def _add_audio(group: _Group, name: str, audio: Audio, fmt: str, bit_depth: int,
     group.add(name, suffix, write)
     sidecar = _sidecar(meta, f"{name}{suffix}", kind, measured, extra)
     group.add(name, f"{suffix}.json", lambda p: p.write_text(json.dumps(sidecar, indent=2)))
-    return [name, name]
 
 
 def export_layers(layer_set, folder: str | Path, meta: ExportMeta, *, fmt: str = "ogg",
@@ -351,17 +363,16 @@ def export_layers(layer_set, folder: str | Path, meta: ExportMeta, *, fmt: str =
     suffix = f".{fmt}"
     base = group.reserve(base_name(meta, "layers"), (".json",))
     files: dict[str, str] = {}
-    names: list[str] = []
     for index, layer in enumerate(layer_set.layers):
         name = group.reserve(f"{base}-{index}-{_slug(layer.name)}", (suffix, f"{suffix}.json"))
-        names += _add_audio(group, name, layer.audio, fmt, bit_depth, meta, f"layer:{layer.name}",
+        _add_audio(group, name, layer.audio, fmt, bit_depth, meta, f"layer:{layer.name}",
                             {"layer_index": index, "tracks": list(layer.tracks), "manifest": f"{base}.json"})
         files[layer.name] = f"{name}{suffix}"
     layers = layer_set.manifest(files)
     measured = {"intensities": layers.pop("intensities")}
     manifest = {**_sidecar(meta, f"{base}.json", "intensity-layers", measured), **layers}
     group.add(base, ".json", lambda p: p.write_text(json.dumps(manifest, indent=2)))
-    return group.publish(names + [base])
+    return group.publish()
 
 
 # --- notation ------------------------------------------------------------------------------------
@@ -381,7 +392,7 @@ def export_midi(score, folder: str | Path, meta: ExportMeta) -> list[Path]:
                 "duration_s": round(float(score.to("second").end()), 6)}
     sidecar = _sidecar(meta, f"{name}.mid", "midi", measured)
     group.add(name, ".mid.json", lambda p: p.write_text(json.dumps(sidecar, indent=2)))
-    return group.publish([name, name])
+    return group.publish()
 
 
 def export_musicxml(score, folder: str | Path, meta: ExportMeta) -> list[Path]:
@@ -395,7 +406,7 @@ def export_musicxml(score, folder: str | Path, meta: ExportMeta) -> list[Path]:
     group.add(name, ".musicxml", lambda p: m21.write("musicxml", fp=str(p)))
     sidecar = _sidecar(meta, f"{name}.musicxml", "musicxml", {"parts": [p.partName for p in m21.parts]})
     group.add(name, ".musicxml.json", lambda p: p.write_text(json.dumps(sidecar, indent=2)))
-    return group.publish([name, name])
+    return group.publish()
 
 
 def _check_score(score) -> None:

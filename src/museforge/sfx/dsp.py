@@ -249,10 +249,21 @@ def fexp(x: np.ndarray) -> np.ndarray:
     return np.exp(np.asarray(x, dtype=np.float32))
 
 
+def sin_cycles(cycles: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """sin(2 pi cycles) in float32 without losing phase precision on long, high sines.
+
+    Subtracting each 4096-sample chunk's whole-cycle offset (in float64) leaves values float32
+    holds to ~1e-4 cycles; float64 ``% 1`` or ``floor`` per sample would cost ~10x more here.
+    """
+    cycles = np.asarray(cycles, dtype=np.float64)
+    offsets = np.floor(cycles[::chunk])
+    relative = (cycles - np.repeat(offsets, chunk)[: cycles.size]).astype(np.float32)
+    return np.sin(relative * np.float32(TWO_PI))
+
+
 def sine_from_freq(freq_hz: np.ndarray, sample_rate: int, phase: float = 0.0) -> np.ndarray:
-    """A sine following a per-sample frequency; phase wrapped in float64, sine in float32."""
-    cycles = (np.cumsum(freq_hz) / sample_rate + phase) % 1.0
-    return np.sin((TWO_PI * cycles).astype(np.float32))
+    """A sine following a per-sample frequency (phase in cycles)."""
+    return sin_cycles(np.cumsum(freq_hz) / sample_rate + phase)
 
 
 def time_s(n_frames: int, sample_rate: int, start_frame: int = 0) -> np.ndarray:
@@ -303,11 +314,9 @@ def modal(freqs_hz: np.ndarray, t60s_s: np.ndarray, amps: np.ndarray, n_frames: 
         if freq >= 0.95 * nyquist or amp == 0.0:
             continue
         length = min(n_frames, int(t60 * 4.0 / 3.0 * sample_rate) + 1)
-        k = np.arange(length)
-        cycles = (k * (freq / sample_rate) + phase) % 1.0
-        decay = (-6.9078 / (t60 * sample_rate)) * k
-        out[:length] += amp * (np.sin((TWO_PI * cycles).astype(np.float32))
-                               * np.exp(decay.astype(np.float32)))
+        k = np.arange(length, dtype=np.float64)
+        decay = np.arange(length, dtype=np.float32) * np.float32(-6.9078 / (t60 * sample_rate))
+        out[:length] += amp * (sin_cycles(k * (freq / sample_rate) + phase) * np.exp(decay))
     return out
 
 

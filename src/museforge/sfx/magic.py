@@ -53,15 +53,16 @@ class Magic(OneShotRecipe):
         env = env * (t < length_s + 0.5)
         detune = 0.002 + 0.03 * params["darkness"]
         root = params["pitch_hz"]
-        bed = np.zeros(n)
+        # Every partial follows the same glide, so one running sum of it gives all their phases.
+        glide_cycles = np.cumsum(np.broadcast_to(glide, (n,))) / sample_rate
+        bed = np.zeros(n, dtype=np.float32)
         for ratio in PENTATONIC[[0, 2, 3]]:
             for cents in (-1.0, 1.0):
-                freq = root * ratio * glide * (1.0 + cents * detune)
-                bed += dsp.sine_from_freq(freq, sample_rate, rng.uniform(0.0, 1.0))
-        tremolo = 1.0 + 0.3 * np.sin((dsp.TWO_PI * ((6.0 * t) % 1.0)).astype(np.float32))
+                bed += dsp.sin_cycles(glide_cycles * (root * ratio * (1.0 + cents * detune)) + rng.uniform(0.0, 1.0))
+        tremolo = 1.0 + 0.3 * dsp.sin_cycles(6.0 * t)
         out = np.repeat((bed * env * tremolo * 0.08)[None, :], n_channels, axis=0)
 
-        air = dsp.Filter(dsp.bandpass_sos(1500.0 * (1 - 0.6 * params["darkness"]), 8000.0, sample_rate),
+        air = dsp.Filter(dsp.band_sos(1500.0 * (1 - 0.6 * params["darkness"]), 8000.0, sample_rate),
                          n_channels)(rng.random((n_channels, n)) * 2.0 - 1.0)
         out += air * env * 0.08
         rate = 80.0 * params["sparkle"] * env

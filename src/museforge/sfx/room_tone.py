@@ -42,5 +42,5 @@ class RoomTone(AmbienceRecipe):
         hiss = voice.filter("hiss", dsp.band_sos, 120.0, 6000.0 - 3500.0 * size, sr)(hiss) * (0.012 * air)
         t = dsp.time_s(n_frames, sr, voice.frame)
         mains_hz = float(params["mains"])
-        tone = sum(a * np.sin(dsp.TWO_PI * ((mains_hz * k * t) % 1.0)) for k, a in ((1, 1.0), (2, 0.5), (3, 0.25)))
+        tone = sum(a * dsp.sin_cycles(mains_hz * k * t) for k, a in ((1, 1.0), (2, 0.5), (3, 0.25)))
         return rumble + hiss + (0.01 * hum * tone)[None, :]

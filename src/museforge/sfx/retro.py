@@ -60,8 +60,9 @@ class _Dice:
 # --- the seven generators (jsfxr's distributions) ------------------------------------------------
 
 def _pickup(d: _Dice) -> dict:
-    v = {"wave_type": "sawtooth", "p_base_freq": 0.4 + d.frnd(0.5), "p_env_sustain": d.frnd(0.1), "p_env_decay": 0.1 + d.frnd(0.4),
-         "p_env_punch": 0.3 + d.frnd(0.3)}
+    # jsfxr's current pickupCoin: its "sawtooth" at duty 0 is a triangle
+    v = {"wave_type": "sawtooth", "p_base_freq": 0.4 + d.frnd(0.5), "p_env_sustain": d.frnd(0.1),
+         "p_env_decay": 0.1 + d.frnd(0.4), "p_env_punch": 0.3 + d.frnd(0.3)}
     if d.rnd(1):
         v.update(p_arp_speed=0.5 + d.frnd(0.2), p_arp_mod=0.2 + d.frnd(0.4))
     return v

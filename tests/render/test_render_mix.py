@@ -42,6 +42,15 @@ def test_master_hits_loudness_within_half_lu_under_true_peak(preset, sample_rate
     assert max(a.peak_dbfs() for a in [*rendered.stems.values(), rendered.premix]) <= -1.0 + 1e-4
 
 
+def test_fixed_duration_cue_is_exact_and_ends_silently():
+    rendered = render(band(n_bars=8), duration_s=5.0, sample_rate=48_000, loudness="ebu-r128")
+    audio = rendered.audio
+    assert audio.n_frames == 240_000 and {a.n_frames for a in rendered.stems.values()} == {240_000}
+    assert np.abs(audio.samples[:, -1]).max() < 1e-4  # faded to silence, not cut mid-note
+    assert np.abs(audio.samples[:, -4800:-2400]).max() > 1e-3  # but still sounding 50 ms earlier
+    assert abs(audio.loudness_lufs() + 23.0) <= 0.5 and audio.true_peak_dbtp() <= -1.0
+
+
 def test_limiter_holds_true_peak_on_peaky_material():
     # 20 ms spikes 10 dB over a decaying body: reaching -9 LUFS needs ~10 dB of limiting.
     sample_rate = 48_000

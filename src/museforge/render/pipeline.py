@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from museforge.audio import Audio
-from museforge.errors import MuseforgeError
+from museforge.errors import MuseforgeError, check_range
 from museforge.render import mix as mixing
 from museforge.render.soundfont import DEFAULT_TAIL_S, render_stems
 
@@ -62,6 +64,22 @@ class Rendered:
         }
 
 
+def _fade_out(mixed: mixing.Mix, n_frames: int) -> mixing.Mix:
+    """The same raised-cosine fade on every stem and the mix (linear, so the sum still holds)."""
+    n_frames = min(n_frames, mixed.mix.n_frames)
+    if n_frames < 2:
+        return mixed
+    ramp = (0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, n_frames))).astype(np.float32)
+
+    def fade(audio: Audio) -> Audio:
+        samples = audio.samples.copy()
+        samples[:, -n_frames:] *= ramp
+        return audio.with_samples(samples)
+
+    return mixing.Mix({name: fade(a) for name, a in mixed.stems.items()}, mixed.roles, fade(mixed.mix),
+                      mixed.headroom_gain_db)
+
+
 def check_output_format(sample_rate: int, n_channels: int) -> None:
     """Finished audio is 44.1 or 48 kHz, mono or stereo."""
     if sample_rate not in mixing.SAMPLE_RATES:
@@ -82,6 +100,8 @@ def render(
     strips: dict[str, mixing.ChannelStrip] | None = None,
     roles: dict[str, str] | None = None,
     tail_s: float = DEFAULT_TAIL_S,
+    duration_s: float | None = None,
+    fade_out_s: float = 0.05,
 ) -> Rendered:
     """Render a symusic Score to mastered audio plus pre-master stems.
 
@@ -96,6 +116,10 @@ def render(
         strips: channel strips by stem name, overriding role presets.
         roles: roles by stem name, overriding the automatic choice.
         tail_s: seconds kept after the last note for release and reverb.
+        duration_s: exact length instead (a cue of fixed length): rounded to the nearest frame;
+            notes starting later are dropped.
+        fade_out_s: raised-cosine fade over the last seconds (stems and mix alike), so a cut
+            tail or a fixed duration never ends in a click.
 
     Returns:
         A :class:`Rendered`.
@@ -105,8 +129,14 @@ def render(
     from museforge.render.soundfont import check_soundfont
 
     font = check_soundfont(soundfont)
-    stems = render_stems(score, soundfont=font, backend=backend, sample_rate=sample_rate, tail_s=tail_s)
-    mixed = mixing.mix_stems(stems, strips=strips, roles=roles, n_channels=n_channels).with_headroom()
+    n_frames = None
+    if duration_s is not None:
+        n_frames = round(check_range("duration_s", duration_s, 0.1, 3600.0, "s") * sample_rate)
+    check_range("fade_out_s", fade_out_s, 0.0, 30.0, "s")
+    stems = render_stems(score, soundfont=font, backend=backend, sample_rate=sample_rate, tail_s=tail_s,
+                         n_frames=n_frames)
+    mixed = mixing.mix_stems(stems, strips=strips, roles=roles, n_channels=n_channels)
+    mixed = _fade_out(mixed, round(fade_out_s * sample_rate)).with_headroom()
     mastered = mixing.master(mixed.mix, target_lufs=target, true_peak_dbtp=true_peak_dbtp)
     return Rendered(mastered.audio, mixed.stems, mixed.mix, mixed.roles, mastered, font, backend,
                     mixed.headroom_gain_db)

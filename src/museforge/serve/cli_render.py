@@ -74,7 +74,9 @@ def _print(paths) -> None:
 def audio_command(source: Path = SOURCE, out: Path = OUT, fmt: str = FORMAT, bit_depth: int = BIT_DEPTH,
                   loudness: str = LOUDNESS, sample_rate: int = SAMPLE_RATE, mono: bool = MONO,
                   soundfont: Path = SOUNDFONT, backend: str = BACKEND, style: str = STYLE, seed: int = SEED,
-                  stems: bool = typer.Option(False, "--stems", help="also write pre-master stems")) -> None:
+                  stems: bool = typer.Option(False, "--stems", help="also write pre-master stems"),
+                  duration_s: float = typer.Option(None, "--duration-s",
+                                                   help="exact length (a cue); default: to the last note + tail")) -> None:
     """Render, mix and master a MIDI file; write the audio (+ stems) with JSON sidecars.
 
     Example: museforge render audio song.mid -f flac --loudness ebu-r128 --stems
@@ -84,8 +86,9 @@ def audio_command(source: Path = SOURCE, out: Path = OUT, fmt: str = FORMAT, bit
 
     score = _load(source)
     rendered = render(score, soundfont=soundfont, backend=backend, sample_rate=sample_rate,
-                      n_channels=1 if mono else 2, loudness=_loudness(loudness))
-    controls = {"loudness": loudness, "sample_rate": sample_rate, "mono": mono, "backend": backend}
+                      n_channels=1 if mono else 2, loudness=_loudness(loudness), duration_s=duration_s)
+    controls = {"loudness": loudness, "sample_rate": sample_rate, "mono": mono, "backend": backend,
+                "duration_s": duration_s}
     meta = _meta(score, source, style, seed, controls, soundfont.name if soundfont else None)
     _print(export_audio(rendered.audio, out, meta, fmt=fmt, bit_depth=bit_depth,
                         stems=rendered.stems if stems else None, extra=rendered.measurements()))

@@ -198,6 +198,19 @@ def _tags(meta: ExportMeta, audio: Audio) -> dict[str, str]:
     return tags
 
 
+def write_tagged(path: str | Path, audio: Audio, meta: ExportMeta, *, bit_depth: int = 24) -> Path:
+    """Write one audio file in place with tags and loop points (format from the suffix).
+
+    The low-level writer for callers that own naming themselves (e.g. sfx UCS batches): no
+    sidecar, no temp-and-publish, and an existing file is replaced. Prefer :func:`export_audio`.
+    """
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    _check_audio_args(fmt, bit_depth)
+    _write_audio(path, audio, fmt, bit_depth, meta)
+    return path
+
+
 def _write_audio(path: Path, audio: Audio, fmt: str, bit_depth: int, meta: ExportMeta) -> None:
     import soundfile
 

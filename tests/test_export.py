@@ -201,6 +201,16 @@ def test_failure_midway_leaves_nothing_behind(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
+def test_write_tagged_writes_one_file_in_place(tmp_path):
+    import mutagen
+
+    path = export.write_tagged(tmp_path / "ui_click.ogg", _tone(loop=LoopPoints(0, 24_000)), META)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ui_click.ogg"]
+    assert mutagen.File(str(path)).tags["LOOPLENGTH"] == ["24000"]
+    with pytest.raises(MuseforgeError, match="valid: flac, mp3, ogg, wav"):
+        export.write_tagged(tmp_path / "x.aiff", _tone(), META)
+
+
 def test_bad_export_arguments_list_choices(tmp_path):
     with pytest.raises(MuseforgeError, match="valid: flac, mp3, ogg, wav"):
         export_audio(_tone(), tmp_path, META, fmt="aiff")

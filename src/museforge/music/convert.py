@@ -59,29 +59,53 @@ def stream_to_score(stream) -> Score:
     score = Score(TICKS_PER_QUARTER)
     used_programs: set[int] = set()
     for index, part in enumerate(parts):
-        flat = part.stripTies(inPlace=False).flatten()
+        flat = part.flatten()
         is_drum, program = _instrument(part)
         if not is_drum:
             named = _program_from_name(part) if part.getInstrument(returnDefault=False) else None
             program = _distinct_program(program, used_programs, named)
             used_programs.add(program)
         track = Track(_part_name(part, index), program, is_drum)
-        for element in flat.notes:
-            duration_ql = float(element.duration.quarterLength)
-            if duration_ql <= 0:  # grace notes carry no time of their own
-                continue
-            start = _ticks(float(element.offset) + shift_ql)
-            duration = max(1, _ticks(duration_ql))
-            velocity = _velocity(element)
-            for pitch in element.pitches:
-                if 0 <= pitch.midi <= 127:
-                    track.notes.append(Note(start, duration, int(pitch.midi), velocity))
+        for start, duration, pitch, velocity in _tied_notes(flat, shift_ql):
+            track.notes.append(Note(start, duration, pitch, velocity))
         if len(track.notes):
             score.tracks.append(track)
     if not len(score.tracks):
         raise MuseforgeError("the piece has no notes")
     _copy_meta(parts[0], score, shift_ql, music21)
     return score
+
+
+def _tied_notes(flat, shift_ql: float) -> list[tuple[int, int, int, int]]:
+    """(start, duration, pitch, velocity) in ticks, with tied notes merged into one.
+
+    music21's ``stripTies`` does the same but takes seconds per part on long scores (it is the
+    bulk of converting a Beethoven quartet); one pass over the flat notes keyed by pitch is enough.
+    """
+    notes: list[list[int]] = []
+    open_by_pitch: dict[int, int] = {}  # pitch -> index of the note a tie is extending
+    for element in flat.notes:
+        duration_ql = float(element.duration.quarterLength)
+        if duration_ql <= 0:  # grace notes carry no time of their own
+            continue
+        start = _ticks(float(element.offset) + shift_ql)
+        end = start + max(1, _ticks(duration_ql))
+        velocity = _velocity(element)
+        members = element.notes if element.isChord else [element]
+        for member in members:
+            pitch = int(member.pitch.midi)
+            if not 0 <= pitch <= 127:
+                continue
+            tie = (member.tie or element.tie).type if (member.tie or element.tie) else None
+            held = open_by_pitch.get(pitch)
+            if tie in ("continue", "stop") and held is not None:
+                notes[held][1] = max(notes[held][1], end - notes[held][0])
+            else:
+                open_by_pitch[pitch] = len(notes)
+                notes.append([start, end - start, pitch, velocity])
+            if tie not in ("start", "continue"):
+                open_by_pitch.pop(pitch, None)
+    return [tuple(n) for n in notes]
 
 
 def _copy_meta(stream, score: Score, shift_ql: float, music21) -> None:

@@ -1,13 +1,14 @@
 """Mixing and mastering with pedalboard: channel strips per instrument role, stems, a loudness master.
 
 Stems, precisely: a *pre-master stem* is one track after its channel strip (gain staging, EQ,
-compression, pan, level) plus that track's own reverb return, all stems then scaled by one common
-headroom gain so that none of them, nor their sum, peaks over -1 dBFS (``Mix.with_headroom``). The *pre-master mix* is defined as
-the sample-wise sum of the pre-master stems, so stems sum to it exactly (float32 rounding aside).
-Reverb is a per-stem send rather than one shared bus; Freeverb is linear, so the sum of the
-per-stem returns equals one bus fed with the summed sends. Mastering (gain + true-peak limiter)
-acts on the mix only and is not linear, so the *master* differs from the stem sum by the master
-gain and the limiter's gain reduction; :class:`Mastered` reports both.
+compression, pan, level) plus that track's own reverb return; all stems are then scaled by one
+common headroom gain so that none of them, nor their sum, peaks over -1 dBFS
+(``Mix.with_headroom``). The *pre-master mix* is defined as the sample-wise sum of the pre-master
+stems, so stems sum to it exactly (float32 rounding aside). Reverb is a per-stem send rather than
+one shared bus; Freeverb is linear, so the sum of the per-stem returns equals one bus fed with the
+summed sends. Mastering (gain + true-peak limiter, :mod:`museforge.render.limiter`) acts on the
+mix only and is not linear, so the *master* differs from the stem sum by the master gain and the
+limiter's gain reduction; :class:`Mastered` reports both.
 """
 
 from __future__ import annotations

@@ -246,10 +246,8 @@ def _play_track(synth, track, n_frames: int, sample_rate: int) -> np.ndarray:
 
 def _seconds_score(score):
     try:
-        from symusic.core import ScoreSecond, ScoreTick  # noqa: F401
-
         converted = score.to("second")
-    except Exception:
+    except Exception:  # not a symusic Score (a path, a pretty_midi object...)
         raise MuseforgeError(f"expected a symusic Score, got {type(score).__name__}") from None
     if not any(len(track.notes) for track in converted.tracks):
         raise MuseforgeError("the score has no notes to render")

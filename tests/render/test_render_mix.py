@@ -77,6 +77,13 @@ def test_pre_master_stems_sum_to_the_pre_master_mix(band_stems):
     assert mixed.roles == {"piano": "keys", "bass": "bass", "melody": "lead", "drums": "drums"}
 
 
+def test_finished_render_is_deterministic():
+    first, second = render(band(n_bars=2)), render(band(n_bars=2))
+    np.testing.assert_array_equal(first.audio.samples, second.audio.samples)
+    for name in first.stems:
+        np.testing.assert_array_equal(first.stems[name].samples, second.stems[name].samples)
+
+
 def test_roles_from_names_then_programs():
     assert mixing.role_of("Lead Vocal", 0, False) == "lead"
     assert mixing.role_of("Track 3", 33, False) == "bass"

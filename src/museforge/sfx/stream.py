@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 
 from museforge.audio import Audio
-from museforge.errors import MuseforgeError, check_choice, check_range
+from museforge.errors import MuseforgeError, check_range
 from museforge.sfx.recipe import AmbienceRecipe, Recipe, get_recipe
 
 BLOCK_SIZES = (64, 128, 256, 512, 1024, 2048)
@@ -109,4 +109,4 @@ def parse_automation(text: str) -> dict[str, list[tuple[float, float]]]:
     return result
 
 
-__all__ = ["BLOCK_SIZES", "check_automation", "check_choice", "parse_automation", "render_stream", "stream"]
+__all__ = ["BLOCK_SIZES", "check_automation", "parse_automation", "render_stream", "stream"]

@@ -23,6 +23,17 @@ for _name, _module in (("data", cli_data), ("train", cli_train), ("arrange", cli
     app.add_typer(_module.app, name=_name)
 
 
+@app.command("demo")
+def demo_command(out: str = typer.Option("out/demo", help="folder for the demo's files")) -> None:
+    """Run the main job on the shipped defaults and print where its files are."""
+    from museforge.demo import run_demo
+
+    paths = run_demo(out)
+    print(f"\nwrote {len(paths)} files:")
+    for path in paths:
+        print(f"  {path}")
+
+
 def main() -> None:
     try:
         app()

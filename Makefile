@@ -14,7 +14,7 @@ venv: $(STAMP)
 # elsewhere the tests that need them are skipped and say so.
 SYSTEM_PACKAGES := fluidsynth libfluidsynth3 musescore3
 system-deps:
-	@if [ "$$(id -u)" = 0 ] && ! command -v fluidsynth >/dev/null 2>&1; then \
+	@if [ "$$(id -u)" = 0 ] && ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
 

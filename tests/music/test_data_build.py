@@ -159,3 +159,29 @@ def test_cli_errors_are_one_line_and_nonzero(tmp_path):
     assert result.exit_code != 0 and "valid: music21" in str(result.exception)
     result = runner.invoke(app, ["data", "build", "--no-such-option"])
     assert result.exit_code == 2
+
+
+def hang_on_p02(file):
+    """A reader that hangs on one file, as a parser stuck in a loop would."""
+    if Path(file.path).name == "p02.mid":
+        import time
+
+        time.sleep(60)
+    return read_file(file)
+
+
+def test_a_hanging_parser_is_stopped_at_the_timeout(folder, tmp_path):
+    files = [f for f in user_files(folder) if Path(f.path).name in {"p00.mid", "p02.mid"}]
+    config = BuildConfig(out_dir=tmp_path, files=files, workers=1, parse_timeout_s=2.0)
+    pieces, skipped = read_all(config, reader=hang_on_p02)
+    assert [Path(p.file.path).name for p in pieces] == ["p00.mid"]
+    assert [(Path(p).name, r) for p, r in skipped] == [("p02.mid", "parsing took over 2 s")]
+
+
+def test_a_huge_file_is_refused_before_parsing(tmp_path):
+    huge = tmp_path / "huge.mid"
+    with huge.open("wb") as f:
+        f.truncate(21 * 1024 * 1024)  # sparse: no 21 MB actually written
+    [file] = user_files(tmp_path)
+    pieces, skipped = read_all(BuildConfig(out_dir=tmp_path / "out", files=[file], workers=1))
+    assert pieces == [] and "over the 20 MB limit" in skipped[0][1]

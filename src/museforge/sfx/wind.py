@@ -45,17 +45,21 @@ class Wind(AmbienceRecipe):
         gust = np.clip(0.5 + gust[0] * np.sqrt(sr / params["gust_rate_hz"]) * 0.25, 0.0, 1.0)
         energy = np.clip(speed * (1.0 - gust_depth * 0.8 + gust_depth * 1.2 * gust), 0.0, 1.6)
 
-        noise = voice.filter("pink", dsp.pink_sos)(voice.noise.white(n_frames))
-        low = voice.filter("low", dsp.lowpass_sos, 250.0, sr, 2)(noise)
-        mid = voice.filter("mid", dsp.band_sos, 250.0, 1200.0, sr)(noise)
-        high = voice.filter("high", dsp.band_sos, 1200.0, 6000.0, sr)(noise)
+        # White noise into three bands whose gains give each band the level pink noise would have
+        # there (measured: x6.17, x1.95, x0.96): the pink tilt without the cost of a pinking filter.
+        noise = voice.noise.white(n_frames)
+        low = voice.filter("low", dsp.lowpass_sos, 250.0, sr, 2)(noise) * 6.17
+        mid = voice.filter("mid", dsp.band_sos, 250.0, 1200.0, sr)(noise) * 1.95
+        high = voice.filter("high", dsp.band_sos, 1200.0, 6000.0, sr)(noise) * 0.96
         # More energy shifts weight up the spectrum: faster air is brighter as well as louder.
         w_mid = np.clip(energy * 1.2, 0.0, 1.0)
         w_high = np.clip(energy - 0.25, 0.0, 1.0) ** 1.5
         body = (low * (0.6 + energy) + mid * w_mid * 1.2 + high * w_high * 1.5) * 0.15 * energy
 
+        if not whistle.any():  # silent whistle: skip its filters (they restart from rest when it returns)
+            return body
         whistle_hz = 180.0 + 45.0 * params["speed_mps"]
-        tones = noise * 0.0
+        tones = np.zeros_like(noise)
         for k, ratio in enumerate((1.0, 1.31)):
             tones += voice.filter(f"whistle{k}", dsp.resonator_sos, whistle_hz * ratio, 60.0, sr)(noise)
         tones *= 0.6 * whistle * energy ** 2

@@ -141,3 +141,16 @@ def test_cli_mix_and_automate(tmp_path):
     assert np.sqrt(np.mean(x[-5000:] ** 2)) > 4 * np.sqrt(np.mean(x[:5000] ** 2))
     bad = runner.invoke(app, ["render", "rain", "--automate", "surface=0:1", "--out", str(tmp_path)])
     assert bad.exit_code != 0 and "categorical" in str(bad.exception)
+
+
+def test_cli_randomize_prints_the_drawn_values_and_respects_locks(tmp_path):
+    from museforge.serve.cli_sfx import app
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["render", "impact", "--randomize", "--lock", "material", "--set", "material=glass",
+                              "-n", "3", "--sample-rate", "22050", "--out", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    drawn = [line.split() for line in out.output.splitlines() if line.startswith("    --set")]
+    assert len(drawn) == 3 and all("material=glass" in line for line in drawn)
+    sizes = {next(a for a in line if a.startswith("size_m=")) for line in drawn}
+    assert len(sizes) == 3  # each variation drew its own size

@@ -55,6 +55,8 @@ def render(
     variations: int = typer.Option(1, "--variations", "-n", help="how many variations to render"),
     spread: float = typer.Option(0.1, "--spread", help="parameter spread between variations, 0..1"),
     lock: list[str] = typer.Option([], "--lock", help="parameter kept fixed across variations (repeatable)"),
+    randomize_: bool = typer.Option(False, "--randomize", help="draw every unlocked parameter at random "
+                                    "(sfxr's Randomize), one draw per variation seed"),
     loop: bool = typer.Option(False, "--loop", help="seamless loop (ambiences only)"),
     automate: str = typer.Option(None, "--automate", help="ambiences: breakpoints 'name=t:v,t:v;name2=t:v' "
                                  "rendered through the block streamer"),
@@ -74,7 +76,7 @@ def render(
     from museforge.sfx.loop import render_loop
     from museforge.sfx.recipe import get_recipe, normalize_audio
     from museforge.sfx.stream import parse_automation, render_stream
-    from museforge.sfx.variations import mutate
+    from museforge.sfx.variations import mutate, randomize
 
     r = get_recipe(recipe)
     values = parse_assignments(set_)
@@ -90,10 +92,13 @@ def render(
     # FX name: the preset, else the recipe plus the categorical choices the user set ("Impact Glass").
     fx_name = preset or " ".join([r.name.replace("_", " ")] + [str(v) for k, v in values.items()
                                                                if r.param(k).choices is not None])
-    items = []
+    items, drawn = [], {}
     for i in range(variations):
         seed_i = seed + i
-        params = base if variations == 1 else mutate(r, base, np.random.default_rng([seed_i, 1]), spread, lock)
+        if randomize_:
+            params = randomize(r, np.random.default_rng([seed_i, 2]), base, lock)
+        else:
+            params = base if variations == 1 else mutate(r, base, np.random.default_rng([seed_i, 1]), spread, lock)
         if automation is not None:
             audio = render_stream(r, automation, duration_s=seconds or r.default_duration_s, block_frames=512,
                                   sample_rate=sample_rate, seed=seed_i, n_channels=channels, values=params)
@@ -102,11 +107,15 @@ def render(
                                 seed=seed_i, n_channels=channels)
         else:
             audio = r.render(params, duration_s=seconds, sample_rate=sample_rate, seed=seed_i, n_channels=channels)
+        drawn[seed_i] = params
         items.append((normalize_audio(audio, mode, level_db), r.ucs_cat_id, fx_name, seed_i))
     for path, (audio, *_rest, seed_i) in zip(export_batch(items, out, creator_id=creator, ext=fmt,
                                                          on_exists=on_exists), items):
         loop_note = f" loop {audio.loop.start_frame}-{audio.loop.end_frame}" if audio.loop else ""
         typer.echo(f"{path}  seed={seed_i}  {audio.duration_s:.3f}s  peak {audio.peak_dbfs():.1f} dBFS{loop_note}")
+        if randomize_ or (variations > 1 and spread > 0):  # the drawn values, so a keeper can be re-made
+            typer.echo("    " + " ".join(f"--set {k}={v:.4g}" if isinstance(v, float) else f"--set {k}={v}"
+                                         for k, v in drawn[seed_i].items()))
 
 
 LAYER_KEYS = ("preset", "offset_s", "gain_db", "seconds")

@@ -132,6 +132,15 @@ def band_sos(low_hz: float, high_hz: float, sample_rate: int) -> np.ndarray:
     return biquad("bandpass", centre_hz, centre_hz / (high_hz - low_hz), sample_rate)
 
 
+def pink_band_gain(low_hz: float, high_hz: float) -> float:
+    """Gain that gives white noise through :func:`band_sos` the level pink noise would have there.
+
+    Measured over bands from 60 Hz-2.5 kHz to 600 Hz-13 kHz: within +-1.5 dB. Lets a noise bed
+    skip the (two-section) pinking filter when the band-pass shapes it anyway.
+    """
+    return 1.35 * math.sqrt(1000.0 / math.sqrt(low_hz * max(high_hz, low_hz * 1.05)))
+
+
 def resonator_sos(freq_hz: float, q: float, sample_rate: int) -> np.ndarray:
     """A 0 dB-peak band-pass biquad: an impulse makes it ring at ``freq_hz`` for ~Q cycles."""
     return biquad("bandpass", freq_hz, q, sample_rate)

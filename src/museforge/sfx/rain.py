@@ -50,7 +50,7 @@ class Rain(AmbienceRecipe):
         top_hz = (4000.0 + 9000.0 * size_shift) * (1.0 - 0.75 * params["distance"])
 
         # The wash: pink noise band-limited by surface and drop size, level ~ intensity^1.5.
-        wash = voice.filter("pink", dsp.pink_sos)(voice.noise.white(n_frames))
+        wash = voice.filter("pink", dsp.pink_sos)(voice.noise.white(n_frames))  # the tilt tells surfaces apart
         wash = voice.filter("wash", dsp.band_sos, low_cut_hz, top_hz, sr)(wash)
         wash *= 0.12 * intensity ** 1.5
 
@@ -66,5 +66,4 @@ class Rain(AmbienceRecipe):
             train = dsp.impulse_train(idx[mine], gains[:, mine], n_frames)
             freq_hz = base_hz * ratio * size_shift * (1.0 - 0.5 * params["distance"])
             drops += voice.filter(f"drop{k}", dsp.resonator_sos, freq_hz, q, sr)(train)
-        drops = voice.filter("drop-air", dsp.lowpass_sos, top_hz, sr, 1)(drops)
         return wash + 0.5 * drops

@@ -44,8 +44,8 @@ class Water(AmbienceRecipe):
         flow = voice.ramp("flow", params["flow"], n_frames)
         shift = 2.0 ** (2.0 * (params["pitch"] - 0.5))  # +-1 octave
 
-        bed = voice.filter("pink", dsp.pink_sos)(voice.noise.white(n_frames))
-        bed = voice.filter("bed", dsp.band_sos, low_hz, high_hz, sr)(bed) * (bed_level * (0.3 + flow))
+        bed = voice.filter("bed", dsp.band_sos, low_hz, high_hz, sr)(voice.noise.white(n_frames))
+        bed *= (bed_level * dsp.pink_band_gain(low_hz, high_hz)) * (0.3 + flow)
 
         idx = dsp.poisson_impulses(voice.rng("bubbles"), rate * (0.15 + flow), n_frames, sr)
         attrs = voice.rng("bubble-attrs").random((idx.size, 3))

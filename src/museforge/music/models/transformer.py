@@ -37,8 +37,8 @@ class ComposerConfig:
     vocab_size: int = 512        # set from the tokenizer's vocab.json when training
     context_len: int = 1024      # tokens the model is trained on (~16-32 bars of 4-track REMI)
     n_layer: int = 6             # depth
-    n_head: int = 6              # attention heads; head_dim = d_model // n_head = 64
-    d_model: int = 384           # width; ~10.7M params at these defaults (see docs/position_scheme.md)
+    n_head: int = 4              # attention heads; head_dim = d_model // n_head = 64
+    d_model: int = 256           # width: 4.9M params, sized for a few hours on 2 CPU cores (docs/position_scheme.md)
     mlp_ratio: int = 4           # hidden width of the MLP = mlp_ratio * d_model
     dropout: float = 0.1         # small corpus (a few M tokens): regularise; 0 at inference anyway
     position: str = "rope"       # rope | alibi | learned

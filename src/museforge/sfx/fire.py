@@ -40,8 +40,8 @@ class Fire(AmbienceRecipe):
             (voice.rng("flicker").random(n_frames) - 0.5)[None, :])[0]
         flick = np.clip(1.0 + flick * np.sqrt(sr / 4.0) * 0.5, 0.2, 2.0)
         roar_hz = 120.0 + 280.0 * params["size"]
-        # Roar: band 30 Hz .. roar_hz (12 dB/octave above), scaled to ~unit variance before the level.
-        roar = voice.filter("roar", dsp.bandpass_sos, 30.0, roar_hz, sr, 2)(noise)
+        # Roar: noise below roar_hz (12 dB/octave above), scaled to ~unit variance before the level.
+        roar = voice.filter("roar", dsp.lowpass_sos, roar_hz, sr, 2)(noise)  # zero-mean noise: no DC to cut
         roar *= 0.25 * np.sqrt(sr / (2.2 * roar_hz)) * size * flick
         hiss = voice.filter("hiss", dsp.band_sos, 2500.0, 9000.0, sr)(noise) * (0.006 * size * flick)
 
@@ -52,5 +52,5 @@ class Fire(AmbienceRecipe):
         bright_hz = 5500.0 - 3000.0 * params["wood"]
         pops = voice.filter("pop1", dsp.resonator_sos, bright_hz, 1.5, sr)(train)
         pops += 0.6 * voice.filter("pop2", dsp.resonator_sos, bright_hz * 0.45, 2.5, sr)(train)
-        pops = voice.filter("pop-hp", dsp.highpass_sos, 700.0, sr, 2)(pops) + 0.4 * train
+        pops += 0.4 * train  # the sharp edge of each pop
         return 0.5 * (roar + hiss + 2.0 * pops)

@@ -1,0 +1,362 @@
+"""Free text (English and Chinese) -> controls, saying what was understood and what was ignored.
+
+>>> u = understand("tense orchestral boss fight, 140 bpm, D minor, 90 seconds")
+>>> u.kind, u.controls.tempo_bpm, u.controls.tonic, u.controls.mode, u.controls.duration_s
+('music', 140.0, 'D', 'minor', 90.0)
+
+Rule-based and deterministic: regular expressions read explicit values (tempo, key, metre,
+duration, bars, chords, seed, variations, "no drums"), then one longest-match pass over the
+keyword lexicons (:mod:`museforge.prompt_lexicon`) reads styles, moods, instruments and sounds.
+Each character of the prompt is claimed at most once, in that order, so an explicit value is
+never re-read as a keyword. Whatever is left (minus filler words) is reported as ignored.
+Explicit values are honoured exactly; out-of-range ones raise :class:`MuseforgeError`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from museforge import prompt_lexicon as lex
+from museforge.controls import MusicControls, SfxControls
+from museforge.errors import MuseforgeError
+from museforge.prompt_build import build_music, build_sfx
+from museforge.prompt_numbers import CN_NUM, NUM, cn_number, number, tonic_name
+
+MAX_PROMPT_CHARS = 1000
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+class Understood(NamedTuple):
+    span: str  # the text as written in the prompt
+    field: str  # control it set, e.g. "tempo_bpm", "params.surface", "layers"
+    value: object
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """The result of :func:`understand`.
+
+    Attributes:
+        kind: "music" or "sfx".
+        controls: The validated controls.
+        understood: What each recognised span set, in prompt order.
+        ignored: Spans that set nothing (filler words excluded).
+    """
+
+    kind: str
+    controls: MusicControls | SfxControls
+    understood: tuple[Understood, ...]
+    ignored: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "controls": self.controls.to_dict(),
+                "understood": [{"span": u.span, "field": u.field, "value": _jsonable(u.value)} for u in self.understood],
+                "ignored": list(self.ignored)}
+
+
+def _jsonable(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+# --- the patterns ------------------------------------------------------------------------------
+
+def _en(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_SEED = _en(r"(?:random\s+)?seed\s*(?:=|:|#|of|is)?\s*(\d+)|(?:随机)?种子\s*(?:=|:|为|是)?\s*(\d+)")
+_VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:different\s+)?(?:variations?|variants?|versions?|takes)\b"
+                  rf"|(?P<c>{CN_NUM})\s*(?:个|种|组)?\s*(?:不同的?)?(?:变体|版本|变化|变种)")
+_TEMPO = _en(rf"(?P<n>{NUM})\s*(?:bpm|b\.p\.m\.?|beats?\s+per\s+minute)\b"
+             r"|(?:tempo|速度|节奏速度)\s*(?:of|at|is|=|:|为|是)?\s*(?P<d>\d+(?:\.\d+)?)(?:\s*bpm)?"
+             rf"|每分钟\s*(?P<c>{CN_NUM})\s*拍|(?P<c2>{CN_NUM})\s*拍\s*(?:每分钟|/\s*分钟?)")
+_TIME_SIG = _en(r"(?<![\d/:.])(?P<n>\d{1,2})\s*/\s*(?P<d>\d{1,2})(?![\d/])(?:\s*(?:time|meter|metre|拍子?))?"
+                r"|(?P<w>waltz\s+time|triple\s+met(?:er|re)|three[\s-]four\s+time|common\s+time|cut\s+time"
+                r"|six[\s-]eight\s+time|三拍子|四拍子|二拍子|六八拍|三四拍|四四拍|二四拍)"
+                r"|(?P<cd>[二四八])分之(?P<cn>[一二三四五六七八九十]+)拍")
+_WORD_SIGS = {"waltz time": "3/4", "triple meter": "3/4", "triple metre": "3/4", "three-four time": "3/4",
+              "three four time": "3/4", "common time": "4/4", "cut time": "2/2", "six-eight time": "6/8",
+              "six eight time": "6/8", "三拍子": "3/4", "四拍子": "4/4", "二拍子": "2/4", "六八拍": "6/8",
+              "三四拍": "3/4", "四四拍": "4/4", "二四拍": "2/4"}
+_MIN = r"(?:minutes?|mins?|m)\b"
+_SEC = r"(?:seconds?|secs?|s)\b"
+_DURATION = _en(
+    r"(?<![\d:])(?P<mm>\d{1,2}):(?P<ss>[0-5]\d)(?![\d:])"
+    rf"|(?P<hm>{NUM})\s*(?:and\s+a\s+half|又半|半)\s*{_MIN}"
+    rf"|(?P<m2>{NUM})\s*(?:minutes?|mins?)\s+and\s+a\s+half"
+    rf"|(?P<m>{NUM})\s*{_MIN}(?:\s*(?:and\s+)?(?P<s>{NUM})\s*{_SEC})?"
+    r"|(?P<half>half\s+a\s+minute|半分钟)"
+    rf"|(?P<h>{NUM})\s*(?:hours?|hrs?)\b"
+    rf"|(?P<s2>{NUM})\s*{_SEC}"
+    rf"|(?P<cm>{CN_NUM})\s*分(?:钟)?\s*(?:(?P<cs>{CN_NUM})\s*秒(?:钟)?|(?P<chalf>半)(?:钟)?)"
+    rf"|(?P<cm2>{CN_NUM})\s*(?:个)?(?P<chalf2>半)?\s*分钟(?P<chalf3>半)?"
+    rf"|(?P<cs2>{CN_NUM})\s*秒(?:钟)?"
+    rf"|(?P<ch>{CN_NUM})\s*(?:个)?\s*小时")
+_DECADE = re.compile(r"(?:the\s+|')$")
+_BARS = _en(rf"(?P<n>{NUM})\s*[-\s]?\s*(?:bars?|measures?)\b|(?P<c>{CN_NUM})\s*(?:个)?小节")
+_ACC = r"(?:#|♯|b|♭|[\s-]?sharp|[\s-]?flat)"
+_KEY = _en(
+    r"(?P<mo>(?:an?\s+|in\s+)?(?P<mode0>major|minor)[\s-]+(?:key|scale|tonality|mode))"
+    rf"|(?<![a-z])(?P<t1>[a-g])(?P<a1>{_ACC})?\s*(?P<m1>major|minor)\b"
+    rf"|(?:in\s+(?:the\s+)?key\s+of|key\s+of|key\s*[:=]|\bin)\s+(?P<t2>[a-g])(?P<a2>{_ACC})?(?P<m2>m|maj|min)(?![a-z#])"
+    rf"|(?:in\s+the\s+key\s+of|key\s+of|key\s*[:=])\s*(?P<t3>[a-g])(?P<a3>{_ACC})?(?![a-z#])"
+    r"|(?P<p4>降|升)?\s*(?P<t4>[a-g])\s*(?P<a4>#|♯|b|♭)?\s*(?P<m4>大调|小调|调)"
+    r"|(?P<m5>大调|小调)")
+_CHORD = r"[A-G](?:#|b|♯|♭)?(?:maj7|maj9|maj|min7|min|mM7|m7b5|m7|m9|m6|m|dim7|dim|aug|sus2|sus4|sus|add9|7sus4|7|9|6|5|°|ø|\+)?(?:/[A-G](?:#|b)?)?"  # noqa: E501
+_ROMAN = r"[b#♭]?(?:VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(?:°|o|\+)?7?"
+_SEP = r"(?:\s*[-–—,>→|]\s*|\s+)"
+_CUE = r"(?:chords?|progression|changes|和弦(?:进行)?|进行)\s*[:：]?\s*"
+
+
+def _seq(token: str) -> re.Pattern:
+    tok = rf"{token}(?![A-Za-z0-9#°ø+])"
+    return re.compile(rf"{_CUE}(?P<a>{tok}(?:{_SEP}{tok})+)|(?<![A-Za-z0-9])(?P<b>{tok}(?:{_SEP}{tok}){{2,}})")
+
+
+_CHORDS, _ROMANS = _seq(_CHORD), _seq(_ROMAN)
+
+
+def _phrase_regex(phrases: list[str]) -> str:
+    """Longest-first alternation; English phrases as whole words with an optional plural."""
+    parts = []
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        if _CJK.search(phrase):
+            parts.append(re.escape(phrase))
+        else:
+            body = r"[\s\-]*".join(re.escape(w) for w in re.split(r"[\s\-]+", phrase))
+            parts.append(rf"(?<![a-z0-9]){body}(?:e?s)?(?![a-z0-9])")
+    return "|".join(parts)
+
+
+_INSTR = _phrase_regex(list(lex.INSTRUMENT_WORDS))
+_NEGATION = _en(rf"(?:\bno|\bwithout|\bminus|\bexcept|\bexcluding|\bnot|\bskip|\bdrop|\bsans|不要|没有|无|不用|去掉|"
+                rf"去除|别用|不带|不加|别加|不需要|拿掉)\s*(?:any\s+|the\s+|a\s+)?(?:{_INSTR})"
+                rf"(?:\s*(?:,|/|\bor\b|\band\b|\bnor\b|和|或|、|与|跟|，)\s*(?:no\s+)?(?:{_INSTR}))*"
+                rf"|(?:{_INSTR})[\s-]*(?:free|less)\b")
+_INSTR_RE = _en(_INSTR)
+
+
+def _canon(phrase: str) -> str:
+    return re.sub(r"[\s\-]+", "", phrase.lower())
+
+
+def _keyword_table() -> dict[str, list[tuple[str, object]]]:
+    """canonical phrase (lower case, no spaces/hyphens) -> its meanings."""
+    table: dict[str, list[tuple[str, object]]] = {}
+    for kind, source in (("style", lex.STYLE_WORDS), ("mood", lex.MOOD_WORDS), ("tempo_bpm", lex.TEMPO_WORDS),
+                         ("density", lex.DENSITY_WORDS), ("instruments", lex.INSTRUMENT_WORDS),
+                         ("sfx", lex.SFX_WORDS_TABLE), ("sfx_combo", lex.SFX_COMBOS), ("sfx_mod", lex.SFX_MODIFIERS)):
+        for phrase, value in source.items():
+            _add(table, phrase, kind, value)
+    for kind, words in (("loop", lex.LOOP_WORDS), ("music", lex.MUSIC_WORDS), ("sfx_word", lex.SFX_WORDS),
+                        ("retro", lex.RETRO_WORDS)):
+        for phrase in words:
+            _add(table, phrase, kind, True)
+    return table
+
+
+def _add(table: dict, phrase: str, kind: str, value: object) -> None:
+    meanings = table.setdefault(_canon(phrase), [])
+    if (kind, value) not in meanings:
+        meanings.append((kind, value))
+
+
+_TABLE = _keyword_table()
+_KEYWORDS = _en(_phrase_regex([p for source in (lex.STYLE_WORDS, lex.MOOD_WORDS, lex.TEMPO_WORDS, lex.DENSITY_WORDS,
+                                                lex.INSTRUMENT_WORDS, lex.SFX_WORDS_TABLE, lex.SFX_COMBOS,
+                                                lex.SFX_MODIFIERS, lex.LOOP_WORDS, lex.MUSIC_WORDS, lex.SFX_WORDS,
+                                                lex.RETRO_WORDS) for p in source]))
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+class _Claims:
+    """Which characters of the prompt are taken, and by what."""
+
+    def __init__(self, text: str):
+        self.text, self.taken = text, [False] * len(text)
+        self.hits: list[tuple[int, str, str, object]] = []  # (start, span, field, value)
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(self.taken[start:end])
+
+    def take(self, start: int, end: int, field: str, value: object) -> None:
+        self.taken[start:end] = [True] * (end - start)
+        self.hits.append((start, self.text[start:end].strip(), field, value))
+
+    def scan(self, pattern: re.Pattern, text: str | None = None):
+        for match in pattern.finditer(text if text is not None else self.text.lower()):
+            if match.group(0).strip() and self.free(match.start(), match.end()):
+                yield match
+
+
+def _normalize(text: str) -> str:
+    """Full-width digits/letters/punctuation to ASCII, character by character (spans keep their offsets)."""
+    out = []
+    for ch in text:
+        folded = unicodedata.normalize("NFKC", ch)
+        out.append(folded if len(folded) == 1 else ch)
+    return "".join(out)
+
+
+def _explicit(claims: _Claims) -> None:
+    lower = claims.text.lower()
+    for m in claims.scan(_SEED):
+        claims.take(m.start(), m.end(), "seed", int(m.group(1) or m.group(2)))
+    for m in claims.scan(_VARIATIONS):
+        claims.take(m.start(), m.end(), "variations", int(number(m.group("n")) if m.group("n") else cn_number(m.group("c"))))
+    for m in claims.scan(_TEMPO):
+        g = m.groupdict()
+        value = number(g["n"]) if g["n"] else float(g["d"]) if g["d"] else cn_number(g["c"] or g["c2"])
+        claims.take(m.start(), m.end(), "tempo_bpm", float(value))
+    for m in claims.scan(_TIME_SIG):
+        g = m.groupdict()
+        sig = f"{g['n']}/{g['d']}" if g["n"] else _WORD_SIGS.get(re.sub(r"\s+", " ", g["w"])) if g["w"] else \
+            f"{cn_number(g['cn'])}/{cn_number(g['cd'])}"
+        claims.take(m.start(), m.end(), "time_signature", sig)
+    for m in claims.scan(_DURATION):
+        seconds = _duration_s(m, lower)
+        if seconds is not None:
+            claims.take(m.start(), m.end(), "duration_s", seconds)
+    for m in claims.scan(_BARS):
+        claims.take(m.start(), m.end(), "n_bars", int(number(m.group("n")) if m.group("n") else cn_number(m.group("c"))))
+    for m in claims.scan(_KEY):
+        _key(claims, m)
+    for pattern, field in ((_CHORDS, "chords"), (_ROMANS, "roman")):
+        for m in claims.scan(pattern, claims.text):
+            seq = m.group("a") or m.group("b")
+            claims.take(m.start(), m.end(), field, tuple(t for t in re.split(_SEP, seq.strip()) if t))
+    for m in claims.scan(_NEGATION):
+        names = [n for i in _INSTR_RE.finditer(m.group(0)) for n in _instrument_names(i.group(0))]
+        claims.take(m.start(), m.end(), "exclude", tuple(dict.fromkeys(names)))
+
+
+def _duration_s(m: re.Match, lower: str) -> float | None:
+    g = m.groupdict()
+    if g["mm"]:
+        return int(g["mm"]) * 60.0 + int(g["ss"])
+    if g["hm"]:
+        return (number(g["hm"]) + 0.5) * 60.0
+    if g["m2"]:
+        return (number(g["m2"]) + 0.5) * 60.0
+    if g["m"]:
+        return number(g["m"]) * 60.0 + (number(g["s"]) if g["s"] else 0.0)
+    if g["half"]:
+        return 30.0
+    if g["h"]:
+        return number(g["h"]) * 3600.0
+    if g["s2"]:
+        if _DECADE.search(lower[:m.start()]) or (m.group(0)[-1] == "s" and number(g["s2"]) in (50, 60, 70, 80, 90)
+                                                  and not re.match(r"\s*(?:,|$|long|loop|\.)", lower[m.end():])):
+            return None  # "80s synth pop" is a decade
+        return number(g["s2"])
+    if g["cm"]:
+        return cn_number(g["cm"]) * 60.0 + (cn_number(g["cs"]) if g["cs"] else 30.0)
+    if g["cm2"]:
+        return cn_number(g["cm2"]) * 60.0 + (30.0 if g["chalf2"] or g["chalf3"] else 0.0)
+    if g["cs2"]:
+        return float(cn_number(g["cs2"]))
+    return cn_number(g["ch"]) * 3600.0
+
+
+def _key(claims: _Claims, m: re.Match) -> None:
+    g = m.groupdict()
+    if g["mo"] or g["m5"]:
+        mode = g["mode0"] or {"大调": "major", "小调": "minor"}[g["m5"]]
+        claims.take(m.start(), m.end(), "mode", mode.lower())
+        return
+    for i in "1234":
+        if g[f"t{i}"]:
+            break
+    accidental = g[f"a{i}"] or {"降": "b", "升": "#"}.get(g.get("p4") or "", "")
+    mode_word = (g.get(f"m{i}") or "").lower()
+    mode = {"major": "major", "maj": "major", "大调": "major", "调": "major", "minor": "minor", "min": "minor",
+            "m": "minor", "小调": "minor", "": "major"}[mode_word]
+    claims.take(m.start(), m.end(), "key", (tonic_name(g[f"t{i}"], accidental), mode))
+
+
+def _instrument_names(phrase: str) -> tuple[str, ...]:
+    return next((v for k, v in _lookup(phrase) if k == "instruments"), ())
+
+
+def _lookup(phrase: str) -> list[tuple[str, object]]:
+    key = _canon(phrase)
+    for candidate in (key, key[:-1] if key.endswith("s") else None, key[:-2] if key.endswith("es") else None):
+        if candidate and candidate in _TABLE:
+            return _TABLE[candidate]
+    return []
+
+
+def _keywords(claims: _Claims) -> list[tuple[int, int, str, list[tuple[str, object]]]]:
+    found = []
+    for m in claims.scan(_KEYWORDS):
+        meanings = _lookup(m.group(0))
+        if meanings:
+            claims.taken[m.start():m.end()] = [True] * (m.end() - m.start())
+            found.append((m.start(), m.end(), claims.text[m.start():m.end()], meanings))
+    return found
+
+
+# --- assembling controls -----------------------------------------------------------------------
+
+def understand(text: object) -> Understanding:
+    """Read a prompt in English or Chinese.
+
+    Args:
+        text: At most 1000 characters.
+
+    Returns:
+        The :class:`Understanding`: kind, validated controls, understood and ignored spans.
+
+    Raises:
+        MuseforgeError: Not text, empty, too long, or an explicit value out of range.
+    """
+    if not isinstance(text, str):
+        raise MuseforgeError(f"a prompt must be text, got {type(text).__name__}")
+    if len(text) > MAX_PROMPT_CHARS:
+        raise MuseforgeError(f"a prompt may be at most {MAX_PROMPT_CHARS} characters, got {len(text)}")
+    if not text.strip():
+        raise MuseforgeError("the prompt is empty; describe the music or sound, e.g. 'calm piano, 60 s'")
+    claims = _Claims(_normalize(text))
+    _explicit(claims)
+    keywords = _keywords(claims)
+    kind = _kind(claims, keywords)
+    build = build_music if kind == "music" else build_sfx
+    controls, understood, unused = build(claims.hits, keywords)
+    ignored = _ignored(claims) + unused
+    return Understanding(kind, controls, tuple(understood), tuple(ignored))
+
+
+def _kind(claims: _Claims, keywords: list) -> str:
+    music = sfx = 0.0
+    for _start, _span, field, _value in claims.hits:
+        if field in ("tempo_bpm", "key", "mode", "chords", "roman", "n_bars", "time_signature", "exclude"):
+            music += 3
+        elif field == "variations":
+            sfx += 1
+    for _start, _end, _span, meanings in keywords:
+        kinds = {k for k, _ in meanings}
+        music += 3 * ("music" in kinds) + 2 * ("instruments" in kinds) + ("style" in kinds) + 0.5 * ("mood" in kinds)
+        sfx += 3 * ("sfx_word" in kinds) + 2 * bool(kinds & {"sfx", "sfx_combo"})
+    return "sfx" if sfx > music else "music"
+
+
+def _ignored(claims: _Claims) -> list[str]:
+    out, text = [], claims.text
+    for m in re.finditer(r"[A-Za-z0-9'][A-Za-z0-9'\-.]*|[\u3400-\u9fff]+", text):
+        if any(claims.taken[m.start():m.end()]):
+            pieces = [text[i] if not claims.taken[i] else " " for i in range(m.start(), m.end())]
+            chunks = "".join(pieces).split()
+        else:
+            chunks = [m.group(0)]
+        for chunk in chunks:
+            if _CJK.search(chunk):
+                for stop in sorted(lex.STOPWORDS_ZH, key=len, reverse=True):
+                    chunk = chunk.replace(stop, " ")
+                out.extend(c for c in chunk.split() if c)
+            elif chunk.lower().strip(".'-") not in lex.STOPWORDS_EN and chunk.strip(".'-"):
+                out.append(chunk.strip(".'-"))
+    return out

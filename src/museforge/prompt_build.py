@@ -1,0 +1,168 @@
+"""Turn the spans :mod:`museforge.prompt` recognised into validated music or sound-effect controls.
+
+Each builder takes the explicit-value hits ``(start, span, field, value)`` and the keyword hits
+``(start, end, span, meanings)`` and returns ``(controls, understood, unused spans)``. A span whose
+meanings do not apply to the chosen kind (a tempo in a sound-effect prompt, "rain" in a song
+prompt) is reported as unused rather than dropped silently.
+"""
+
+from __future__ import annotations
+
+from museforge import prompt_lexicon as lex
+from museforge.controls import MAX_LAYERS, MOODS, MusicControls, SfxControls, SfxLayer, roman_to_chords
+from museforge.errors import MuseforgeError
+
+
+def _understood(start: int, span: str, field: str, value: object) -> tuple[int, tuple[str, str, object]]:
+    from museforge.prompt import Understood
+
+    return start, Understood(span, field, value)
+
+
+def _validated(cls: type, fields: dict, spans: list[str]):
+    try:
+        return cls(**fields)
+    except MuseforgeError as exc:
+        raise MuseforgeError(f"{exc} (read from the prompt: {', '.join(repr(s) for s in spans)})") from None
+
+
+def _mood(vectors: list[tuple[float, float]]) -> str | None:
+    if not vectors:
+        return None
+    valence, arousal = sum(v for v, _ in vectors), sum(a for _, a in vectors)
+    first_v, first_a = vectors[0]
+    valence = valence if abs(valence) > 1e-9 else first_v  # a tie goes to the first word
+    arousal = arousal if abs(arousal) > 1e-9 else first_a
+    return next(m for m, (v, a) in MOODS.items() if (v > 0) == (valence > 0) and (a > 0) == (arousal > 0))
+
+
+def build_music(hits: list, keywords: list) -> tuple[MusicControls, list, list[str]]:
+    fields: dict = {}
+    understood, unused, spans = [], [], []
+    roman = None
+    for start, span, field, value in sorted(hits, key=lambda h: h[0]):
+        target = {"key": "tonic"}.get(field, field)
+        if field == "variations" or (target in fields and field not in ("exclude", "mode")):
+            unused.append(span)
+            continue
+        spans.append(span)
+        if field == "key":
+            fields["tonic"], fields["mode"] = value
+        elif field == "mode":
+            fields.setdefault("mode", value)
+        elif field == "exclude":
+            fields["exclude"] = tuple(dict.fromkeys((*fields.get("exclude", ()), *value)))
+        elif field == "roman":
+            roman = (start, span, value)
+            continue
+        else:
+            fields[field] = value
+        understood.append(_understood(start, span, field, value))
+    moods, instruments = [], []
+    for start, _end, span, meanings in keywords:
+        used = False
+        for kind, value in meanings:
+            if kind == "style" and "style" not in fields:
+                fields["style"] = value
+            elif kind == "retro" and "style" not in fields:
+                kind, value = "style", "chiptune"
+                fields["style"] = value
+            elif kind == "mood":
+                moods.append(value)
+                value = _mood([value])
+            elif kind == "tempo_bpm" and "tempo_bpm" not in fields:
+                fields["tempo_bpm"] = value
+            elif kind == "density" and "density" not in fields:
+                fields["density"] = value
+            elif kind == "instruments":
+                value = tuple(n for n in value if n not in fields.get("exclude", ()) and n not in instruments)
+                instruments.extend(value)
+            elif kind == "loop":
+                fields["loop"] = value = True
+            elif kind == "music":
+                kind, value = "kind", "music"
+            else:
+                continue
+            used = True
+            understood.append(_understood(start, span, kind, value))
+            break
+        if not used:
+            unused.append(span)
+    if instruments:
+        fields["instruments"] = tuple(instruments)
+    if moods:
+        fields["mood"] = _mood(moods)
+    if "style" not in fields and fields.get("instruments") == ("piano",):
+        fields["style"] = "piano"  # a piece for piano alone gets the solo-piano arrangement
+    if fields.get("style") == "waltz" and "time_signature" not in fields:
+        fields["time_signature"] = "3/4"
+    if roman is not None and "chords" not in fields:
+        start, span, numerals = roman
+        mode = fields.get("mode") or ("minor" if numerals[0].lstrip("b#♭♯")[:1] == "i" else "major")
+        fields["chords"] = roman_to_chords(numerals, fields.get("tonic") or "C", mode)
+        understood.append(_understood(start, span, "chords", fields["chords"]))
+        spans.append(span)
+    understood.sort(key=lambda u: u[0])
+    return _validated(MusicControls, fields, spans), [u for _, u in understood], unused
+
+
+def build_sfx(hits: list, keywords: list) -> tuple[SfxControls, list, list[str]]:
+    from museforge.sfx.recipe import get_recipe, recipe_names
+
+    retro = any(kind == "retro" for _, _, _, meanings in keywords for kind, _ in meanings)
+    sounds: list[list] = []  # [start, recipe, preset, params, span]
+    understood, unused, modifiers, loop_spans = [], [], [], []
+    for start, _end, span, meanings in keywords:
+        kinds = dict(meanings)
+        named = kinds.get("sfx_combo") or ((kinds["sfx"],) if "sfx" in kinds else ())
+        for recipe, preset, params in named:
+            if retro and recipe in lex.RETRO_RECIPE:
+                recipe, preset, params = lex.RETRO_RECIPE[recipe], None, {}
+            same = next((s for s in sounds if s[1] == recipe), None)
+            if same is None:
+                sounds.append([start, recipe, preset, dict(params), span])
+            else:
+                same[2] = same[2] or preset
+                same[3].update(params)
+            understood.append(_understood(start, span, "recipe" if len(sounds) == 1 else "layers", recipe))
+        if named:
+            continue
+        if "sfx_mod" in kinds:
+            modifiers.append((start, span, kinds["sfx_mod"]))
+        elif "loop" in kinds:
+            loop_spans.append((start, span))
+        elif "sfx_word" in kinds or "retro" in kinds:
+            understood.append(_understood(start, span, "kind", "sfx"))
+        else:
+            unused.append(span)
+    if not sounds:
+        raise MuseforgeError("the prompt asks for a sound effect but names no sound this version knows; "
+                             f"sounds: {', '.join(recipe_names())}")
+    for start, span, effect in modifiers:
+        targets = [s for s in sounds if s[1] in effect]
+        if not targets:
+            unused.append(span)
+            continue
+        sound = min(targets, key=lambda s: abs(s[0] - start))
+        param, value = effect[sound[1]]
+        sound[3][param] = value
+        understood.append(_understood(start, span, f"params.{param}" if sound is sounds[0] else
+                                      f"layers.{sound[1]}.{param}", value))
+    fields: dict = {"recipe": sounds[0][1], "preset": sounds[0][2], "params": sounds[0][3],
+                    "layers": tuple(SfxLayer(r, p, q) for _, r, p, q, _ in sounds[1:MAX_LAYERS + 1])}
+    spans = [s[4] for s in sounds]
+    for start, span in loop_spans:
+        if type(get_recipe(fields["recipe"])).loopable:
+            fields["loop"] = True
+            understood.append(_understood(start, span, "loop", True))
+        else:
+            unused.append(span)
+    for start, span, field, value in sorted(hits, key=lambda h: h[0]):
+        if field in ("duration_s", "variations", "seed") and field not in fields:
+            fields[field] = int(value) if field != "duration_s" else value
+            understood.append(_understood(start, span, field, value))
+            spans.append(span)
+        else:
+            unused.append(span)
+    understood.sort(key=lambda u: u[0])
+    return _validated(SfxControls, fields, spans), [u for _, u in understood], unused

@@ -226,8 +226,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     def cancel(job_id: str) -> dict:
         job_or_404(job_id)
-        status = store.cancel(job_id)
-        if status != "cancelled":
+        cancelled, status = store.cancel(job_id)
+        if not cancelled:
             raise HTTPException(409, f"job {job_id} is already {status}; only queued or running jobs can be cancelled")
         return view(store.get(job_id))
 

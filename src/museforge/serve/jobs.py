@@ -192,17 +192,17 @@ class JobStore:
             "WHERE id = ? AND run_id = ? AND status = 'running'", (error, time.time(), job_id, run_id))
         return cur.rowcount == 1
 
-    def cancel(self, job_id: str) -> str | None:
-        """Cancel a queued or running job; returns the job's status afterwards (None: no such job)."""
+    def cancel(self, job_id: str) -> tuple[bool, str | None]:
+        """Cancel a queued or running job: (whether it was cancelled now, its status before; None: no such job)."""
         with self._transaction() as conn:
             row = conn.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
-                return None
+                return False, None
             if row["status"] in ("queued", "running"):
                 conn.execute("UPDATE jobs SET status = 'cancelled', error = 'cancelled by the client', "
                              "message = 'cancelled', finished_at = ? WHERE id = ?", (time.time(), job_id))
-                return "cancelled"
-            return row["status"]
+                return True, row["status"]
+            return False, row["status"]
 
     def recover(self, max_attempts: int) -> tuple[list[str], list[str]]:
         """After a stop: re-queue interrupted jobs with starts left, fail the rest. Returns (requeued, failed)."""

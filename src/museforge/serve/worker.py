@@ -30,7 +30,9 @@ from museforge.serve.settings import ServeSettings
 
 log = logging.getLogger("museforge.serve.worker")
 
-_PRELOAD = ["numpy", "scipy.signal", "soundfile", "museforge.serve.job_kinds", "museforge.sfx.recipe"]
+# Imported once in the fork server, so a worker (re)started after a kill is ready at once.
+_PRELOAD = ["numpy", "scipy.signal", "soundfile", "symusic", "museforge.serve.job_kinds", "museforge.sfx.recipe",
+            "museforge.sfx.batch", "museforge.sfx.loop", "museforge.sfx.variations", "museforge.export"]
 _MEDIA_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg", ".mp3": "audio/mpeg",
                 ".mid": "audio/midi", ".json": "application/json", ".musicxml": "application/vnd.recordare.musicxml+xml"}
 
@@ -51,10 +53,9 @@ def _init_worker(modules: tuple[str, ...]) -> None:
     recipe_names()  # register the recipes once per worker, not per job
 
 
-def _watchdog(store: JobStore, job_id: str, run_id: str, server_pid: int) -> None:
+def _watchdog(store: JobStore, job_id: str, run_id: str, server_pid: int, finished: threading.Event) -> None:
     """Exit this worker if the server died or the run was cancelled/superseded (no orphans left running)."""
-    while True:
-        time.sleep(0.5)
+    while not finished.wait(0.5):
         try:
             os.kill(server_pid, 0)
         except ProcessLookupError:
@@ -62,7 +63,7 @@ def _watchdog(store: JobStore, job_id: str, run_id: str, server_pid: int) -> Non
         except PermissionError:
             pass
         try:
-            if not store.is_current(job_id, run_id):
+            if not store.is_current(job_id, run_id) and not finished.is_set():
                 os._exit(4)
         except Exception:  # a locked/closing database: try again next tick
             pass
@@ -71,10 +72,18 @@ def _watchdog(store: JobStore, job_id: str, run_id: str, server_pid: int) -> Non
 def run_job(data_dir: str, job_id: str, run_id: str, kind: str, request: dict, max_duration_s: float,
             server_pid: int) -> list[dict]:
     """Worker-process entry: run one job and return its file records."""
+    store = JobStore(data_dir)
+    finished = threading.Event()  # the pool worker outlives this job: its watchdog must not
+    threading.Thread(target=_watchdog, args=(store, job_id, run_id, server_pid, finished), daemon=True).start()
+    try:
+        return _run(store, job_id, run_id, kind, request, max_duration_s)
+    finally:
+        finished.set()
+
+
+def _run(store: JobStore, job_id: str, run_id: str, kind: str, request: dict, max_duration_s: float) -> list[dict]:
     from museforge.serve.job_kinds import JobContext, get_kind
 
-    store = JobStore(data_dir)
-    threading.Thread(target=_watchdog, args=(store, job_id, run_id, server_pid), daemon=True).start()
     job_kind = get_kind(kind)
     model = job_kind.model.model_validate(request)
     out_dir = store.job_dir(job_id, run_id)
@@ -151,7 +160,10 @@ class Supervisor:
         import pebble
 
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD + list(self.settings.kind_modules))
+        from museforge.sfx.recipe import _BUILTIN_MODULES
+
+        recipes = [f"museforge.sfx.{name}" for name in _BUILTIN_MODULES]
+        context.set_forkserver_preload(_PRELOAD + recipes + list(self.settings.kind_modules))
         self._pool = pebble.ProcessPool(max_workers=self.settings.n_workers, initializer=_init_worker,
                                         initargs=(self.settings.kind_modules,), context=context)
         self._upload_pool = pebble.ProcessPool(max_workers=1, context=context)

@@ -24,7 +24,7 @@ class SleepRequest(JobRequest):
 @job_kind("test_sleep", SleepRequest)
 def run_sleep(request: SleepRequest, ctx):
     for step in range(request.steps):
-        ctx.progress(step / request.steps, f"step {step + 1} of {request.steps}")
+        ctx.progress(step / request.steps, f"step {step + 1} of {request.steps} in pid {os.getpid()}")
         time.sleep(request.seconds / request.steps)
     path = ctx.out_dir / "slept.txt"
     path.write_text(f"slept {request.seconds} s in {request.steps} steps, pid {os.getpid()}\n")

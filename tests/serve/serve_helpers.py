@@ -90,14 +90,11 @@ def wait_for(client: httpx.Client, job_id: str, statuses=("done", "failed", "can
 
 
 def raw_request(server: Server, head: str, body: bytes = b"", read_timeout_s: float = 10.0) -> tuple[int, bytes]:
-    """Send bytes exactly as written (no client-side path normalisation); return (status, response bytes)."""
+    """Send bytes exactly as written (no client-side path normalisation); return (status, whole response)."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=read_timeout_s) as sock:
         auth = f"Authorization: Bearer {server.token}\r\n" if server.token else ""
         sock.sendall(head.replace("\r\n\r\n", f"\r\n{auth}\r\n", 1).encode() + body)
         data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
+        while chunk := sock.recv(65536):  # requests say Connection: close, so the server ends the stream
             data += chunk
     return int(data.split(b" ", 2)[1]), data

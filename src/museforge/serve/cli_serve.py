@@ -37,6 +37,7 @@ def serve(
     max_queued: int = typer.Option(None, help="queued jobs before 429"),
     n_workers: int = typer.Option(None, help="jobs running at once (one process each)"),
     job_timeout_s: float = typer.Option(None, help="a job running longer is stopped and marked failed"),
+    max_attempts: int = typer.Option(None, help="starts per job; jobs interrupted by a stop are re-run until then"),
     retention_s: float = typer.Option(None, help="finished jobs are swept (logged) after this long"),
     kind_module: list[str] = typer.Option([], "--kind-module", help="module registering extra job kinds"),
     log_level: str = typer.Option("info", help="debug, info, warning or error"),
@@ -55,7 +56,7 @@ def serve(
     settings = ServeSettings.load(config, data_dir=data_dir, token=token, max_duration_s=max_duration_s,
                                   max_variations=max_variations, max_prompt_chars=max_prompt_chars,
                                   max_upload_bytes=max_upload_bytes, max_queued=max_queued, n_workers=n_workers,
-                                  job_timeout_s=job_timeout_s, retention_s=retention_s,
+                                  job_timeout_s=job_timeout_s, max_attempts=max_attempts, retention_s=retention_s,
                                   kind_modules=tuple(kind_module) or None)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     typer.echo(f"museforge API on http://{host}:{port}  data in {settings.data_dir.resolve()}"

@@ -87,10 +87,10 @@ _DURATION = _en(
     r"(?<![\d:])(?P<mm>\d{1,2}):(?P<ss>[0-5]\d)(?![\d:])"
     rf"|(?P<hm>{NUM})\s*(?:and\s+a\s+half|又半|半)\s*{_MIN}"
     rf"|(?P<m2>{NUM})\s*(?:minutes?|mins?)\s+and\s+a\s+half"
-    rf"|(?P<m>{NUM})\s*{_MIN}(?:\s*(?:and\s+)?(?P<s>{NUM})\s*{_SEC})?"
+    rf"|(?P<m>{NUM})[\s-]*{_MIN}(?:\s*(?:and\s+)?(?P<s>{NUM})\s*{_SEC})?"
     r"|(?P<half>half\s+a\s+minute|半分钟)"
     rf"|(?P<h>{NUM})\s*(?:hours?|hrs?)\b"
-    rf"|(?P<s2>{NUM})\s*{_SEC}"
+    rf"|(?P<s2>{NUM})[\s-]*{_SEC}"
     rf"|(?P<cm>{CN_NUM})\s*分(?:钟)?\s*(?:(?P<cs>{CN_NUM})\s*秒(?:钟)?|(?P<chalf>半)(?:钟)?)"
     rf"|(?P<cm2>{CN_NUM})\s*(?:个)?(?P<chalf2>半)?\s*分钟(?P<chalf3>半)?"
     rf"|(?P<cs2>{CN_NUM})\s*秒(?:钟)?"
@@ -101,10 +101,11 @@ _ACC = r"(?:#|♯|b|♭|[\s-]?sharp|[\s-]?flat)"
 _KEY = _en(
     r"(?P<mo>(?:an?\s+|in\s+)?(?P<mode0>major|minor)[\s-]+(?:key|scale|tonality|mode))"
     rf"|(?<![a-z])(?P<t1>[a-g])(?P<a1>{_ACC})?\s*(?P<m1>major|minor)\b"
-    rf"|(?:in\s+(?:the\s+)?key\s+of|key\s+of|key\s*[:=]|\bin)\s+(?P<t2>[a-g])(?P<a2>{_ACC})?(?P<m2>m|maj|min)(?![a-z#])"
-    rf"|(?:in\s+the\s+key\s+of|key\s+of|key\s*[:=])\s*(?P<t3>[a-g])(?P<a3>{_ACC})?(?![a-z#])"
+    rf"|(?:in\s+(?:the\s+)?key\s+of|key\s+of|key\s*[:=])\s*(?P<t2>[a-g])(?P<a2>{_ACC})?\s*(?P<m2>major|minor|maj|min|m)?(?![a-z#])"
     r"|(?P<p4>降|升)?\s*(?P<t4>[a-g])\s*(?P<a4>#|♯|b|♭)?\s*(?P<m4>大调|小调|调)"
     r"|(?P<m5>大调|小调)")
+# "in E", "in Dm", "in F#": upper-case letter only, so "in a calm mood" is not A major
+_KEY_IN = re.compile(r"\bin\s+(?P<t3>[A-G])(?P<a3>#|b|♯|♭)?(?P<m3>m|maj|min)?(?![A-Za-z0-9#♯♭])")
 _CHORD = r"[A-G](?:#|b|♯|♭)?(?:maj7|maj9|maj|min7|min|mM7|m7b5|m7|m9|m6|m|dim7|dim|aug|sus2|sus4|sus|add9|7sus4|7|9|6|5|°|ø|\+)?(?:/[A-G](?:#|b)?)?"  # noqa: E501
 _ROMAN = r"[b#♭]?(?:VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(?:°|o|\+)?7?"
 _SEP = r"(?:\s*[-–—,>→|]\s*|\s+)"
@@ -148,11 +149,12 @@ def _keyword_table() -> dict[str, list[tuple[str, object]]]:
     table: dict[str, list[tuple[str, object]]] = {}
     for kind, source in (("style", lex.STYLE_WORDS), ("mood", lex.MOOD_WORDS), ("tempo_bpm", lex.TEMPO_WORDS),
                          ("density", lex.DENSITY_WORDS), ("instruments", lex.INSTRUMENT_WORDS),
+                         ("instruments", lex.STYLE_INSTRUMENTS),
                          ("sfx", lex.SFX_WORDS_TABLE), ("sfx_combo", lex.SFX_COMBOS), ("sfx_mod", lex.SFX_MODIFIERS)):
         for phrase, value in source.items():
             _add(table, phrase, kind, value)
     for kind, words in (("loop", lex.LOOP_WORDS), ("music", lex.MUSIC_WORDS), ("sfx_word", lex.SFX_WORDS),
-                        ("retro", lex.RETRO_WORDS)):
+                        ("retro", lex.RETRO_WORDS), ("filler", lex.FILLER_WORDS)):
         for phrase in words:
             _add(table, phrase, kind, True)
     return table
@@ -168,7 +170,7 @@ _TABLE = _keyword_table()
 _KEYWORDS = _en(_phrase_regex([p for source in (lex.STYLE_WORDS, lex.MOOD_WORDS, lex.TEMPO_WORDS, lex.DENSITY_WORDS,
                                                 lex.INSTRUMENT_WORDS, lex.SFX_WORDS_TABLE, lex.SFX_COMBOS,
                                                 lex.SFX_MODIFIERS, lex.LOOP_WORDS, lex.MUSIC_WORDS, lex.SFX_WORDS,
-                                                lex.RETRO_WORDS) for p in source]))
+                                                lex.RETRO_WORDS, lex.FILLER_WORDS) for p in source]))
 
 
 # --- matching ----------------------------------------------------------------------------------
@@ -215,7 +217,7 @@ def _explicit(claims: _Claims) -> None:
     for m in claims.scan(_TIME_SIG):
         g = m.groupdict()
         sig = f"{g['n']}/{g['d']}" if g["n"] else _WORD_SIGS.get(re.sub(r"\s+", " ", g["w"])) if g["w"] else \
-            f"{cn_number(g['cn'])}/{cn_number(g['cd'])}"
+            f"{int(cn_number(g['cn']))}/{int(cn_number(g['cd']))}"
         claims.take(m.start(), m.end(), "time_signature", sig)
     for m in claims.scan(_DURATION):
         seconds = _duration_s(m, lower)
@@ -224,6 +226,8 @@ def _explicit(claims: _Claims) -> None:
     for m in claims.scan(_BARS):
         claims.take(m.start(), m.end(), "n_bars", int(number(m.group("n")) if m.group("n") else cn_number(m.group("c"))))
     for m in claims.scan(_KEY):
+        _key(claims, m)
+    for m in claims.scan(_KEY_IN, claims.text):
         _key(claims, m)
     for pattern, field in ((_CHORDS, "chords"), (_ROMANS, "roman")):
         for m in claims.scan(pattern, claims.text):
@@ -263,7 +267,7 @@ def _duration_s(m: re.Match, lower: str) -> float | None:
 
 
 def _key(claims: _Claims, m: re.Match) -> None:
-    g = m.groupdict()
+    g = {k: None for k in ("mo", "m5", "p4", "t1", "t2", "t3", "t4")} | m.groupdict()
     if g["mo"] or g["m5"]:
         mode = g["mode0"] or {"大调": "major", "小调": "minor"}[g["m5"]]
         claims.take(m.start(), m.end(), "mode", mode.lower())

@@ -81,11 +81,13 @@ def build_music(hits: list, keywords: list) -> tuple[MusicControls, list, list[s
                 fields["loop"] = value = True
             elif kind == "music":
                 kind, value = "kind", "music"
+            elif kind == "filler":
+                used = True
+                continue
             else:
                 continue
             used = True
             understood.append(_understood(start, span, kind, value))
-            break
         if not used:
             unused.append(span)
     if instruments:
@@ -133,6 +135,8 @@ def build_sfx(hits: list, keywords: list) -> tuple[SfxControls, list, list[str]]
             loop_spans.append((start, span))
         elif "sfx_word" in kinds or "retro" in kinds:
             understood.append(_understood(start, span, "kind", "sfx"))
+        elif "filler" in kinds:
+            continue
         else:
             unused.append(span)
     if not sounds:
@@ -148,6 +152,9 @@ def build_sfx(hits: list, keywords: list) -> tuple[SfxControls, list, list[str]]
         sound[3][param] = value
         understood.append(_understood(start, span, f"params.{param}" if sound is sounds[0] else
                                       f"layers.{sound[1]}.{param}", value))
+    for sound in sounds:  # a modifier that repeats the preset's own value adds nothing
+        preset_values = type(get_recipe(sound[1])).presets.get(sound[2] or "", {})
+        sound[3] = {k: v for k, v in sound[3].items() if preset_values.get(k, object()) != v}
     fields: dict = {"recipe": sounds[0][1], "preset": sounds[0][2], "params": sounds[0][3],
                     "layers": tuple(SfxLayer(r, p, q) for _, r, p, q, _ in sounds[1:MAX_LAYERS + 1])}
     spans = [s[4] for s in sounds]

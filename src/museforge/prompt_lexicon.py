@@ -12,10 +12,11 @@ from __future__ import annotations
 STYLE_WORDS: dict[str, str] = {
     "classical": "classical", "mozart": "classical", "sonata": "classical", "minuet": "classical",
     "baroque": "baroque", "bach": "baroque", "fugue": "baroque", "harpsichord piece": "baroque",
-    "chorale": "baroque_chorale", "hymn": "baroque_chorale", "four-part harmony": "baroque_chorale",
+    "chorale": "baroque_chorale", "baroque chorale": "baroque_chorale", "hymn": "baroque_chorale", "four-part harmony": "baroque_chorale",
     "renaissance": "renaissance", "madrigal": "renaissance", "medieval": "medieval", "tavern": "medieval",
-    "romantic era": "romantic", "chopin": "romantic", "nocturne": "romantic",
+    "romantic era": "romantic", "romantic period": "romantic", "chopin": "romantic", "nocturne": "romantic",
     "piano piece": "piano", "piano solo": "piano", "solo piano": "piano", "piano music": "piano",
+    "solo piano piece": "piano",
     "orchestral": "orchestral", "orchestra": "orchestral", "symphonic": "orchestral", "symphony": "orchestral",
     "cinematic": "cinematic", "film score": "cinematic", "movie score": "cinematic", "trailer": "cinematic",
     "soundtrack": "cinematic",
@@ -50,6 +51,13 @@ STYLE_WORDS: dict[str, str] = {
     "摇摆乐": "jazz", "拉格泰姆": "ragtime", "华尔兹": "waltz", "圆舞曲": "waltz", "进行曲": "march",
 }
 
+# style phrases that also say which instrument plays
+STYLE_INSTRUMENTS: dict[str, tuple[str, ...]] = {
+    "piano piece": ("piano",), "piano solo": ("piano",), "solo piano": ("piano",), "piano music": ("piano",),
+    "solo piano piece": ("piano",), "harpsichord piece": ("harpsichord",), "钢琴曲": ("piano",),
+    "钢琴独奏": ("piano",),
+}
+
 # phrase -> (valence, arousal) contribution; the summed vector's quadrant is the mood
 MOOD_WORDS: dict[str, tuple[float, float]] = {
     "happy": (1, 1), "cheerful": (1, 1), "joyful": (1, 1), "joyous": (1, 1), "upbeat": (1, 1),
@@ -71,7 +79,7 @@ MOOD_WORDS: dict[str, tuple[float, float]] = {
     "gentle": (1, -1), "soft": (0.5, -1), "chill": (1, -1), "chilled": (1, -1), "tranquil": (1, -1),
     "soothing": (1, -1), "quiet": (0.5, -1), "dreamy": (1, -1), "meditative": (1, -1), "meditation": (1, -1),
     "lullaby": (1, -1), "sleepy": (1, -1), "sleep": (1, -1), "mellow": (1, -1), "cozy": (1, -1), "cosy": (1, -1),
-    "warm": (1, -0.5), "study": (1, -1), "spa": (1, -1), "zen": (1, -1), "laid-back": (1, -1), "village": (1, -0.5),
+    "warm": (1, -0.5), "romantic": (1, -0.5), "study": (1, -1), "spa": (1, -1), "zen": (1, -1), "laid-back": (1, -1), "village": (1, -0.5),
     # Chinese
     "欢快": (1, 1), "快乐": (1, 1), "开心": (1, 1), "愉快": (1, 1), "轻快": (1, 1), "活泼": (1, 1),
     "喜庆": (1, 1), "欢乐": (1, 1), "热闹": (1, 1), "明亮": (1, 0.5), "阳光": (1, 0.6), "激昂": (0.3, 1),
@@ -86,12 +94,12 @@ MOOD_WORDS: dict[str, tuple[float, float]] = {
     "平静": (1, -1), "安静": (0.5, -1), "放松": (1, -1), "舒缓": (1, -1), "宁静": (1, -1), "柔和": (1, -1),
     "温柔": (1, -1), "轻柔": (1, -1), "悠闲": (1, -1), "催眠": (1, -1), "安详": (1, -1), "治愈": (1, -1),
     "恬静": (1, -1), "温暖": (1, -0.5), "冥想": (1, -1), "睡眠": (1, -1), "摇篮曲": (1, -1), "慵懒": (1, -1),
-    "清新": (1, -0.5), "惬意": (1, -1), "悠扬": (1, -0.5), "村庄": (1, -0.5), "学习": (1, -1),
+    "清新": (1, -0.5), "轻松": (1, -1), "浪漫": (1, -0.5), "惬意": (1, -1), "悠扬": (1, -0.5), "村庄": (1, -0.5), "学习": (1, -1),
 }
 
 # phrase -> tempo in bpm for words that describe speed without a number
 TEMPO_WORDS: dict[str, float] = {
-    "very slow": 50.0, "slow": 72.0, "slowly": 72.0, "moderate": 100.0, "medium tempo": 100.0,
+    "very slow": 50.0, "slow": 72.0, "moderate": 100.0, "medium tempo": 100.0,
     "fast": 140.0, "quick": 140.0, "very fast": 170.0, "fast-paced": 150.0, "high tempo": 150.0,
     "adagio": 70.0, "andante": 90.0, "moderato": 110.0, "allegro": 140.0, "presto": 180.0, "largo": 50.0,
     "很慢": 50.0, "慢速": 72.0, "缓慢": 72.0, "慢板": 70.0, "中速": 100.0, "快速": 140.0, "快节奏": 150.0,
@@ -110,7 +118,7 @@ LOOP_WORDS = ("loop", "loopable", "looping", "looped", "seamless", "seamlessly",
 
 # words that say "this is music", not a sound effect
 MUSIC_WORDS = ("music", "song", "tune", "melody", "track", "piece", "bgm", "theme", "background music",
-               "score", "composition", "instrumental", "jingle", "anthem", "ost", "cue", "groove", "beat",
+               "score", "composition", "instrumental", "anthem", "ost", "cue", "groove", "beat",
                "音乐", "曲子", "乐曲", "歌曲", "歌", "旋律", "配乐", "背景音乐", "曲", "主题曲", "伴奏", "乐")
 SFX_WORDS = ("sound effect", "sfx", "sound", "sound of", "ambience", "ambient sound", "foley", "noise", "音效", "声音",
              "声", "环境音", "的声")
@@ -132,7 +140,8 @@ INSTRUMENT_WORDS: dict[str, tuple[str, ...]] = {
     "synth": ("synth lead",), "synthesizer": ("synth lead",), "pad": ("synth pad",), "pads": ("synth pad",),
     "vocals": ("choir",), "voices": ("choir",), "bells": ("bells",), "nylon guitar": ("guitar",),
     "keys": ("electric piano",), "rhodes": ("electric piano",), "uilleann pipes": ("bagpipe",),
-    "tin whistle": ("whistle",), "bagpipes": ("bagpipe",),
+    "tin whistle": ("whistle",), "bagpipes": ("bagpipe",), "ukulele": ("guitar",), "lute": ("guitar",),
+    "mandolin": ("guitar",),
     "钢琴": ("piano",), "电钢琴": ("electric piano",), "电钢": ("electric piano",), "羽管键琴": ("harpsichord",),
     "大键琴": ("harpsichord",), "钢片琴": ("celesta",), "钟琴": ("glockenspiel",), "八音盒": ("music box",),
     "音乐盒": ("music box",), "颤音琴": ("vibraphone",), "马林巴": ("marimba",), "木琴": ("xylophone",),
@@ -144,7 +153,7 @@ INSTRUMENT_WORDS: dict[str, tuple[str, ...]] = {
     "小号": ("trumpet",), "长号": ("trombone",), "大号": ("tuba",), "圆号": ("french horn",), "铜管": ("brass",),
     "萨克斯": ("saxophone",), "双簧管": ("oboe",), "巴松": ("bassoon",), "大管": ("bassoon",), "单簧管": ("clarinet",),
     "黑管": ("clarinet",), "短笛": ("piccolo",), "长笛": ("flute",), "竖笛": ("recorder",), "排箫": ("pan flute",),
-    "尺八": ("shakuhachi",), "口哨": ("whistle",), "陶笛": ("ocarina",), "合成器": ("synth lead",),
+    "尺八": ("shakuhachi",), "口哨": ("whistle",), "陶笛": ("ocarina",), "合成器": ("synth lead",), "合成器铺底": ("synth pad",), "铺底": ("synth pad",), "尤克里里": ("guitar",),
     "西塔琴": ("sitar",), "班卓琴": ("banjo",), "古筝": ("guzheng",), "筝": ("guzheng",), "二胡": ("erhu",),
     "琵琶": ("pipa",), "笛子": ("dizi",), "竹笛": ("dizi",), "风笛": ("bagpipe",), "鼓": ("drums",),
     "架子鼓": ("drums",), "打击乐": ("drums",), "鼓点": ("drums",), "鼓组": ("drums",), "钟声": ("bells",),
@@ -152,7 +161,9 @@ INSTRUMENT_WORDS: dict[str, tuple[str, ...]] = {
 
 # words that turn "explosion"/"hit"/"click" into the sfxr-style retro recipes
 RETRO_WORDS = ("8-bit", "8bit", "16-bit", "retro", "chiptune", "pixel", "arcade", "sfxr", "nes", "game boy",
-               "8位", "八位", "像素", "复古", "红白机", "街机", "芯片")
+               "8位", "八位", "像素", "复古", "红白机", "街机", "芯片", "像素风", "复古风")
+# claimed so that their characters are not read as keywords ("风" in "风格" is not wind), but mean nothing
+FILLER_WORDS = ("风格", "风味", "曲风", "style", "-style", "vibe", "vibes", "feel")
 # recipe -> its retro counterpart when a retro word is present
 RETRO_RECIPE = {"explosion": "retro_explosion", "impact": "retro_hit", "ui": "retro_blip",
                 "magic": "retro_powerup", "whoosh": "retro_jump"}
@@ -206,7 +217,8 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "creak": ("door", "haunted creak", {}), "creaking door": ("door", "haunted creak", {}),
     "hatch": ("door", "metal hatch", {}), "splash": ("splash", None, {}), "cannonball": ("splash", "cannonball", {}),
     "pebble": ("splash", "pebble", {}),
-    "coin": ("retro_coin", None, {}), "coin pickup": ("retro_coin", None, {}), "pickup": ("retro_pickup", None, {}),
+    "coin": ("retro_coin", None, {}), "metal clang": ("impact", "metal clang", {}),
+    "wood knock": ("impact", "wood knock", {}), "stone thud": ("impact", "stone thud", {}), "coin pickup": ("retro_coin", None, {}), "pickup": ("retro_pickup", None, {}),
     "item pickup": ("retro_pickup", None, {}), "jump": ("retro_jump", None, {}), "laser": ("retro_laser", None, {}),
     "power-up": ("retro_powerup", None, {}), "powerup": ("retro_powerup", None, {}), "blip": ("retro_blip", None, {}),
     "zap": ("retro_laser", None, {}),
@@ -224,7 +236,7 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "溪流": ("water", "babbling brook", {}), "小溪": ("water", "babbling brook", {}), "河流": ("water", "wide river", {}),
     "河": ("water", "wide river", {}), "瀑布": ("water", "waterfall", {}), "滴水": ("water", "cave drips", {}),
     "水滴": ("water", "cave drips", {}), "流水": ("water", "babbling brook", {}),
-    "海浪": ("surf", None, {}), "海": ("surf", None, {}), "海边": ("surf", "beach", {}), "海滩": ("surf", "beach", {}),
+    "海浪": ("surf", None, {}), "海": ("surf", None, {}), "海边": ("surf", "beach", {}), "海滩": ("surf", "beach", {}), "沙滩": ("surf", "beach", {}),
     "浪": ("surf", None, {}), "城市": ("city_street", None, {}), "街道": ("city_street", None, {}),
     "街头": ("city_street", None, {}), "交通": ("city_street", None, {}), "车流": ("city_street", None, {}),
     "早高峰": ("city_street", "rush hour", {}), "晚高峰": ("city_street", "rush hour", {}),
@@ -250,7 +262,7 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "开门": ("door", "wooden door open", {}), "摔门": ("door", "slam", {}), "吱呀": ("door", "haunted creak", {}),
     "舱门": ("door", "metal hatch", {}), "水花": ("splash", None, {}), "扑通": ("splash", None, {}),
     "落水": ("splash", None, {}), "金币": ("retro_coin", None, {}), "硬币": ("retro_coin", None, {}),
-    "吃金币": ("retro_coin", None, {}), "拾取": ("retro_pickup", None, {}), "捡道具": ("retro_pickup", None, {}),
+    "吃金币": ("retro_coin", None, {}), "金币拾取": ("retro_coin", None, {}), "拾取金币": ("retro_coin", None, {}), "拾取": ("retro_pickup", None, {}), "捡道具": ("retro_pickup", None, {}),
     "跳跃": ("retro_jump", None, {}), "跳": ("retro_jump", None, {}), "激光": ("retro_laser", None, {}),
     "升级": ("retro_powerup", None, {}), "强化": ("retro_powerup", None, {}), "道具": ("retro_pickup", None, {}),
 }

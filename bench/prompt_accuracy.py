@@ -1,0 +1,177 @@
+"""Prompt understanding accuracy: per-field agreement with hand-written expected controls.
+
+The test set is ``tests/fixtures/prompts.jsonl``: English and Chinese prompts for music and sound
+effects, each with the controls a user would expect. Split ``dev`` was used while building the
+lexicons; split ``heldout`` was written after they were frozen and is reported on its own.
+
+For every field two figures are kept: ``stated`` accuracy over prompts whose expectation sets the
+field (is the value the user gave honoured exactly?) and ``all`` accuracy over every prompt of
+that kind (which also counts values invented where the prompt gave none). The headline is the
+minimum ``stated`` accuracy over the explicit-value and category fields.
+
+There is no installed peer that maps free text to music/sfx controls, so ``peer`` is None.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import defaultdict
+from pathlib import Path
+
+PROMPTS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "prompts.jsonl"
+EXPLICIT = ("tempo_bpm", "key", "time_signature", "duration_s", "n_bars", "instruments", "exclude", "chords",
+            "loop", "seed", "variations")
+CATEGORY = ("kind", "style", "mood", "recipe")
+DETAIL = ("density", "preset", "params", "layers")
+MUSIC_FIELDS = ("kind", "style", "mood", "key", "tempo_bpm", "time_signature", "duration_s", "n_bars",
+                "instruments", "exclude", "density", "chords", "loop", "seed")
+SFX_FIELDS = ("kind", "recipe", "preset", "params", "layers", "duration_s", "loop", "variations", "seed")
+_DEFAULTS = {"instruments": [], "exclude": [], "chords": [], "params": {}, "layers": [], "loop": False,
+             "variations": 1}
+_WRONG = object()
+
+
+def load(path: Path = PROMPTS) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _pitch_class(tonic: str | None) -> int | None:
+    from museforge.controls import TONICS
+
+    return None if tonic is None else TONICS[tonic]
+
+
+def expected_value(expect: dict, field: str) -> object:
+    if field == "key":
+        return (_pitch_class(expect.get("tonic")), expect.get("mode"))
+    if field == "params":
+        return (expect["recipe"], expect.get("preset"), expect.get("params", {}))
+    return expect.get(field, _DEFAULTS.get(field))
+
+
+def predicted_value(controls: dict, field: str) -> object:
+    if field == "key":
+        return (_pitch_class(controls.get("tonic")), controls.get("mode"))
+    if field == "layers":
+        return [layer["recipe"] for layer in controls["layers"]]
+    if field == "params":
+        return (controls["recipe"], controls["preset"], controls["params"])
+    return controls.get(field, _DEFAULTS.get(field))
+
+
+def _resolved(recipe: str, preset: str | None, params: dict) -> dict:
+    from museforge.sfx.recipe import get_recipe
+
+    return get_recipe(recipe).resolve(params, preset)
+
+
+def same(field: str, expected: object, got: object) -> bool:
+    if field in ("instruments", "exclude"):
+        return sorted(expected) == sorted(got)
+    if field == "params":  # what would be rendered: defaults, then the preset, then the params
+        (recipe, preset, params), (got_recipe, got_preset, got_params) = expected, got
+        if recipe != got_recipe:
+            return False
+        want, have = _resolved(recipe, preset, params), _resolved(got_recipe, got_preset, got_params)
+        return set(want) == set(have) and all(same("value", want[k], have[k]) for k in want)
+    if isinstance(expected, (int, float)) and isinstance(got, (int, float)) and not isinstance(expected, bool):
+        return math.isclose(float(expected), float(got), rel_tol=1e-6, abs_tol=1e-6)
+    return expected == got
+
+
+def is_stated(field: str, expected: object) -> bool:
+    if field == "params":
+        return bool(expected[2])
+    return field == "kind" or expected not in (None, (None, None), _DEFAULTS.get(field))
+
+
+def evaluate(records: list[dict]) -> dict:
+    """Score every record; returns per-field, per-language and per-split accuracies and the misses."""
+    from museforge.errors import MuseforgeError
+    from museforge.prompt import understand
+
+    tallies: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # (scope, field, which) -> [right, total]
+    misses, errors = [], []
+    start = time.perf_counter()
+    for rec in records:
+        expect = rec["expect"]
+        try:
+            result = understand(rec["text"]).to_dict()
+            controls = {**result["controls"], "kind": result["kind"]}
+        except MuseforgeError as exc:
+            controls = None
+            errors.append({"id": rec["id"], "text": rec["text"], "error": str(exc)})
+        fields = MUSIC_FIELDS if expect["kind"] == "music" else SFX_FIELDS
+        for field in fields:
+            want = expected_value(expect, field)
+            if controls is None or (field != "kind" and controls["kind"] != expect["kind"]):
+                got = _WRONG
+            else:
+                got = predicted_value(controls, field)
+            ok = got is not _WRONG and same(field, want, got)
+            for scope in ("all", f"lang={rec['lang']}", f"split={rec['split']}", f"kind={expect['kind']}"):
+                for which in (("stated", "all") if is_stated(field, want) else ("all",)):
+                    tally = tallies[(scope, field, which)]
+                    tally[0] += ok
+                    tally[1] += 1
+            if not ok:
+                misses.append({"id": rec["id"], "text": rec["text"], "field": field, "expected": want,
+                               "got": None if got is _WRONG else got})
+    elapsed_s = time.perf_counter() - start
+    report: dict = defaultdict(dict)
+    for (scope, field, which), (right, total) in sorted(tallies.items()):
+        report[scope].setdefault(field, {})[which] = {"accuracy": right / total, "n": total}
+    return {"by_scope": dict(report), "misses": misses, "errors": errors, "n_prompts": len(records),
+            "ms_per_prompt": 1000.0 * elapsed_s / max(1, len(records))}
+
+
+def headline(scope_report: dict) -> float:
+    """Minimum ``stated`` accuracy over the explicit-value and category fields present."""
+    values = [scope_report[f]["stated"]["accuracy"] for f in EXPLICIT + CATEGORY
+              if f in scope_report and "stated" in scope_report[f]]
+    return min(values) if values else float("nan")
+
+
+def run(quick: bool = False) -> dict:
+    """Evaluate the whole set (it takes well under a second; ``quick`` changes nothing)."""
+    from bench.common import result
+
+    records = load()
+    scored = evaluate(records)
+    by_scope = scored["by_scope"]
+    details = {
+        "peer_note": "no installed package maps free text to music/sfx controls; peer is None",
+        "n_prompts": scored["n_prompts"],
+        "n_by_language": {lang: sum(r["lang"] == lang for r in records) for lang in ("en", "zh")},
+        "n_by_split": {split: sum(r["split"] == split for r in records) for split in ("dev", "heldout")},
+        "ms_per_prompt": scored["ms_per_prompt"],
+        "min_stated_accuracy": {scope: headline(rep) for scope, rep in by_scope.items()},
+        "fields": {scope: {f: {k: round(v["accuracy"], 4) for k, v in rep[f].items()} for f in rep}
+                   for scope, rep in by_scope.items()},
+        "misses": scored["misses"][:60],
+        "errors": scored["errors"],
+    }
+    return result("prompt_accuracy", "min per-field accuracy (explicit values + style/mood/kind/recipe)",
+                  headline(by_scope["all"]), None, "fraction", details)
+
+
+if __name__ == "__main__":
+    res = run()
+    d = res["details"]
+    print(f"{d['n_prompts']} prompts {d['n_by_language']} {d['n_by_split']}, {d['ms_per_prompt']:.2f} ms/prompt")
+    scopes = ["all", "lang=en", "lang=zh", "split=dev", "split=heldout"]
+    print(f"{'field':16}" + "".join(f"{s:>16}" for s in scopes))
+    for field in CATEGORY + EXPLICIT + DETAIL:
+        cells = []
+        for scope in scopes:
+            entry = d["fields"].get(scope, {}).get(field, {})
+            st, al = entry.get("stated"), entry.get("all")
+            cells.append(f"{(st if st is not None else float('nan')):6.3f}/{(al if al is not None else float('nan')):6.3f}")
+        print(f"{field:16}" + "".join(f"{c:>16}" for c in cells))
+    print("min stated:", {k: round(v, 3) for k, v in d["min_stated_accuracy"].items()})
+    for miss in d["misses"]:
+        print(f"  MISS {miss['id']} {miss['field']}: want {miss['expected']!r} got {miss['got']!r}  | {miss['text']}")
+    for err in d["errors"]:
+        print(f"  ERROR {err['id']}: {err['error']} | {err['text']}")

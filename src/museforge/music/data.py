@@ -1,12 +1,12 @@
 """`museforge data build`: sources -> labelled, deduplicated, split, tokenised corpus cache.
 
 Stages:
-1. read every file in a worker process (pebble pool, one per core): parse, convert, label. A
-   file that crashes the parser natively, hangs past the timeout, is too large or unreadable is
-   skipped with a reason; parsed results are cached per file (content key), so a rebuild is fast.
+1. read every file in a worker process (pebble pool, one per core): parse, convert, fingerprint.
+   A file that crashes the parser natively, hangs past the timeout, is too large or unreadable is
+   skipped with a reason; parses are cached per file (path, size, mtime), so a rebuild is fast.
 2. deduplicate identical note content; group versions (same piece transposed, same melody
    incipit, same source group) so a group never straddles two splits; split per style with a seed.
-3. tokenise in the pool (training pieces also transposed), write the cache:
+3. label and tokenise in the pool (training pieces also transposed), write the cache:
    tokens_<split>.npy (uint16, concatenated), offsets_<split>.npy (int64, n+1),
    manifest.jsonl (one row per sequence), vocab.json, summary.json.
 """
@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures import as_completed
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,7 @@ INCIPIT_NOTES = 16
 
 @dataclass
 class Piece:
-    """One parsed piece: its MIDI bytes (symusic dump) and labels, before splitting."""
+    """One parsed piece: its notes as MIDI bytes (symusic dump), fingerprints, then split and labels."""
 
     piece_id: str
     title: str
@@ -70,7 +70,7 @@ class BuildConfig:
 # --- stage 1: read files (in worker processes) ---------------------------------------------------
 
 def read_file(file: SourceFile) -> list[Piece]:
-    """Parse, convert and label every piece in one file. Runs in a worker; raises on bad input."""
+    """Parse and convert every piece in one file. Runs in a worker; raises on bad input."""
     from museforge.music.convert import load_scores
 
     size = os.path.getsize(file.path)
@@ -376,6 +376,3 @@ def _manifest_row(piece: Piece, semitones: int, n_tokens: int) -> dict:
         **piece.labels, "tonic": tonic,
     }
 
-
-def build_config_dict(config: BuildConfig) -> dict:
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items() if k != "files"}

@@ -76,10 +76,11 @@ class CityStreet(AmbienceRecipe):
         horns = voice.state["grains"].mix(n_frames, grains)
 
         # Crowd: speech-band noise with independent syllable-rate (~5 Hz) envelopes per channel.
-        raw = voice.rng("syllables").random((n_frames, ch)).T - 0.5  # drawn even when silent: same stream
+        if "syllables" not in voice.state:
+            voice.state["syllables"] = dsp.ControlNoise(voice.rng("syllables"), 5.0, sr, ch)
+        syll = 0.8 * voice.state["syllables"](n_frames)  # advanced even when silent: same stream
         if not crowd.any():
             return rumble + passing + horns
-        syll = voice.filter("syllables", dsp.lowpass_sos, 5.0, sr, 2)(raw) * np.sqrt(sr / 5.0)
         babble = voice.filter("voice", dsp.resonator_sos, 700.0, 0.8, sr)(white) * 2.0  # one broad formant
         talk = babble * np.maximum(0.3 + syll, 0.0) * 0.05 * crowd
         return rumble + passing + horns + talk

@@ -79,7 +79,7 @@ _BUTTER4_Q = (0.5411961, 1.3065630)  # the two sections of a 4th-order Butterwor
 
 
 def _clamp_hz(freq_hz: float, sample_rate: int) -> float:
-    return min(max(float(freq_hz), 10.0), 0.45 * sample_rate)
+    return min(max(float(freq_hz), 0.01), 0.45 * sample_rate)
 
 
 def biquad(kind: str, freq_hz: float, q: float, sample_rate: int) -> np.ndarray:
@@ -192,6 +192,47 @@ class Ramp:
         if start == target:
             return np.full(n_frames, target)
         return start + (target - start) * (np.arange(1, n_frames + 1) / n_frames)
+
+
+class ControlNoise:
+    """A smooth random control signal (gusts, flicker, syllables): noise low-passed below
+    ``cutoff_hz``, unit variance, computed at 1/64 of the audio rate and linearly interpolated.
+
+    Control points sit at absolute frames k * 64 and each takes one draw, so the signal is the same
+    however the audio is cut into blocks; 64x fewer draws and filter steps than at audio rate.
+    """
+
+    HOP = 64
+
+    def __init__(self, rng: np.random.Generator, cutoff_hz: float, sample_rate: int, n_channels: int = 1):
+        self.rng, self.sample_rate, self.n_channels = rng, sample_rate, n_channels
+        self.filter = Filter(lowpass_sos(cutoff_hz, sample_rate / self.HOP, 2), n_channels)
+        self.cutoff_hz = cutoff_hz
+        self.frame = 0
+        self.points = np.zeros((n_channels, 0))  # control values from index self.first_k on
+        self.first_k = 0
+
+    def set_cutoff(self, cutoff_hz: float) -> None:
+        if cutoff_hz != self.cutoff_hz:
+            self.filter.set(lowpass_sos(cutoff_hz, self.sample_rate / self.HOP, 2))
+            self.cutoff_hz = cutoff_hz
+
+    def __call__(self, n_frames: int) -> np.ndarray:
+        """The next ``n_frames`` of the control signal, [channels, frames]."""
+        frames = self.frame + np.arange(n_frames)
+        k_low, k_high = frames[0] // self.HOP, frames[-1] // self.HOP + 1
+        have = self.first_k + self.points.shape[1]
+        if k_high >= have:  # draw and filter the missing control points, in order
+            raw = (self.rng.random((k_high - have + 1, self.n_channels)).T - 0.5) * np.sqrt(12.0)
+            gain = np.sqrt(self.sample_rate / self.HOP / (2.22 * self.cutoff_hz))
+            self.points = np.concatenate([self.points, self.filter(raw) * gain], axis=1)
+        drop = k_low - self.first_k  # points before this block are no longer needed
+        self.points, self.first_k = self.points[:, drop:], k_low
+        rel = frames - k_low * self.HOP
+        k = rel // self.HOP
+        frac = (rel % self.HOP) / self.HOP
+        self.frame += n_frames
+        return self.points[:, k] * (1.0 - frac) + self.points[:, k + 1] * frac
 
 
 # --- events ----------------------------------------------------------------------------------

@@ -50,9 +50,9 @@ class Explosion(OneShotRecipe):
         boom = dsp.chirp(boom_hz * 1.8, boom_hz * 0.6, n, sample_rate) * dsp.fexp(-t / (0.3 + 0.6 * size))
         boom *= (0.8 * gain) * np.minimum(t / (attack_s + 0.005), 1.0)
         rumble_hz = 300.0 + cutoff_hz / 8.0
-        flutter = dsp.Filter(dsp.lowpass_sos(8.0, sample_rate), 1)(rng.random((1, n)) - 0.5)[0]
+        flutter = dsp.ControlNoise(rng, 8.0, sample_rate)(n)[0]
         rumble_env = (0.45 * gain * np.sqrt(sample_rate / (2.2 * rumble_hz))) * dsp.fexp(-t / (0.35 * tail_s))
-        rumble_env *= np.clip(1.0 + flutter * np.sqrt(sample_rate / 8.0), 0.2, 2.0) * np.minimum(t / 0.05, 1.0)
+        rumble_env *= np.clip(1.0 + 0.5 * flutter, 0.2, 2.0) * np.minimum(t / 0.05, 1.0)
         rumble = dsp.Filter(dsp.lowpass_sos(rumble_hz, sample_rate, 2), n_channels)(white)
         rumble *= rumble_env
         out += rumble

@@ -36,9 +36,9 @@ class Fire(AmbienceRecipe):
         noise = voice.noise.white(n_frames)
 
         # Flicker: ~4 Hz random modulation of the roar, shared by both channels.
-        flick = voice.filter("flicker", dsp.lowpass_sos, 4.0, sr, 2, n_channels=1)(
-            (voice.rng("flicker").random(n_frames) - 0.5)[None, :])[0]
-        flick = np.clip(1.0 + flick * np.sqrt(sr / 4.0) * 0.5, 0.2, 2.0)
+        if "flicker" not in voice.state:
+            voice.state["flicker"] = dsp.ControlNoise(voice.rng("flicker"), 4.0, sr)
+        flick = np.clip(1.0 + 0.35 * voice.state["flicker"](n_frames)[0], 0.2, 2.0)
         roar_hz = 120.0 + 280.0 * params["size"]
         # Roar: noise below roar_hz (12 dB/octave above), scaled to ~unit variance before the level.
         roar = voice.filter("roar", dsp.lowpass_sos, roar_hz, sr, 2)(noise)  # zero-mean noise: no DC to cut

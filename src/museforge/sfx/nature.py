@@ -61,8 +61,9 @@ class Forest(AmbienceRecipe):
         sr, ch = voice.sample_rate, voice.n_channels
         rustle = voice.ramp("rustle", params["rustle"], n_frames)
         white = voice.noise.white(n_frames)
-        sway = voice.filter("sway", dsp.lowpass_sos, 0.4, sr, 2, n_channels=1)(
-            (voice.rng("sway").random(n_frames) - 0.5)[None, :])[0] * np.sqrt(sr / 0.4)
+        if "sway" not in voice.state:
+            voice.state["sway"] = dsp.ControlNoise(voice.rng("sway"), 0.4, sr)
+        sway = 0.4 * voice.state["sway"](n_frames)[0]
         leaves = voice.filter("leaves", dsp.band_sos, 1200.0, 9000.0, sr)(white)
         leaves *= 0.02 * rustle * np.clip(0.6 + sway, 0.05, 2.0)
         bed = voice.filter("bed", dsp.brown_sos, sr, 80.0)(white) * 0.004

@@ -49,8 +49,7 @@ class Thunder(OneShotRecipe):
             gauss = dsp.fexp(-0.5 * ((t[lo:hi] - centre_s) / width_s) ** 2)
             env[lo:hi] += rng.uniform(0.4, 1.0) * gauss / (1.0 + 0.3 * k)
         env += dsp.fexp(-t / (0.3 * params["rumble_s"])) * np.clip(t / 0.3, 0.0, 1.0)
-        flutter = dsp.Filter(dsp.lowpass_sos(6.0, sample_rate), 1)(rng.random((1, n)) - 0.5)[0]
-        env *= np.clip(1.0 + flutter * np.sqrt(sample_rate / 6.0) * 0.6, 0.3, 2.0)
+        env *= np.clip(1.0 + 0.5 * dsp.ControlNoise(rng, 6.0, sample_rate)(n)[0], 0.3, 2.0)
         fade = np.clip((params["rumble_s"] + 1.0 - t) / 1.5, 0.0, 1.0)  # end exactly in silence
         out = rumble * env * fade * level * 0.2
 

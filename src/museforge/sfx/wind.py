@@ -39,10 +39,11 @@ class Wind(AmbienceRecipe):
         gust_depth = voice.ramp("gustiness", params["gustiness"], n_frames)
         whistle = voice.ramp("whistle", params["whistle"], n_frames)
 
-        # Slow gust envelope in [0, 1]-ish, one per voice (both ears feel the same gust).
-        raw = (voice.rng("gust").random(n_frames) - 0.5)[None, :]
-        gust = voice.filter("gust", dsp.lowpass_sos, params["gust_rate_hz"], sr, 2, n_channels=1)(raw)
-        gust = np.clip(0.5 + gust[0] * np.sqrt(sr / params["gust_rate_hz"]) * 0.25, 0.0, 1.0)
+        # Slow gust envelope in [0, 1], one per voice (both ears feel the same gust).
+        if "gust" not in voice.state:
+            voice.state["gust"] = dsp.ControlNoise(voice.rng("gust"), params["gust_rate_hz"], sr)
+        voice.state["gust"].set_cutoff(params["gust_rate_hz"])
+        gust = np.clip(0.5 + 0.3 * voice.state["gust"](n_frames)[0], 0.0, 1.0)
         energy = np.clip(speed * (1.0 - gust_depth * 0.8 + gust_depth * 1.2 * gust), 0.0, 1.6)
 
         # White noise into three bands whose gains give each band the level pink noise would have

@@ -57,7 +57,7 @@ class CityStreet(AmbienceRecipe):
         cars = voice.state["cars"]
         for i in dsp.poisson_impulses(voice.rng("cars"), 0.05 + 0.9 * traffic, n_frames, sr):
             width_s, direction, level = voice.rng("car-attrs").uniform((0.5, -1.0, 0.3), (1.4, 1.0, 1.0))
-            cars.append([voice.frame + i + 3.0 * width_s * sr, width_s * sr, np.sign(direction), level])
+            cars.append([voice.frame + i + 3.0 * width_s * sr, width_s * sr, float(np.sign(direction)), float(level)])
         env = np.zeros((ch, n_frames))
         for centre, width, direction, level in cars:
             x = ((frames - centre) / width).astype(np.float32)  # float32: SIMD exp/tanh/cos

@@ -219,8 +219,8 @@ class ControlNoise:
 
     def __call__(self, n_frames: int) -> np.ndarray:
         """The next ``n_frames`` of the control signal, [channels, frames]."""
-        frames = self.frame + np.arange(n_frames)
-        k_low, k_high = frames[0] // self.HOP, frames[-1] // self.HOP + 1
+        frames = (self.frame, self.frame + n_frames - 1)
+        k_low, k_high = frames[0] // self.HOP, frames[1] // self.HOP + 1
         have = self.first_k + self.points.shape[1]
         if k_high >= have:  # draw and filter the missing control points, in order
             raw = (self.rng.random((k_high - have + 1, self.n_channels)).T - 0.5) * np.sqrt(12.0)
@@ -228,11 +228,13 @@ class ControlNoise:
             self.points = np.concatenate([self.points, self.filter(raw) * gain], axis=1)
         drop = k_low - self.first_k  # points before this block are no longer needed
         self.points, self.first_k = self.points[:, drop:], k_low
-        rel = frames - k_low * self.HOP
-        k = rel // self.HOP
-        frac = (rel % self.HOP) / self.HOP
+        # Linear segments between consecutive points, HOP frames each, laid end to end.
+        p = self.points[:, : k_high - k_low + 1]
+        ramp = np.arange(self.HOP) / self.HOP
+        segments = p[:, :-1, None] + (p[:, 1:] - p[:, :-1])[:, :, None] * ramp
+        offset = int(frames[0] - k_low * self.HOP)
         self.frame += n_frames
-        return self.points[:, k] * (1.0 - frac) + self.points[:, k + 1] * frac
+        return segments.reshape(self.n_channels, -1)[:, offset:offset + n_frames]
 
 
 # --- events ----------------------------------------------------------------------------------

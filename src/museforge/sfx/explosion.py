@@ -43,9 +43,11 @@ class Explosion(OneShotRecipe):
         # Scalars (overall level, distance, end fade) folded into the mono envelopes: one 2-D pass each.
         gain = (1.0 - 0.5 * distance) * 0.6 * np.clip((tail_s + 0.5 - t) / 0.5, 0.0, 1.0)
 
-        blast_env = (1.8 * gain) * np.minimum(t / attack_s, 1.0) * dsp.fexp(-t / (0.15 + 0.4 * size))
-        out = dsp.Filter(dsp.lowpass_sos(cutoff_hz, sample_rate, 2), n_channels)(white)
-        out *= blast_env
+        blast_s = 0.15 + 0.4 * size
+        m = min(n, int(7.0 * blast_s * sample_rate))  # 7 time constants = -60 dB: filter no further
+        out = np.zeros((n_channels, n))
+        out[:, :m] = dsp.Filter(dsp.lowpass_sos(cutoff_hz, sample_rate, 2), n_channels)(white[:, :m])
+        out[:, :m] *= (1.8 * gain[:m]) * np.minimum(t[:m] / attack_s, 1.0) * dsp.fexp(-t[:m] / blast_s)
         boom_hz = 70.0 - 35.0 * size
         boom = dsp.chirp(boom_hz * 1.8, boom_hz * 0.6, n, sample_rate) * dsp.fexp(-t / (0.3 + 0.6 * size))
         boom *= (0.8 * gain) * np.minimum(t / (attack_s + 0.005), 1.0)

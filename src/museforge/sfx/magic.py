@@ -39,7 +39,8 @@ class Magic(OneShotRecipe):
 
     def make(self, params: dict, rng: np.random.Generator, sample_rate: int, n_channels: int) -> np.ndarray:
         kind, length_s = params["kind"], params["spell_s"]
-        n = int((length_s + 0.6) * sample_rate)
+        ping_n = int(0.2 * sample_rate)  # sparkle pings ring for their T60, 0.2 s
+        n = int((length_s + 0.5) * sample_rate) + ping_n  # room for the last ping to ring out
         t = dsp.time_s(n, sample_rate).astype(np.float32)  # envelopes in float32 (SIMD-fast)
         x = np.clip(t / np.float32(length_s), 0.0, 1.0)
         if kind == "cast":
@@ -68,18 +69,15 @@ class Magic(OneShotRecipe):
         out *= env * np.float32(0.16)  # the airy whoosh of the spell
         out += bed
         rate = 80.0 * params["sparkle"] * env
-        idx = np.flatnonzero(rng.random(n) < rate / sample_rate)
-        grains = dsp.GrainBuffer(n_channels)
-        ping_n = int(0.2 * sample_rate)  # = the ping T60: nothing audible is cut
-        pings, tables = [], {}
+        idx = np.flatnonzero(rng.random(n - ping_n) < rate[: n - ping_n] / sample_rate)
+        tables = {}
         for i in idx:
             note = (int(rng.integers(5)), int(rng.integers(2, 5)))
             if note not in tables:  # one ping per note, reused: the sparkle is a scale, not noise
                 freq = root * PENTATONIC[note[0]] * 2.0 ** note[1] * glide[i]
                 tables[note] = dsp.modal(np.array([freq, freq * 2.76]), np.array([0.2, 0.08]),
                                          np.array([1.0, 0.3]), ping_n, sample_rate)
-            ping = tables[note]
-            pings.append((int(i), dsp.pan_gains(np.array([rng.uniform(-0.9, 0.9)]), n_channels) * ping[None, :]
-                          * rng.uniform(0.02, 0.06)))
-        out += grains.mix(n + ping_n, pings)[:, :n]
+            gains = dsp.pan_gains(np.array([rng.uniform(-0.9, 0.9)]), n_channels)[:, 0] * rng.uniform(0.02, 0.06)
+            for c in range(n_channels):  # 1-D adds: no temporary [channels, ping] array per ping
+                out[c, i:i + ping_n] += gains[c] * tables[note]
         return out

@@ -240,24 +240,28 @@ class OneShotRecipe(Recipe):
         x = np.atleast_2d(self.make(params, np.random.default_rng(seed), sample_rate, n_channels))
         if x.shape[0] != n_channels:
             x = np.repeat(x.mean(axis=0, keepdims=True), n_channels, axis=0)
-        x = trim_tail(x, sample_rate, self.tail_floor_db)
+        x, peak = trim_tail(x, sample_rate, self.tail_floor_db)
         if duration_s is not None:
             n_frames = int(round(duration_s * sample_rate))
             if n_frames < x.shape[1]:
-                x = dsp.fade_edges(x[:, :n_frames], sample_rate, fade_out_s=min(0.02, duration_s / 4))
+                x = dsp.fade_edges(x[:, :n_frames], sample_rate, fade_out_s=min(0.02, duration_s / 4), in_place=True)
             else:
                 x = np.pad(x, ((0, 0), (0, n_frames - x.shape[1])))
-        return Audio(dsp.soft_clip(x).astype(np.float32), sample_rate)
+        return Audio((dsp.soft_clip(x) if peak > 0.8 else x).astype(np.float32), sample_rate)
 
 
-def trim_tail(x: np.ndarray, sample_rate: int, floor_db: float = -60.0) -> np.ndarray:
-    """Cut the silent tail (below ``floor_db`` re peak) and fade the last 10 ms to exact zero."""
-    peak = float(np.max(np.abs(x))) if x.size else 0.0
+def trim_tail(x: np.ndarray, sample_rate: int, floor_db: float = -60.0) -> tuple[np.ndarray, float]:
+    """Cut the silent tail (below ``floor_db`` re peak), fade the last 10 ms to exact zero (in place).
+
+    Returns the trimmed view and the peak it measured (callers reuse it instead of another pass).
+    """
+    level = np.max(np.abs(x), axis=0) if x.size else np.zeros(0)
+    peak = float(level.max()) if level.size else 0.0
     if peak == 0.0:
-        return x
-    loud = np.flatnonzero(np.max(np.abs(x), axis=0) > peak * 10.0 ** (floor_db / 20.0))
+        return x, peak
+    loud = np.flatnonzero(level > peak * 10.0 ** (floor_db / 20.0))
     end = min(x.shape[1], int(loud[-1]) + 1 + int(0.01 * sample_rate))
-    return dsp.fade_edges(x[:, :end], sample_rate, fade_out_s=0.01)
+    return dsp.fade_edges(x[:, :end], sample_rate, fade_out_s=0.01, in_place=True), peak
 
 
 # --- registry ---------------------------------------------------------------------------------

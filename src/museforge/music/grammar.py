@@ -1,0 +1,363 @@
+"""The REMI token grammar as a state machine, and a logits processor that masks invalid tokens.
+
+After ``Controls_end`` museforge's REMI stream (miditok 3.1, one stream for all programs) reads::
+
+    Bar TimeSig [Position Tempo? (Program Pitch|PitchDrum Velocity Duration)+]* ... EOS
+
+with Position values rising inside a bar, ``PitchDrum`` only after ``Program_-1`` and ``Pitch``
+after any other program. :class:`GrammarState` tracks where one row is in that grammar and
+:meth:`GrammarState.allowed` returns a boolean mask over the vocabulary: every token it allows
+keeps the sequence decodable. On top of validity it enforces the request (:class:`Plan`): the bar
+count (EOS only once the last bar holds a note; no Bar past it), the time signature and first
+tempo (forced tokens), the program set, optional scale and chord pitch masks, note clipping at
+the end, forced notes (a fixed melody) and a held final chord. Soft preferences (note density,
+chord tones in upper voices, a dominant-leaning penultimate bar) are added as logit biases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from museforge.music.tokenizer import DRUMS, Tokenizer
+
+POSITIONS_PER_BEAT = 8  # miditok's finest beat resolution in REMI_CONFIG (a beat is 1/denominator)
+BASS_BELOW = 55  # MIDI pitch: notes under G3 carry the harmony's root (same split as arrange.chords)
+MAX_NOTES_PER_BAR = 32  # hard cap so any model terminates: a bar is at most ~200 tokens
+MAX_FINAL_NOTES = 8  # the held final chord
+# Playable MIDI pitch range per GM family (program // 8), with a few single-instrument exceptions:
+# keeps an untrained or wayward model from writing a bass at C8. Orchestration-book ranges, rounded.
+FAMILY_RANGES = ((21, 108), (48, 96), (36, 96), (40, 88), (28, 67), (36, 96), (36, 96), (40, 84),
+                 (48, 91), (60, 96), (48, 96), (36, 96), (36, 96), (48, 91), (36, 84), (36, 84))
+PROGRAM_RANGES = {40: (55, 103), 41: (48, 91), 42: (36, 76), 43: (28, 67), 47: (36, 60), 58: (28, 65),
+                  70: (34, 75), 72: (74, 108), 32: (28, 67)}
+
+
+def playable_range(program: int) -> tuple[int, int]:
+    """(lowest, highest) MIDI pitch written for a GM program."""
+    return PROGRAM_RANGES.get(program, FAMILY_RANGES[program // 8])
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the grammar must obey. Bars are counted from 1 over the whole piece (prompt included).
+
+    Attributes:
+        n_bars: The last bar; EOS comes right after a note in it.
+        time_signature: (numerator, denominator), forced after every Bar.
+        tempo_token: Token forced at bar 1 position 0 when the piece starts there, else None.
+        programs: Programs that may be sampled freely (forced notes may use others).
+        scale_pcs: Pitch classes allowed for pitched programs (None = all).
+        chords: Chord pitch classes per bar index 1..n_bars (None = no chord in that bar).
+        chord_bias: Logit bonus for chord tones above the bass register.
+        notes_per_bar: Soft target for notes per bar (None = no density bias).
+        empty_until: Bars 1..empty_until get no new notes (they are the prompt's or a gap).
+        cadence: Hold a final chord: in the last bar notes start on the downbeat and last to the end.
+        final_pcs: Pitch classes of the final chord (None = any).
+        penultimate_pcs: Pitch classes favoured in the bar before the last (a dominant), or None.
+        forced: bar -> position -> token-id tuples (Program, Pitch, Velocity, Duration) to emit.
+        returns: bar -> earlier bar whose tokens are replayed there (a section's return of material).
+    """
+
+    n_bars: int
+    time_signature: tuple[int, int]
+    tempo_token: str | None
+    programs: frozenset[int]
+    scale_pcs: frozenset[int] | None = None
+    chords: tuple[frozenset[int] | None, ...] = ()
+    chord_bias: float = 3.0
+    notes_per_bar: float | None = None
+    empty_until: int = 0
+    cadence: bool = True
+    final_pcs: frozenset[int] | None = None
+    penultimate_pcs: frozenset[int] | None = None
+    forced: dict[int, dict[int, list[tuple[int, ...]]]] = field(default_factory=dict)
+    returns: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def positions_per_bar(self) -> int:
+        return self.time_signature[0] * POSITIONS_PER_BEAT
+
+    def chord_at(self, bar: int) -> frozenset[int] | None:
+        return self.chords[bar - 1] if 0 < bar <= len(self.chords) else None
+
+
+class Vocab:
+    """Per-token lookup arrays built once from the tokenizer: kind, value, duration in positions."""
+
+    KINDS = ("Bar", "TimeSig", "Position", "Tempo", "Program", "Pitch", "PitchDrum", "Velocity", "Duration")
+
+    def __init__(self, tokenizer: Tokenizer):
+        V = tokenizer.vocab_size
+        self.size = V
+        self.eos = tokenizer.eos_id
+        self.kind = np.full(V, -1, dtype=np.int64)
+        self.value = np.full(V, -10_000, dtype=np.int64)  # Position/Program/Pitch value
+        self.dur_units = np.zeros(V, dtype=np.int64)  # Duration length in positions (1/8 beat)
+        self.ids: dict[str, int] = dict(tokenizer.vocab)
+        for token, i in tokenizer.vocab.items():
+            kind, _, raw = token.partition("_")
+            if kind not in self.KINDS:
+                continue
+            self.kind[i] = self.KINDS.index(kind)
+            if kind in ("Position", "Program", "Pitch", "PitchDrum"):
+                self.value[i] = int(raw)
+            elif kind == "Duration":
+                beats, frac, res = (int(x) for x in raw.split("."))
+                self.dur_units[i] = beats * POSITIONS_PER_BEAT + frac * POSITIONS_PER_BEAT // res
+        self.masks = {k: torch.from_numpy(self.kind == n) for n, k in enumerate(self.KINDS)}
+        self.t_value = torch.from_numpy(self.value)
+        self.t_dur = torch.from_numpy(self.dur_units)
+        self.pitch_pc = torch.from_numpy(np.where(self.kind == self.KINDS.index("Pitch"), self.value % 12, -1))
+        self._pc_cache: dict[frozenset[int], torch.Tensor] = {}
+
+    def pc_mask(self, pcs: frozenset[int]) -> torch.Tensor:
+        """Pitch tokens whose pitch class is in ``pcs`` (cached: plans reuse a handful of sets)."""
+        if pcs not in self._pc_cache:
+            self._pc_cache[pcs] = torch.isin(self.pitch_pc, torch.tensor(sorted(pcs), dtype=torch.long))
+        return self._pc_cache[pcs]
+
+    def kind_of(self, token_id: int) -> str:
+        k = int(self.kind[token_id])
+        return self.KINDS[k] if k >= 0 else ("EOS" if token_id == self.eos else "Other")
+
+    def single(self, token_id: int) -> torch.Tensor:
+        mask = torch.zeros(self.size, dtype=torch.bool)
+        mask[token_id] = True
+        return mask
+
+
+class GrammarState:
+    """Where one row is in the grammar; ``feed`` a token, ask ``allowed()`` / ``bias()`` for the next."""
+
+    def __init__(self, vocab: Vocab, plan: Plan):
+        self.v, self.plan = vocab, plan
+        self.last = "Start"  # kind of the last token (Start = right after Controls_end)
+        self.bar = 0
+        self.pos = -1
+        self.program: int | None = None
+        self.onset_units = 0  # absolute position of the current Position, from the start of bar 1
+        self.at_pos: set[tuple[int, int]] = set()  # (program, pitch) already at this position
+        self.notes_in_bar = 0
+        self.queue: list[int] = []  # forced tokens still to emit
+        self.pending: list[int] = []  # forced onset positions left in this bar
+        self.tempo_done = plan.tempo_token is None
+        self.done = False
+        self.bar_tokens: dict[int, list[int]] = {}  # what each bar was, for returns of material
+        self.sealed = False
+        self.program_mask = torch.zeros(vocab.size, dtype=torch.bool)
+        for program in plan.programs:
+            self.program_mask[vocab.ids[f"Program_{program}"]] = True
+
+    # --- transitions -------------------------------------------------------------------------
+    def feed(self, token_id: int) -> None:
+        kind = self.v.kind_of(token_id)
+        if self.queue and token_id == self.queue[0]:
+            self.queue.pop(0)
+        if kind == "EOS":
+            self.done = True
+        elif kind == "Bar":
+            self.bar += 1
+            self.pos, self.notes_in_bar, self.at_pos = -1, 0, set()
+            self.pending = sorted(self.plan.forced.get(self.bar, {}))
+            source = self.bar_tokens.get(self.plan.returns.get(self.bar, -1), [])
+            self.queue.extend(t for t in source[1:] if self.v.kind_of(t) != "Tempo")
+            self.sealed = bool(source)  # a replayed bar gets nothing beyond the replay
+        elif kind == "Position":
+            self.pos = int(self.v.value[token_id])
+            self.onset_units = (self.bar - 1) * self.plan.positions_per_bar + self.pos
+            self.at_pos = set()
+            if not self.tempo_done and self.bar == 1 and self.pos == 0:
+                self.queue.append(self.v.ids[self.plan.tempo_token])  # the tempo sits on bar 1's downbeat
+            if self.pending and self.pending[0] == self.pos:
+                self.pending.pop(0)
+                for note in self.plan.forced[self.bar][self.pos]:
+                    self.queue.extend(note)
+        elif kind == "Tempo":
+            self.tempo_done = True
+        elif kind == "Program":
+            self.program = int(self.v.value[token_id])
+        elif kind in ("Pitch", "PitchDrum"):
+            self.at_pos.add((self.program, int(self.v.value[token_id])))
+        elif kind == "Duration":
+            self.notes_in_bar += 1
+        if kind != "Other":
+            self.last = kind
+            if self.bar > 0 and kind != "EOS":
+                self.bar_tokens.setdefault(self.bar, []).append(token_id)
+
+    # --- what may come next ------------------------------------------------------------------
+    def allowed(self) -> torch.Tensor:
+        """Boolean mask [V] of tokens that keep the sequence valid and the plan obeyed."""
+        v, plan = self.v, self.plan
+        if self.done:
+            return torch.ones(v.size, dtype=torch.bool)
+        if self.queue:
+            return v.single(self.queue[0])
+        last = self.last
+        if last in ("Start",):
+            return v.single(v.ids["Bar_None"])
+        if last == "Bar":
+            num, den = plan.time_signature
+            return v.single(v.ids[f"TimeSig_{num}/{den}"])
+        if last == "Position":
+            return self.program_mask.clone()
+        if self.bar == 1 and not self.tempo_done:  # the tempo needs Position_0 first
+            return v.single(v.ids["Position_0"])
+        if last == "Program":
+            return self._pitches()
+        if last in ("Pitch", "PitchDrum"):
+            return v.masks["Velocity"].clone()
+        if last == "Velocity":
+            return self._durations()
+        # After TimeSig, Tempo or Duration: a new note here, a later Position, the next Bar or EOS.
+        mask = torch.zeros(v.size, dtype=torch.bool)
+        free_here = self._may_add_note()
+        if last in ("Tempo", "Duration") and free_here and self._free_onset_ok(self.pos):
+            mask |= self.program_mask
+        mask |= self._positions()
+        if not self.pending:
+            if self.bar < plan.n_bars:
+                mask[v.ids["Bar_None"]] = True
+            elif self.notes_in_bar > 0:
+                mask[v.eos] = True
+        if not mask.any():  # nothing fits in this bar any more (cap reached, last position used)
+            mask[v.ids["Bar_None"] if self.bar < plan.n_bars else v.eos] = True
+        return mask
+
+    def _in_prompt_gap(self) -> bool:
+        return self.bar <= self.plan.empty_until
+
+    def _final(self) -> bool:
+        return self.plan.cadence and self.bar == self.plan.n_bars
+
+    def _may_add_note(self) -> bool:
+        if self._in_prompt_gap() or self.sealed:
+            return False
+        cap = MAX_FINAL_NOTES if self._final() else MAX_NOTES_PER_BAR
+        return self.notes_in_bar < cap
+
+    def _free_onset_ok(self, pos: int) -> bool:
+        return not self._final() or pos == 0
+
+    def _positions(self) -> torch.Tensor:
+        """Later positions in this bar: any (free notes), up to the next forced onset, or only it."""
+        v, plan = self.v, self.plan
+        free = self._may_add_note()
+        low, high = self.pos + 1, plan.positions_per_bar - 1
+        if self._final():
+            high = 0  # the held final chord starts on the downbeat
+        if self.pending:
+            target = self.pending[0]
+            ok = v.t_value == target
+            if free:
+                ok |= (v.t_value >= low) & (v.t_value <= min(high, target))
+            return v.masks["Position"] & ok
+        if not free:
+            return torch.zeros(v.size, dtype=torch.bool)
+        return v.masks["Position"] & (v.t_value >= low) & (v.t_value <= high)
+
+    def _pitches(self) -> torch.Tensor:
+        v, plan = self.v, self.plan
+        taken = [p for prog, p in self.at_pos if prog == self.program]
+        if self.program == DRUMS:
+            mask = v.masks["PitchDrum"].clone()
+        else:
+            low, high = playable_range(self.program)
+            mask = v.masks["Pitch"] & (v.t_value >= low) & (v.t_value <= high)
+            pcs = None
+            if self._final() and plan.final_pcs:
+                pcs = plan.final_pcs
+            elif plan.scale_pcs is not None:
+                pcs = plan.scale_pcs | (plan.chord_at(self.bar) or frozenset())
+            if pcs is not None:
+                mask &= v.pc_mask(pcs)
+            chord = plan.chord_at(self.bar)
+            if chord:  # the bass register carries the chord: only its tones there
+                bass_ok = v.pc_mask(chord) | (v.t_value >= BASS_BELOW)
+                if (mask & bass_ok).any():
+                    mask &= bass_ok
+        if taken:  # the same program playing the same pitch twice at one onset decodes as a duplicate
+            dup = mask & torch.isin(v.t_value, torch.tensor(taken))
+            if (mask & ~dup).any():
+                mask &= ~dup
+        return mask
+
+    def _durations(self) -> torch.Tensor:
+        v, plan = self.v, self.plan
+        end_units = plan.n_bars * plan.positions_per_bar
+        room = end_units - self.onset_units
+        mask = v.masks["Duration"] & (v.t_dur <= room)
+        if self._final():
+            exact = mask & (v.t_dur == room)
+            if exact.any():  # the held final chord rings to the very end of the piece
+                return exact
+        if not mask.any():
+            mask = v.masks["Duration"] & (v.t_dur == v.t_dur[v.masks["Duration"]].min())
+        return mask
+
+    def bias(self, allowed: torch.Tensor) -> torch.Tensor | None:
+        """Soft preferences as a logit offset [V] (None = none): density, chord tones, the approach."""
+        v, plan = self.v, self.plan
+        if self.done or self.queue:
+            return None
+        out = None
+        if self.last == "Program" and self.program != DRUMS:
+            pcs = plan.chord_at(self.bar) or (plan.penultimate_pcs if self.bar == plan.n_bars - 1 else None)
+            if pcs:
+                out = v.pc_mask(pcs).float() * plan.chord_bias
+        elif self.last in ("TimeSig", "Tempo", "Duration") and plan.notes_per_bar:
+            # Under the target: favour starting notes; over it: favour moving on to the next bar.
+            ratio = self.notes_in_bar / plan.notes_per_bar
+            strength = 2.0 * (1.0 - ratio) if ratio < 1.0 else -2.0 * ratio
+            starts = v.masks["Program"] | v.masks["Position"]
+            out = starts.float() * strength
+        return out
+
+
+class GrammarProcessor:
+    """A logits processor for ``Composer.generate`` over B rows, each with its own :class:`GrammarState`.
+
+    ``generate`` calls it as ``(step, ids [B, T+step], logits [B, V])``; tokens sampled since the
+    last call are fed to the states first. Call :meth:`catch_up` with the returned tokens afterwards
+    so the states also see the final one (and can carry over into the next window).
+    """
+
+    def __init__(self, states: list[GrammarState]):
+        self.states = states
+        self.prompt_len: int | None = None
+        self.fed = 0
+
+    def start_call(self, prompt_len: int) -> None:
+        self.prompt_len, self.fed = prompt_len, 0
+
+    def __call__(self, step: int, ids: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        if self.prompt_len is None:
+            self.start_call(ids.shape[1] - step)
+        self._feed(ids[:, self.prompt_len + self.fed:])
+        neg = torch.finfo(logits.dtype).min
+        for row, state in enumerate(self.states):
+            if state.done:
+                continue
+            allowed = state.allowed()
+            if not bool(allowed.any()):  # every state allows something; an empty mask is a grammar bug
+                raise RuntimeError(f"grammar allows no token after {state.last} in bar {state.bar}")
+            bias = state.bias(allowed)
+            if bias is not None:
+                logits[row] += bias.to(logits.dtype)
+            logits[row] = logits[row].masked_fill(~allowed, neg)
+        return logits
+
+    def catch_up(self, new_tokens: torch.Tensor) -> None:
+        """Feed tokens of the finished call [B, N] not yet seen; ready for the next call."""
+        self._feed(new_tokens[:, self.fed:])
+        self.prompt_len = None
+
+    def _feed(self, tokens: torch.Tensor) -> None:
+        for j in range(tokens.shape[1]):
+            for row, state in enumerate(self.states):
+                if not state.done:
+                    state.feed(int(tokens[row, j]))
+        self.fed += tokens.shape[1]

@@ -81,8 +81,8 @@ _WORD_SIGS = {"waltz time": "3/4", "triple meter": "3/4", "triple metre": "3/4",
               "three four time": "3/4", "common time": "4/4", "cut time": "2/2", "six-eight time": "6/8",
               "six eight time": "6/8", "三拍子": "3/4", "四拍子": "4/4", "二拍子": "2/4", "六八拍": "6/8",
               "三四拍": "3/4", "四四拍": "4/4", "二四拍": "2/4"}
-_MIN = r"(?:minutes?|mins?|m)\b"
-_SEC = r"(?:seconds?|secs?|s)\b"
+_MIN = r"(?:minutes?|mins?|m)(?![a-z])"
+_SEC = r"(?:seconds?|secs?|s)(?![a-z])"
 _DURATION = _en(
     r"(?<![\d:])(?P<mm>\d{1,2}):(?P<ss>[0-5]\d)(?![\d:])"
     rf"|(?P<hm>{NUM})\s*(?:and\s+a\s+half|又半|半)\s*{_MIN}"
@@ -135,8 +135,8 @@ def _phrase_regex(phrases: list[str]) -> str:
 _INSTR = _phrase_regex(list(lex.INSTRUMENT_WORDS))
 _NEGATION = _en(rf"(?:\bno|\bwithout|\bminus|\bexcept|\bexcluding|\bnot|\bskip|\bdrop|\bsans|不要|没有|无|不用|去掉|"
                 rf"去除|别用|不带|不加|别加|不需要|拿掉)\s*(?:any\s+|the\s+|a\s+)?(?:{_INSTR})"
-                rf"(?:\s*(?:,|/|\bor\b|\band\b|\bnor\b|和|或|、|与|跟|，)\s*(?:no\s+)?(?:{_INSTR}))*"
-                rf"|(?:{_INSTR})[\s-]*(?:free|less)\b")
+                rf"(?:\s*(?:,|/|\bor\b|\band\b|\bnor\b|和|或|、|与|跟|，)\s*(?:no\s+)?(?:{_INSTR}))*")
+_LESS = _en(r"(?<![a-z])(?P<i>[a-z]+?)[\s-]?(?:free|less)(?![a-z])")  # "drumless", "vocal-free"
 _INSTR_RE = _en(_INSTR)
 
 
@@ -236,6 +236,10 @@ def _explicit(claims: _Claims) -> None:
     for m in claims.scan(_NEGATION):
         names = [n for i in _INSTR_RE.finditer(m.group(0)) for n in _instrument_names(i.group(0))]
         claims.take(m.start(), m.end(), "exclude", tuple(dict.fromkeys(names)))
+    for m in claims.scan(_LESS):
+        names = _instrument_names(m.group("i"))
+        if names:
+            claims.take(m.start(), m.end(), "exclude", names)
 
 
 def _duration_s(m: re.Match, lower: str) -> float | None:

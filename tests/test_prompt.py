@@ -1,0 +1,196 @@
+"""Prompt understanding: explicit values in many formats (English and Chinese), sounds, errors, accuracy floor."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from museforge.controls import MusicControls, SfxControls, controls_from_dict
+from museforge.errors import MuseforgeError
+from museforge.prompt import MAX_PROMPT_CHARS, understand
+from museforge.prompt_numbers import cn_number, en_number
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def music(text: str) -> MusicControls:
+    u = understand(text)
+    assert u.kind == "music", (text, u)
+    return u.controls
+
+
+def test_brief_examples():
+    c = music("tense orchestral boss fight, 140 bpm, D minor, 90 seconds")
+    assert (c.style, c.mood, c.tempo_bpm, c.tonic, c.mode, c.duration_s) == ("orchestral", "tense", 140, "D", "minor", 90)
+    u = understand("轻快的钢琴曲，适合咖啡馆，两分钟")
+    assert (u.controls.style, u.controls.mood, u.controls.duration_s) == ("piano", "happy", 120.0)
+    assert u.controls.instruments == ("piano",)
+    assert "咖啡馆" in u.ignored
+    c = music("calm celtic tune for a village, 60 s")
+    assert (c.style, c.mood, c.duration_s) == ("celtic_folk", "calm", 60.0)
+
+
+def test_rain_on_a_tin_roof_with_thunder_is_a_layered_sound():
+    u = understand("heavy rain on a tin roof with distant thunder")
+    assert u.kind == "sfx"
+    assert u.controls.recipe == "rain" and u.controls.params == {"intensity": 0.9, "surface": "roof"}
+    assert [(lay.recipe, lay.preset) for lay in u.controls.layers] == [("thunder", "distant rumble")]
+    assert ("tin roof", "params.surface", "roof") in u.understood
+    assert understand("8-bit coin pickup").controls.recipe == "retro_coin"
+    zh = understand("大雨打在铁皮屋顶上，远处有雷声").controls
+    assert (zh.recipe, zh.params["surface"], zh.layers[0].recipe) == ("rain", "roof", "thunder")
+
+
+@pytest.mark.parametrize("text, seconds", [
+    ("1:30", 90), ("0:45", 45), ("90 seconds", 90), ("90s", 90), ("90 sec", 90), ("2 minutes", 120),
+    ("2 min", 120), ("1.5 minutes", 90), ("two minutes", 120), ("two and a half minutes", 150),
+    ("a minute and a half", 90), ("1 minute 30 seconds", 90), ("1m30s", 90), ("half a minute", 30),
+    ("ninety seconds", 90), ("a minute", 60), ("90-second", 90), ("3 and a half minutes", 210),
+    ("两分钟", 120), ("90秒", 90), ("一分半", 90), ("一分半钟", 90), ("1分30秒", 90), ("一分三十秒", 90),
+    ("半分钟", 30), ("两分半钟", 150), ("三十秒", 30), ("十分钟", 600), ("1.5分钟", 90), ("２分钟", 120),
+])
+def test_durations_are_honoured_exactly(text, seconds):
+    c = music(f"calm piano, {text}")
+    assert c.duration_s == seconds
+
+
+def test_a_decade_is_not_a_duration():
+    c = music("80s synth pop, 120 bpm")
+    assert c.duration_s is None and c.tempo_bpm == 120
+
+
+@pytest.mark.parametrize("text, bpm", [
+    ("140 bpm", 140), ("140bpm", 140), ("140 BPM", 140), ("tempo 96", 96), ("at 72.5 bpm", 72.5),
+    ("120 beats per minute", 120), ("每分钟120拍", 120), ("每分钟一百二十拍", 120), ("90拍每分钟", 90),
+    ("速度100", 100),
+])
+def test_tempo_formats(text, bpm):
+    assert music(f"jazz, {text}").tempo_bpm == bpm
+
+
+@pytest.mark.parametrize("text, tonic, mode", [
+    ("in F# minor", "F#", "minor"), ("B flat major", "Bb", "major"), ("in Dm", "D", "minor"),
+    ("key of E", "E", "major"), ("in the key of C# minor", "C#", "minor"), ("eb major", "Eb", "major"),
+    ("in A", "A", "major"), ("降E大调", "Eb", "major"), ("升F小调", "F#", "minor"), ("a小调", "A", "minor"),
+    ("C调", "C", "major"), ("Cb major", "B", "major"),
+])
+def test_keys(text, tonic, mode):
+    c = music(f"a folk song {text}")
+    assert (c.tonic, c.mode) == (tonic, mode)
+
+
+def test_lower_case_a_is_an_article_not_a_key():
+    c = music("a calm song in a quiet village")
+    assert c.tonic is None and c.mode is None
+
+
+def test_mode_without_tonic():
+    assert (music("a tune in a minor key").mode, music("小调的钢琴曲").mode) == ("minor", "minor")
+
+
+@pytest.mark.parametrize("text, signature", [
+    ("3/4", "3/4"), ("in 6/8 time", "6/8"), ("waltz time", "3/4"), ("三拍子", "3/4"), ("四分之三拍", "3/4"),
+    ("八分之六拍", "6/8"), ("common time", "4/4"),
+])
+def test_time_signatures(text, signature):
+    assert music(f"song, {text}").time_signature == signature
+
+
+def test_bars_chords_and_roman_numerals():
+    c = music("eight bar loop, chords C Am F G7")
+    assert (c.n_bars, c.loop, c.chords) == (8, True, ("C", "Am", "F", "G7"))
+    assert music("16小节，和弦 Am-F-C-G").chords == ("Am", "F", "C", "G")
+    assert music("pop in G major, I V vi IV").chords == ("G", "D", "Em", "C")
+    assert music("ii-V-I in Bb").chords == ("Cm", "F", "Bb")
+    assert music("i iv v in A minor").chords == ("Am", "Dm", "Em")
+
+
+def test_instruments_and_exclusions():
+    c = music("folk song with fiddle, banjo and acoustic guitar, no drums or bass")
+    assert c.instruments == ("fiddle", "banjo", "acoustic guitar")
+    assert c.exclude == ("drums", "bass")
+    c = music("钢琴和大提琴，不要鼓和贝斯")
+    assert c.instruments == ("piano", "cello") and c.exclude == ("drums", "bass")
+    assert music("drumless jazz with a string quartet").instruments == ("violin", "viola", "cello")
+    assert music("drumless jazz").exclude == ("drums",)
+
+
+def test_seed_variations_and_loop():
+    assert music("calm piano, seed 42").seed == 42
+    assert music("钢琴曲，种子7，循环").seed == 7
+    u = understand("metal clang, 8 variations, seed 3")
+    assert (u.controls.variations, u.controls.seed) == (8, 3)
+    assert understand("按钮点击音效，十个变体").controls.variations == 10
+    assert understand("campfire, 30 seconds, loop").controls.loop is True
+
+
+def test_loop_on_a_one_shot_is_reported_not_applied():
+    u = understand("door slam, loop")
+    assert u.controls.loop is False and "loop" in u.ignored
+
+
+def test_numbers():
+    assert [cn_number(t) for t in ("一百二十", "两", "十五", "九十", "三十", "一百", "零", "45")] == \
+        [120, 2, 15, 90, 30, 100, 0, 45]
+    assert [en_number(t) for t in ("one hundred and twenty", "twenty-five", "an", "a few", "eight")] == \
+        [120, 25, 1, 3, 8]
+
+
+def test_understood_spans_come_from_the_prompt_and_unknown_words_are_ignored():
+    text = "dreamy vaporwave with a theremin, 75 bpm"
+    u = understand(text)
+    assert all(span in text for span, _field, _value in u.understood)
+    assert ("75 bpm", "tempo_bpm", 75.0) in u.understood
+    assert "vaporwave" in u.ignored and "theremin" in u.ignored
+    assert "with" not in u.ignored  # filler words are neither understood nor ignored
+
+
+def test_same_prompt_same_result_and_json_round_trip():
+    text = "不要鼓的悲伤钢琴曲，D小调，每分钟七十拍，一分半"
+    a, b = understand(text), understand(text)
+    assert a == b
+    data = a.to_dict()
+    assert controls_from_dict(data["controls"]) == a.controls
+    assert isinstance(understand("waterfall, 20 seconds").controls, SfxControls)
+
+
+@pytest.mark.parametrize("text, message", [
+    (None, "must be text"),
+    (b"calm piano", "must be text"),
+    ("   ", "empty"),
+    ("x" * (MAX_PROMPT_CHARS + 1), f"at most {MAX_PROMPT_CHARS} characters"),
+    ("rock at 500 bpm", "[30.0, 300.0] bpm"),
+    ("ambient, 3 hours", "[1.0, 1200.0] s"),
+    ("16 bars, 30 seconds", "not both"),
+    ("sound effect of a kazoo", "names no sound"),
+])
+def test_bad_prompts_raise_user_errors(text, message):
+    with pytest.raises(MuseforgeError) as info:
+        understand(text)
+    assert message in str(info.value)
+
+
+def test_out_of_range_error_quotes_the_prompt():
+    with pytest.raises(MuseforgeError, match="'500 bpm'"):
+        understand("rock at 500 bpm")
+
+
+def test_accuracy_floor_on_the_prompt_set():
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.prompt_accuracy import CATEGORY, EXPLICIT, evaluate, load
+    finally:
+        sys.path.remove(str(ROOT))
+    records = load()
+    assert len(records) >= 200 and sum(r["lang"] == "zh" for r in records) >= 80
+    assert {r["split"] for r in records} == {"dev", "heldout"}
+    report = evaluate(records)
+    fields = report["by_scope"]["all"]
+    assert not report["errors"]
+    for field in EXPLICIT:
+        assert fields[field]["stated"]["accuracy"] >= 0.95, (field, fields[field])
+        assert fields[field]["all"]["accuracy"] >= 0.95, (field, fields[field])
+    for field in CATEGORY:
+        assert fields[field]["stated"]["accuracy"] >= 0.85, (field, fields[field])

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from museforge.errors import MuseforgeError
-from museforge.music.models.transformer import Composer, ComposerConfig, KVCache
+from museforge.music.models.transformer import Composer, ComposerConfig, KVCache, quantize_int8
 
 SCHEMES = ["rope", "alibi", "learned"]
 
@@ -158,6 +158,18 @@ def test_bfloat16_inference_runs_and_tracks_float32():
         ref, low = model(x)[0], fast(x)[0].float()
     assert (ref - low).abs().max() < 0.05
     assert fast.generate(x, max_new_tokens=8, seed=0).shape == (1, 8)
+
+
+def test_int8_decoding_model_tracks_the_full_precision_one():
+    model = make(d_model=64, n_head=2)
+    fast = quantize_int8(model)
+    assert fast.head.weight.dtype == torch.int8 and model.head.weight.dtype == torch.float32  # a copy
+    x = ids(2, 24)
+    with torch.no_grad():
+        p_full, p_int8 = model(x)[0].softmax(-1), fast(x)[0].float().softmax(-1)
+    assert (p_full - p_int8).abs().sum(-1).max() < 0.05  # total variation per position
+    out = fast.generate(x, max_new_tokens=8, seed=2)
+    assert out.shape == (2, 8) and torch.equal(out, fast.generate(x, max_new_tokens=8, seed=2))
 
 
 def test_default_config_size_and_json_round_trip(tmp_path):

@@ -104,6 +104,8 @@ _KEY = _en(
     rf"|(?:in\s+(?:the\s+)?key\s+of|key\s+of|key\s*[:=])\s*(?P<t2>[a-g])(?P<a2>{_ACC})?\s*(?P<m2>major|minor|maj|min|m)?(?![a-z#])"
     r"|(?P<p4>降|升)?\s*(?P<t4>[a-g])\s*(?P<a4>#|♯|b|♭)?\s*(?P<m4>大调|小调|调)"
     r"|(?P<m5>大调|小调)")
+# a key alone as a list item: "..., Bb, ..." or "..., F#m"
+_KEY_ALONE = re.compile(r"(?:^|(?<=[,，;；]))\s*(?P<t3>[A-G])(?P<a3>#|b|♯|♭)?(?P<m3>m|maj|min)?\s*(?=$|[,，;；.。])")
 # "in E", "in Dm", "in F#": upper-case letter only, so "in a calm mood" is not A major
 _KEY_IN = re.compile(r"\bin\s+(?P<t3>[A-G])(?P<a3>#|b|♯|♭)?(?P<m3>m|maj|min)?(?![A-Za-z0-9#♯♭])")
 _CHORD = r"[A-G](?:#|b|♯|♭)?(?:maj7|maj9|maj|min7|min|mM7|m7b5|m7|m9|m6|m|dim7|dim|aug|sus2|sus4|sus|add9|7sus4|7|9|6|5|°|ø|\+)?(?:/[A-G](?:#|b)?)?"  # noqa: E501
@@ -233,6 +235,8 @@ def _explicit(claims: _Claims) -> None:
         for m in claims.scan(pattern, claims.text):
             seq = m.group("a") or m.group("b")
             claims.take(m.start(), m.end(), field, tuple(t for t in re.split(_SEP, seq.strip()) if t))
+    for m in claims.scan(_KEY_ALONE, claims.text):  # after chords: "C, G, Am, F" is a progression
+        _key(claims, m)
     for m in claims.scan(_NEGATION):
         names = [n for i in _INSTR_RE.finditer(m.group(0)) for n in _instrument_names(i.group(0))]
         claims.take(m.start(), m.end(), "exclude", tuple(dict.fromkeys(names)))
@@ -333,7 +337,7 @@ def understand(text: object) -> Understanding:
     keywords = _keywords(claims)
     kind = _kind(claims, keywords)
     build = build_music if kind == "music" else build_sfx
-    controls, understood, unused = build(claims.hits, keywords)
+    controls, understood, unused = build(claims.hits, keywords, claims.text)
     ignored = _ignored(claims) + unused
     return Understanding(kind, controls, tuple(understood), tuple(ignored))
 

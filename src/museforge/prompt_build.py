@@ -1,7 +1,7 @@
 """Turn the spans :mod:`museforge.prompt` recognised into validated music or sound-effect controls.
 
-Each builder takes the explicit-value hits ``(start, span, field, value)`` and the keyword hits
-``(start, end, span, meanings)`` and returns ``(controls, understood, unused spans)``. A span whose
+Each builder takes the explicit-value hits ``(start, span, field, value)``, the keyword hits
+``(start, end, span, meanings)`` and the (normalised) prompt text, and returns ``(controls, understood, unused spans)``. A span whose
 meanings do not apply to the chosen kind (a tempo in a sound-effect prompt, "rain" in a song
 prompt) is reported as unused rather than dropped silently.
 """
@@ -36,7 +36,7 @@ def _mood(vectors: list[tuple[float, float]]) -> str | None:
     return next(m for m, (v, a) in MOODS.items() if (v > 0) == (valence > 0) and (a > 0) == (arousal > 0))
 
 
-def build_music(hits: list, keywords: list) -> tuple[MusicControls, list, list[str]]:
+def build_music(hits: list, keywords: list, text: str) -> tuple[MusicControls, list, list[str]]:
     fields: dict = {}
     understood, unused, spans = [], [], []
     roman = None
@@ -59,9 +59,13 @@ def build_music(hits: list, keywords: list) -> tuple[MusicControls, list, list[s
             fields[field] = value
         understood.append(_understood(start, span, field, value))
     moods, instruments = [], []
+    named_style = any(kind == "style" for *_, meanings in keywords for kind, _ in meanings)
     for start, _end, span, meanings in keywords:
         used = False
         for kind, value in meanings:
+            if kind == "retro" and named_style:
+                used = True  # "retro electronic": the named style wins; retro just agrees
+                continue
             if kind == "style" and "style" not in fields:
                 fields["style"] = value
             elif kind == "retro" and "style" not in fields:
@@ -96,6 +100,9 @@ def build_music(hits: list, keywords: list) -> tuple[MusicControls, list, list[s
         fields["mood"] = _mood(moods)
     if "style" not in fields and fields.get("instruments") == ("piano",):
         fields["style"] = "piano"  # a piece for piano alone gets the solo-piano arrangement
+    elif fields.get("style") == "piano" and set(fields.get("instruments", ())) - {"piano"}:
+        del fields["style"]  # "cello and piano piece" is not a solo-piano piece
+        understood = [u for u in understood if u[1].field != "style"]
     if fields.get("style") == "waltz" and "time_signature" not in fields:
         fields["time_signature"] = "3/4"
     if roman is not None and "chords" not in fields:
@@ -108,15 +115,21 @@ def build_music(hits: list, keywords: list) -> tuple[MusicControls, list, list[s
     return _validated(MusicControls, fields, spans), [u for _, u in understood], unused
 
 
-def build_sfx(hits: list, keywords: list) -> tuple[SfxControls, list, list[str]]:
+def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list, list[str]]:
     from museforge.sfx.recipe import get_recipe, recipe_names
 
     retro = any(kind == "retro" for _, _, _, meanings in keywords for kind, _ in meanings)
     sounds: list[list] = []  # [start, recipe, preset, params, span]
     understood, unused, modifiers, loop_spans = [], [], [], []
-    for start, _end, span, meanings in keywords:
+    last_end, last_named = -1, False
+    for start, end, span, meanings in keywords:
         kinds = dict(meanings)
         named = kinds.get("sfx_combo") or ((kinds["sfx"],) if "sfx" in kinds else ())
+        compound = last_named and named and not text[last_end:start].strip()
+        last_end, last_named = end, bool(named)
+        if compound and named[0][0] != sounds[-1][1]:
+            unused.append(span)  # "laser blast" names one sound, not a laser with an explosion
+            continue
         for recipe, preset, params in named:
             if retro and recipe in lex.RETRO_RECIPE:
                 recipe, preset, params = lex.RETRO_RECIPE[recipe], None, {}

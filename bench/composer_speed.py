@@ -37,6 +37,22 @@ def _vocab_size() -> int:
     return ComposerConfig().vocab_size
 
 
+def _music_s_per_token() -> dict | None:
+    """Seconds of music per token in the real corpus (manifest duration_s / n_tokens), overall and for
+    pieces with four or more instruments; None without the cache."""
+    manifest = Path(__file__).resolve().parents[1] / ".cache" / "corpus" / "manifest.jsonl"
+    if not manifest.is_file():
+        return None
+    rows = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if r.get("duration_s") and r.get("n_tokens") and r.get("transpose", 0) == 0]
+    multi = [r for r in rows if len(r.get("programs", ())) >= 4]
+
+    def rate(rs: list[dict]) -> float | None:
+        return sum(r["duration_s"] for r in rs) / sum(r["n_tokens"] for r in rs) if rs else None
+
+    return {"all": rate(rows), "four_plus_tracks": rate(multi), "pieces": len(rows)}
+
+
 def _build(side: str, vocab_size: int):
     """(model, generate(prompts [B, T], n_new) -> [B, n_new]) for "ours_<dtype>" or "hf_gpt2_<dtype>"."""
     from museforge.music.models.transformer import Composer, ComposerConfig, quantize_int8
@@ -128,6 +144,12 @@ def _run(quick: bool, threads: int) -> dict:
     memory_mb = {name: _peak_rss_mb(name, 8, n_new, threads) for name in (ours8_name, peer8_name)}
     same_dtype = {f"{d}_batch_{b}": round(speeds[f"ours_{d}"][b] / speeds[f"hf_gpt2_{d}"][b], 2)
                   for d in ("fp32", "bf16") for b in (1, 8)}
+    music = _music_s_per_token()
+    if music and music["four_plus_tracks"]:
+        tokens_60s = 60.0 / music["four_plus_tracks"]
+        music.update(tokens_for_60s_four_track=round(tokens_60s),
+                     seconds_to_compose_60s_four_track={n: round(tokens_60s / s[1], 2) for n, s in speeds.items()},
+                     music_s_per_compute_s_batch_8={n: round(s[8] * music["all"], 1) for n, s in speeds.items()})
     return result(
         "composer_speed", "decoding tokens/s, batch 1, each side at its fastest setting", ours, peer, "tokens/s",
         {"tokens_per_s": {n: {f"batch_{b}": round(v, 1) for b, v in s.items()} for n, s in speeds.items()},
@@ -135,7 +157,7 @@ def _run(quick: bool, threads: int) -> dict:
          "ratio_batch_1": round(ours / peer, 2), "ratio_batch_8": round(ours8 / peer8, 2),
          "ratio_same_dtype": same_dtype, "peak_rss_mb_batch_8": {n: round(v, 1) for n, v in memory_mb.items()},
          "params": {"ours": params["ours_fp32"], "hf_gpt2": params["hf_gpt2_fp32"]}, "vocab_size": vocab_size,
-         "prompt_len": PROMPT_LEN, "new_tokens": n_new, "threads": threads, "repeats": repeats,
+         "music_time": music, "prompt_len": PROMPT_LEN, "new_tokens": n_new, "threads": threads, "repeats": repeats,
          "peer": "transformers GPT2LMHeadModel.generate (sampling, KV cache)", "torch": torch.__version__})
 
 

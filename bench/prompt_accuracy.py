@@ -2,7 +2,9 @@
 
 The test set is ``tests/fixtures/prompts.jsonl``: English and Chinese prompts for music and sound
 effects, each with the controls a user would expect. Split ``dev`` was used while building the
-lexicons; split ``heldout`` was written after they were frozen and is reported on its own.
+lexicons. ``heldout1`` was written after a first freeze (commit 531a18e), measured, and then read
+to make generic fixes, so it is no longer held out. ``heldout2`` was written after the second
+freeze (commit 6e5a993) and has not been used for tuning: it is the honest held-out figure.
 
 For every field two figures are kept: ``stated`` accuracy over prompts whose expectation sets the
 field (is the value the user gave honoured exactly?) and ``all`` accuracy over every prompt of
@@ -28,6 +30,7 @@ DETAIL = ("density", "preset", "params", "layers")
 MUSIC_FIELDS = ("kind", "style", "mood", "key", "tempo_bpm", "time_signature", "duration_s", "n_bars",
                 "instruments", "exclude", "density", "chords", "loop", "seed")
 SFX_FIELDS = ("kind", "recipe", "preset", "params", "layers", "duration_s", "loop", "variations", "seed")
+SPLITS = ("dev", "heldout1", "heldout2")
 _DEFAULTS = {"instruments": [], "exclude": [], "chords": [], "params": {}, "layers": [], "loop": False,
              "variations": 1}
 _WRONG = object()
@@ -145,7 +148,7 @@ def run(quick: bool = False) -> dict:
         "peer_note": "no installed package maps free text to music/sfx controls; peer is None",
         "n_prompts": scored["n_prompts"],
         "n_by_language": {lang: sum(r["lang"] == lang for r in records) for lang in ("en", "zh")},
-        "n_by_split": {split: sum(r["split"] == split for r in records) for split in ("dev", "heldout")},
+        "n_by_split": {split: sum(r["split"] == split for r in records) for split in SPLITS},
         "ms_per_prompt": scored["ms_per_prompt"],
         "min_stated_accuracy": {scope: headline(rep) for scope, rep in by_scope.items()},
         "fields": {scope: {f: {k: round(v["accuracy"], 4) for k, v in rep[f].items()} for f in rep}
@@ -161,8 +164,8 @@ if __name__ == "__main__":
     res = run()
     d = res["details"]
     print(f"{d['n_prompts']} prompts {d['n_by_language']} {d['n_by_split']}, {d['ms_per_prompt']:.2f} ms/prompt")
-    scopes = ["all", "lang=en", "lang=zh", "split=dev", "split=heldout"]
-    print(f"{'field':16}" + "".join(f"{s:>16}" for s in scopes))
+    scopes = ["all", "lang=en", "lang=zh", *(f"split={s}" for s in SPLITS)]
+    print(f"{'field':16}" + "".join(f"{s:>16}" for s in scopes) + "   (stated/all)")
     for field in CATEGORY + EXPLICIT + DETAIL:
         cells = []
         for scope in scopes:

@@ -96,6 +96,7 @@ _DURATION = _en(
     rf"|(?P<cs2>{CN_NUM})\s*秒(?:钟)?"
     rf"|(?P<ch>{CN_NUM})\s*(?:个)?\s*小时")
 _DECADE = re.compile(r"(?:the\s+|')$")
+_STEPS = _en(rf"(?P<n>{NUM})\s*(?:steps|footsteps|footfalls)\b|(?P<c>{CN_NUM})\s*步")
 _BARS = _en(rf"(?P<n>{NUM})\s*[-\s]?\s*(?:bars?|measures?)\b|(?P<c>{CN_NUM})\s*(?:个)?小节")
 _ACC = r"(?:#|♯|b|♭|[\s-]?sharp|[\s-]?flat)"
 _KEY = _en(
@@ -225,6 +226,8 @@ def _explicit(claims: _Claims) -> None:
         seconds = _duration_s(m, lower)
         if seconds is not None:
             claims.take(m.start(), m.end(), "duration_s", seconds)
+    for m in claims.scan(_STEPS):
+        claims.take(m.start(), m.end(), "steps", number(m.group("n")) if m.group("n") else cn_number(m.group("c")))
     for m in claims.scan(_BARS):
         claims.take(m.start(), m.end(), "n_bars", int(number(m.group("n")) if m.group("n") else cn_number(m.group("c"))))
     for m in claims.scan(_KEY):

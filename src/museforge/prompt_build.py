@@ -42,7 +42,7 @@ def build_music(hits: list, keywords: list, text: str) -> tuple[MusicControls, l
     roman = None
     for start, span, field, value in sorted(hits, key=lambda h: h[0]):
         target = {"key": "tonic"}.get(field, field)
-        if field == "variations" or (target in fields and field not in ("exclude", "mode")):
+        if field in ("variations", "steps") or (target in fields and field not in ("exclude", "mode")):
             unused.append(span)
             continue
         spans.append(span)
@@ -178,7 +178,11 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
         else:
             unused.append(span)
     for start, span, field, value in sorted(hits, key=lambda h: h[0]):
-        if field in ("duration_s", "variations", "seed") and field not in fields:
+        if field == "steps" and fields["recipe"] == "footsteps":
+            fields["params"]["steps"] = float(value)  # "6 steps": the footsteps recipe's own count
+            understood.append(_understood(start, span, "params.steps", float(value)))
+            spans.append(span)
+        elif field in ("duration_s", "variations", "seed") and field not in fields:
             fields[field] = int(value) if field != "duration_s" else value
             understood.append(_understood(start, span, field, value))
             spans.append(span)

@@ -37,6 +37,23 @@ def test_sfx_batch_submit_poll_download(client):
     assert not np.allclose(signals[0], signals[1])  # seed + i: two different variations
 
 
+def test_prompt_fills_unset_fields_and_the_job_reports_what_it_understood(client):
+    response = client.post("/v1/jobs", json={"kind": "sfx", "prompt": "heavy rain on a tin roof with distant thunder",
+                                             "duration_s": 2.0, "sample_rate": 22050})
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["request"]["recipe"] == "rain" and job["request"]["params"]["surface"] == "roof"
+    assert [layer["recipe"] for layer in job["request"]["layers"]] == ["thunder"]
+    assert job["request"]["duration_s"] == 2.0  # the request's own value wins
+    assert isinstance(job["request"]["seed"], int)  # omitted: chosen by the server and reported
+    spans = {u["span"]: u["field"] for u in job["info"]["prompt"]["understood"]}
+    assert spans["tin roof"] == "params.surface" and spans["distant thunder"] == "layers"
+    done = wait_for(client, job["id"])
+    assert done["status"] == "done", done
+    samples, rate = soundfile.read(io.BytesIO(client.get(done["files"][0]["url"]).content), always_2d=True)
+    assert samples.shape == (2 * 22050, 2) and np.sqrt(np.mean(samples**2)) > 1e-3
+
+
 def test_events_stream_progress_until_done(client):
     job_id = client.post("/v1/jobs", json={"kind": "test_sleep", "seconds": 1.0, "steps": 5}).json()["id"]
     events = []

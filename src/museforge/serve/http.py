@@ -62,7 +62,9 @@ class JobView(BaseModel):
     started_at: float | None
     finished_at: float | None
     expires_at: float | None = Field(None, description="when the retention sweep will delete it (unix s)")
-    request: dict
+    request: dict = Field(..., description="the request as run: seed chosen, prompt read into fields")
+    info: dict = Field(..., description="what the server derived: prompt understanding (understood/ignored), "
+                                        "validated controls, upload facts")
     files: list[FileView]
 
 
@@ -180,13 +182,20 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         keys = ("id", "kind", "status", "progress", "message", "error", "attempts", "created_at", "started_at",
                 "finished_at")
         return {**{k: row[k] for k in keys}, "expires_at": expires, "request": json.loads(row["request"]),
-                "files": files}
+                "info": json.loads(row["info"]), "files": files}
 
     models = tuple(kind.model for kind in kinds.values())
     JobBody = Annotated[Union[models], Field(discriminator="kind")] if len(models) > 1 else models[0]  # noqa: UP007
 
     def submit_job(body: JobBody, response: Response) -> dict:
         """Queue a job. 202 with its id; 429 (with Retry-After) when the queue is full."""
+        for field, text in _strings(body.model_dump()):
+            if len(text) > settings.max_prompt_chars:
+                return _validation_error(field, f"at most {settings.max_prompt_chars} characters (server limit), "
+                                                f"got {len(text)}")
+        kind, info = kinds[body.kind], {}
+        if kind.check is not None:
+            body, info = kind.check(body, store.get_upload, settings.max_duration_s)
         if body.variations > settings.max_variations:
             return _validation_error("variations", f"at most {settings.max_variations} per job (server limit), "
                                                    f"got {body.variations}")
@@ -194,15 +203,10 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         if duration_s is not None and duration_s > settings.max_duration_s:
             return _validation_error("duration_s", f"at most {settings.max_duration_s:g} s (server limit), "
                                                    f"got {duration_s:g}")
-        for field, text in _strings(body.model_dump()):
-            if len(text) > settings.max_prompt_chars:
-                return _validation_error(field, f"at most {settings.max_prompt_chars} characters (server limit), "
-                                                f"got {len(text)}")
-        kind = kinds[body.kind]
-        if kind.check is not None:
-            kind.check(body, store.get_upload, settings.max_duration_s)
+        if body.seed is None:  # chosen here so the job record (and a re-run after a restart) is reproducible
+            body = body.model_copy(update={"seed": secrets.randbelow(2**31)})
         try:
-            job_id = store.submit(body.kind, body.model_dump(mode="json"), settings.max_queued)
+            job_id = store.submit(body.kind, body.model_dump(mode="json"), settings.max_queued, info)
         except QueueFull:
             return JSONResponse({"detail": f"the queue is full ({settings.max_queued} jobs waiting); retry later"},
                                 status_code=429, headers={"Retry-After": str(settings.retry_after_s)})

@@ -32,7 +32,9 @@ class JobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     variations: int = Field(1, ge=1, description="batch size: variation i uses seed + i (server limit applies)")
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed of the first variation")
+    seed: int | None = Field(None, ge=0, le=2**31 - 1,
+                             description="random seed of the first variation; omitted: the server picks one and "
+                                         "reports it")
     title: str | None = Field(None, description="free-text title for tags and sidecars (prompt-length limit)")
 
 
@@ -54,7 +56,8 @@ class JobKind:
     name: str
     model: type[JobRequest]
     run: Callable[[JobRequest, JobContext], list[Path]]
-    check: Callable[[JobRequest, Callable[[str], dict | None], float], None] | None = None
+    # (request, upload lookup, max_duration_s) -> (request with anything derived filled in, info to report)
+    check: Callable[[JobRequest, Callable[[str], dict | None], float], tuple[JobRequest, dict]] | None = None
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -88,16 +91,33 @@ def _need_upload(lookup, upload_id: str, field: str, kind: str) -> dict:
 
 # --- sfx ----------------------------------------------------------------------------------------
 
+class SfxLayerModel(BaseModel):
+    """Another recipe mixed under the main one (rain + distant thunder)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipe: str = Field(..., max_length=64)
+    preset: str | None = Field(None, max_length=64)
+    params: dict[str, float | str] = Field(default_factory=dict, max_length=64)
+    offset_s: float = Field(0.0, ge=0, le=3600)
+    gain_db: float = Field(0.0, ge=-96, le=24)
+
+
 class SfxRequest(JobRequest):
-    """A procedural sound effect (``museforge sfx list`` shows recipes, parameters and presets)."""
+    """A procedural sound effect, from a recipe and/or a free-text prompt (``museforge sfx list`` shows recipes).
+
+    Fields set in the request win over what the prompt says; the prompt fills the rest.
+    """
 
     kind: Literal["sfx"]
-    recipe: str = Field(..., max_length=64, description="recipe name, e.g. rain, wind, impact, ui")
+    prompt: str | None = Field(None, description="free text (English or Chinese), e.g. 'heavy rain on a tin roof'")
+    recipe: str | None = Field(None, max_length=64, description="recipe name, e.g. rain, wind, impact, ui")
     preset: str | None = Field(None, max_length=64, description="a preset of the recipe")
-    values: dict[str, float | str] = Field(default_factory=dict, max_length=64,
+    params: dict[str, float | str] = Field(default_factory=dict, max_length=64,
                                            description="parameter overrides, name -> number or choice")
+    layers: list[SfxLayerModel] = Field(default_factory=list, max_length=8, description="recipes mixed under it")
     duration_s: float | None = Field(None, gt=0, description="length; ambiences default 10 s, one-shots natural")
-    loop: bool = Field(False, description="seamless loop with loop points (ambiences only)")
+    loop: bool = Field(False, description="seamless loop with loop points (ambiences only, no layers)")
     spread: float = Field(0.1, ge=0, le=1, description="parameter spread between variations")
     lock: list[str] = Field(default_factory=list, max_length=64, description="parameters kept fixed across variations")
     sample_rate: Literal[22050, 44100, 48000] = 48_000
@@ -106,19 +126,50 @@ class SfxRequest(JobRequest):
     level_db: float | None = Field(None, ge=-60, le=0, description="peak dBFS or LUFS target")
     format: Literal["wav", "flac", "ogg"] = "wav"
 
+    def controls(self):
+        """The shared, validated :class:`museforge.controls.SfxControls` of this request."""
+        from museforge.controls import SfxControls
 
-def check_sfx(request: SfxRequest, lookup, max_duration_s: float) -> None:
-    from museforge.sfx.recipe import get_recipe
-    from museforge.sfx.variations import mutate  # noqa: F401  (import errors surface at submit, not in a worker)
+        return SfxControls(recipe=self.recipe, preset=self.preset, params=self.params, duration_s=self.duration_s,
+                           loop=self.loop, variations=self.variations, seed=self.seed,
+                           layers=tuple(layer.model_dump() for layer in self.layers))
 
-    recipe = get_recipe(request.recipe)
-    recipe.resolve(request.values, request.preset)
+
+_FROM_PROMPT = ("recipe", "preset", "params", "duration_s", "loop", "variations", "seed", "layers")
+
+
+def check_sfx(request: SfxRequest, lookup, max_duration_s: float) -> tuple[SfxRequest, dict]:
+    """Read the prompt (if any) into unset fields, then validate through the shared SfxControls."""
+    info: dict = {}
+    if request.prompt is not None:
+        from museforge.prompt import understand
+
+        understanding = understand(request.prompt)
+        if understanding.kind != "sfx":
+            raise MuseforgeError("prompt: this describes music, not a sound effect; use an arrange/render job "
+                                 "(composition jobs come with the composer)")
+        found = understanding.controls.to_dict()
+        update = {name: found[name] for name in _FROM_PROMPT
+                  if name not in request.model_fields_set and found.get(name) not in (None, [], {})}
+        if "recipe" in request.model_fields_set and request.recipe != found["recipe"]:
+            update = {k: v for k, v in update.items() if k not in ("preset", "params")}  # they belong to another recipe
+        request = SfxRequest.model_validate(request.model_dump() | update)
+        info["prompt"] = understanding.to_dict()
+    if request.recipe is None:
+        raise MuseforgeError("recipe: give a recipe name or a prompt that names a sound (e.g. 'rain')")
+    controls = request.controls()  # ranges, choices, presets, loopability, layers
     for name in request.lock:
-        recipe.param(name)
-    if request.loop and not recipe.loopable:
-        raise MuseforgeError(f"loop: {recipe.name} is a one-shot; loops work for ambiences")
-    if request.duration_s is not None:
-        recipe.check_duration(request.duration_s)
+        type(_recipe(request.recipe)).param(name)
+    if request.loop and request.layers:
+        raise MuseforgeError("loop: a layered sound cannot loop yet; drop the layers or the loop")
+    info["controls"] = controls.to_dict()
+    return request, info
+
+
+def _recipe(name: str):
+    from museforge.sfx.recipe import get_recipe
+
+    return get_recipe(name)
 
 
 @job_kind("sfx", SfxRequest, check_sfx)
@@ -126,12 +177,13 @@ def run_sfx(request: SfxRequest, ctx: JobContext) -> list[Path]:
     import numpy as np
 
     from museforge.sfx.batch import export_batch
+    from museforge.sfx.layer import Layer, render_layers
     from museforge.sfx.loop import render_loop
-    from museforge.sfx.recipe import get_recipe, normalize_audio
+    from museforge.sfx.recipe import normalize_audio
     from museforge.sfx.variations import mutate
 
-    recipe = get_recipe(request.recipe)
-    base = recipe.resolve(request.values, request.preset)
+    recipe = _recipe(request.recipe)
+    base = request.controls().resolved_params()
     mode = {"auto": None if recipe.loopable else "peak", "none": None}.get(request.normalize, request.normalize)
     fx_name = request.title or request.preset or recipe.name.replace("_", " ")
     items = []
@@ -140,7 +192,13 @@ def run_sfx(request: SfxRequest, ctx: JobContext) -> list[Path]:
         seed = request.seed + i
         params = base if request.variations == 1 else mutate(recipe, base, np.random.default_rng([seed, 1]),
                                                                request.spread, request.lock)
-        if request.loop:
+        if request.layers:
+            layers = [Layer(recipe.name, params, duration_s=request.duration_s)] + [
+                Layer(lay.recipe, lay.params, preset=lay.preset, offset_s=lay.offset_s, gain_db=lay.gain_db)
+                for lay in request.layers]
+            audio = render_layers(layers, duration_s=request.duration_s, sample_rate=request.sample_rate, seed=seed,
+                                  n_channels=request.n_channels or 2)
+        elif request.loop:
             audio = render_loop(recipe, params, duration_s=request.duration_s or recipe.default_duration_s,
                                 sample_rate=request.sample_rate, seed=seed, n_channels=request.n_channels)
         else:
@@ -168,7 +226,7 @@ class ArrangeRequest(JobRequest):
     outro_bars: int = Field(0, ge=0, le=64)
 
 
-def check_arrange(request: ArrangeRequest, lookup, max_duration_s: float) -> None:
+def check_arrange(request: ArrangeRequest, lookup, max_duration_s: float) -> tuple[ArrangeRequest, dict]:
     from museforge.music.arrange import STYLES
 
     check_choice("style", request.style, STYLES)
@@ -177,6 +235,7 @@ def check_arrange(request: ArrangeRequest, lookup, max_duration_s: float) -> Non
     if estimate_s > max_duration_s:
         raise MuseforgeError(f"repeats: {request.repeats} passes over a {upload['info']['duration_s']:.1f} s melody "
                              f"exceed the server's max duration of {max_duration_s:g} s")
+    return request, {"melody": upload["info"]}
 
 
 def _load_score(path: Path):
@@ -231,7 +290,7 @@ class RenderRequest(JobRequest):
     stems: bool = Field(False, description="also write pre-master stems")
 
 
-def check_render(request: RenderRequest, lookup, max_duration_s: float) -> None:
+def check_render(request: RenderRequest, lookup, max_duration_s: float) -> tuple[RenderRequest, dict]:
     if request.variations != 1:
         raise MuseforgeError("variations: rendering has no random choices, so variations must be 1")
     from museforge.render.mix import loudness_target
@@ -241,6 +300,7 @@ def check_render(request: RenderRequest, lookup, max_duration_s: float) -> None:
     length_s = request.duration_s if request.duration_s is not None else upload["info"]["duration_s"]
     if length_s > max_duration_s:
         raise MuseforgeError(f"duration_s: {length_s:.1f} s is over the server's max duration of {max_duration_s:g} s")
+    return request, {"score": upload["info"]}
 
 
 @job_kind("render", RenderRequest, check_render)

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     id TEXT UNIQUE NOT NULL,
     kind TEXT NOT NULL,
     request TEXT NOT NULL,            -- the validated request, JSON
+    info TEXT NOT NULL DEFAULT '{}',  -- what the server derived at submit (prompt understanding...), JSON
     status TEXT NOT NULL,
     progress REAL NOT NULL DEFAULT 0,
     message TEXT,
@@ -111,15 +112,15 @@ class JobStore:
 
     # --- jobs ---------------------------------------------------------------------------------
 
-    def submit(self, kind: str, request: dict, max_queued: int) -> str:
+    def submit(self, kind: str, request: dict, max_queued: int, info: dict | None = None) -> str:
         """Queue a job; raises :class:`QueueFull` when ``max_queued`` jobs are waiting."""
         job_id = new_id()
         with self._transaction() as conn:
             (waiting,) = conn.execute("SELECT COUNT(*) FROM jobs WHERE status = 'queued'").fetchone()
             if waiting >= max_queued:
                 raise QueueFull(waiting)
-            conn.execute("INSERT INTO jobs (id, kind, request, status, created_at) VALUES (?, ?, ?, 'queued', ?)",
-                         (job_id, kind, json.dumps(request), time.time()))
+            conn.execute("INSERT INTO jobs (id, kind, request, info, status, created_at) VALUES (?, ?, ?, ?, 'queued', ?)",
+                         (job_id, kind, json.dumps(request), json.dumps(info or {}), time.time()))
         return job_id
 
     def get(self, job_id: str) -> dict | None:

@@ -386,9 +386,9 @@ def chirp(freq_start_hz: float, freq_end_hz: float, n_frames: int, sample_rate: 
 
 def soft_clip(x: np.ndarray, knee: float = 0.8) -> np.ndarray:
     """Memoryless: identity below ``knee``, tanh into (-1, 1) above, so peaks never clip."""
-    over = np.abs(x) > knee
-    if not over.any():
+    if x.size == 0 or (x.max() <= knee and x.min() >= -knee):  # two reductions, no temporaries
         return x
+    over = np.abs(x) > knee
     y = x.copy()
     headroom = 1.0 - knee
     y[over] = np.sign(x[over]) * (knee + headroom * np.tanh((np.abs(x[over]) - knee) / headroom))

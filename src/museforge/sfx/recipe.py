@@ -216,10 +216,11 @@ class AmbienceRecipe(Recipe):
         if n_frames < 1:
             raise MuseforgeError(f"duration_s {duration_s} is shorter than one sample at {sample_rate} Hz")
         voice = self.start(params, sample_rate=sample_rate, seed=seed, n_channels=n_channels)
-        blocks = []
+        out = np.empty((n_channels, n_frames), dtype=np.float32)
         for start in range(0, n_frames, self.render_block_frames):
-            blocks.append(self.process(voice, params, min(self.render_block_frames, n_frames - start)))
-        return Audio(np.concatenate(blocks, axis=1).astype(np.float32), sample_rate)
+            n = min(self.render_block_frames, n_frames - start)
+            out[:, start:start + n] = self.process(voice, params, n)  # cast to float32 on assignment
+        return Audio(out, sample_rate)
 
 
 # --- one-shots --------------------------------------------------------------------------------

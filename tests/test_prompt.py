@@ -194,3 +194,21 @@ def test_accuracy_floor_on_the_prompt_set():
         assert fields[field]["all"]["accuracy"] >= 0.95, (field, fields[field])
     for field in CATEGORY:
         assert fields[field]["stated"]["accuracy"] >= 0.85, (field, fields[field])
+
+
+def test_cli_read_prints_controls_and_json():
+    import json
+
+    from typer.testing import CliRunner
+
+    from museforge.serve.cli_prompt import app
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["read", "calm celtic tune, 60 s, no drums"])
+    assert out.exit_code == 0, out.output
+    assert "style: \"celtic_folk\"" in out.output and "'no drums' -> exclude" in out.output
+    out = runner.invoke(app, ["read", "轻快的钢琴曲，两分钟", "--json"])
+    data = json.loads(out.output)
+    assert data["kind"] == "music" and data["controls"]["duration_s"] == 120.0
+    bad = runner.invoke(app, ["read", "rock at 500 bpm"])
+    assert isinstance(bad.exception, MuseforgeError)  # the root command turns it into one line, exit 2

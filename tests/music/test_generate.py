@@ -75,7 +75,8 @@ def test_many_seeds_decode_with_exact_bars_meter_tempo_and_programs(tok, model):
         # Exact bars: the held final chord ends exactly on the last bar line.
         assert piece.score.end() == n_bars * bar_ticks(piece.score, signature)
         assert sum(t == tok.vocab["Bar_None"] for t in ids) == n_bars
-        assert programs_of(piece.score) <= set(MusicControls(instruments=instruments).programs)
+        # Only the requested programs, and all of them: every instrument plays the held final chord.
+        assert programs_of(piece.score) == set(MusicControls(instruments=instruments).programs)
         num, den = (int(x) for x in signature.split("/"))
         assert [(s.numerator, s.denominator) for s in piece.score.time_signatures] == [(num, den)]
         assert len(piece.score.tempos) == 1  # MIDI stores microseconds per quarter: exact to 1 us
@@ -186,7 +187,7 @@ def test_harmonise_keeps_the_melody_note_for_note(tok, model):
     assert len(lead) == 1
     got = [(n.time * scale, n.duration * scale, n.pitch) for n in lead[0].notes]
     assert got == [(n.time, n.duration, n.pitch) for n in melody.tracks[0].notes]
-    assert programs_of(out.score) == {73, 0, 32} or programs_of(out.score) <= {73, 0, 32}
+    assert programs_of(out.score) == {73, 0, 32}
     assert sum(len(t.notes) for t in out.score.tracks if t.program != 73) > 0
 
 

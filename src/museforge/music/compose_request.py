@@ -208,13 +208,12 @@ def nearest_tempo_token(tokenizer: Tokenizer, tempo_bpm: float) -> str:
     return min(tempos, key=lambda t: abs(float(t.split("_")[1]) - tempo_bpm))
 
 
-def chord_pcs_per_bar(request: Request, n_bars: int, first_bar: int = 1) -> tuple[frozenset[int] | None, ...]:
-    """Chord pitch classes for bars 1..n_bars; the progression repeats from ``first_bar``."""
+def chords_per_bar(request: Request, n_bars: int, first_bar: int = 1) -> list:
+    """Parsed chords for bars 1..n_bars (None before ``first_bar``); the progression repeats."""
     if not request.chords:
-        return ()
-    pcs = [_parse_chord(s).pitch_classes for s in request.chords]
-    return tuple(None if bar < first_bar else frozenset(pcs[(bar - first_bar) % len(pcs)])
-                 for bar in range(1, n_bars + 1))
+        return []
+    parsed = [_parse_chord(s) for s in request.chords]
+    return [None if bar < first_bar else parsed[(bar - first_bar) % len(parsed)] for bar in range(1, n_bars + 1)]
 
 
 def key_triads(request: Request) -> tuple[frozenset[int], frozenset[int]]:
@@ -232,7 +231,8 @@ def make_plan(request: Request, tokenizer: Tokenizer, *, n_bars: int | None = No
     total = request.n_bars if n_bars is None else n_bars
     scale = MAJOR_SCALE if request.mode == "major" else MINOR_SCALE
     root = TONIC_NAMES.index(request.tonic)
-    chords = chord_pcs_per_bar(request, total, first_bar)
+    parsed = chords_per_bar(request, total, first_bar)
+    chords = tuple(c.pitch_classes if c else None for c in parsed)
     tonic_triad, dominant = key_triads(request)
     final = chords[-1] if chords and chords[-1] else tonic_triad
     notes_per_bar = None
@@ -243,7 +243,8 @@ def make_plan(request: Request, tokenizer: Tokenizer, *, n_bars: int | None = No
                 tempo_token=nearest_tempo_token(tokenizer, request.tempo_bpm) if with_tempo else None,
                 programs=frozenset(request.programs),
                 scale_pcs=frozenset((root + i) % 12 for i in scale) if request.keep_in_key else None,
-                chords=chords, notes_per_bar=notes_per_bar, empty_until=empty_until, cadence=request.cadence,
+                chords=chords, roots=tuple(c.root if c else None for c in parsed), home_pcs=tonic_triad,
+                notes_per_bar=notes_per_bar, empty_until=empty_until, cadence=request.cadence,
                 final_pcs=final if request.cadence else None,
                 penultimate_pcs=None if chords else dominant)
     return replace(plan, **fields) if fields else plan

@@ -26,7 +26,7 @@ from museforge.music.tokenizer import DRUMS, Tokenizer
 POSITIONS_PER_BEAT = 8  # miditok's finest beat resolution in REMI_CONFIG (a beat is 1/denominator)
 BASS_BELOW = 55  # MIDI pitch: notes under G3 carry the harmony's root (same split as arrange.chords)
 MAX_NOTES_PER_BAR = 32  # hard cap so any model terminates: a bar is at most ~200 tokens
-MAX_FINAL_NOTES = 8  # the held final chord
+MAX_FINAL_NOTES = 8  # the held final chord (at least two per program)
 # Playable MIDI pitch range per GM family (program // 8), with a few single-instrument exceptions:
 # keeps an untrained or wayward model from writing a bass at C8. Orchestration-book ranges, rounded.
 FAMILY_RANGES = ((21, 108), (48, 96), (36, 96), (40, 88), (28, 67), (36, 96), (36, 96), (40, 84),
@@ -51,7 +51,9 @@ class Plan:
         programs: Programs that may be sampled freely (forced notes may use others).
         scale_pcs: Pitch classes allowed for pitched programs (None = all).
         chords: Chord pitch classes per bar index 1..n_bars (None = no chord in that bar).
-        chord_bias: Logit bonus for chord tones above the bass register.
+        roots: The chords' roots (favoured once more in the bass register).
+        chord_bias: Logit bonus for chord tones (bars with a chord) and for the dominant before the end.
+        home_pcs: Tonic-triad pitch classes, favoured by ``home_bias`` in bars without a chord.
         notes_per_bar: Soft target for notes per bar (None = no density bias).
         empty_until: Bars 1..empty_until get no new notes (they are the prompt's or a gap).
         cadence: Hold a final chord: in the last bar notes start on the downbeat and last to the end.
@@ -67,7 +69,10 @@ class Plan:
     programs: frozenset[int]
     scale_pcs: frozenset[int] | None = None
     chords: tuple[frozenset[int] | None, ...] = ()
+    roots: tuple[int | None, ...] = ()
     chord_bias: float = 3.0
+    home_pcs: frozenset[int] | None = None
+    home_bias: float = 2.0
     notes_per_bar: float | None = None
     empty_until: int = 0
     cadence: bool = True
@@ -82,6 +87,9 @@ class Plan:
 
     def chord_at(self, bar: int) -> frozenset[int] | None:
         return self.chords[bar - 1] if 0 < bar <= len(self.chords) else None
+
+    def root_at(self, bar: int) -> int | None:
+        return self.roots[bar - 1] if 0 < bar <= len(self.roots) else None
 
 
 class Vocab:
@@ -141,6 +149,10 @@ class GrammarState:
         self.onset_units = 0  # absolute position of the current Position, from the start of bar 1
         self.at_pos: set[tuple[int, int]] = set()  # (program, pitch) already at this position
         self.notes_in_bar = 0
+        self.played: set[int | None] = set()  # programs with a note in this bar
+        self.pcs_in_bar: set[int] = set()  # pitch classes of pitched notes in this bar
+        self.final_cap = max(MAX_FINAL_NOTES, 2 * len(plan.programs))
+        self.pitched = any(p != DRUMS for p in plan.programs)
         self.queue: list[int] = []  # forced tokens still to emit
         self.pending: list[int] = []  # forced onset positions left in this bar
         self.tempo_done = plan.tempo_token is None
@@ -160,7 +172,8 @@ class GrammarState:
             self.done = True
         elif kind == "Bar":
             self.bar += 1
-            self.pos, self.notes_in_bar, self.at_pos = -1, 0, set()
+            self.pos, self.notes_in_bar, self.at_pos, self.played = -1, 0, set(), set()
+            self.pcs_in_bar = set()
             self.pending = sorted(self.plan.forced.get(self.bar, {}))
             source = self.bar_tokens.get(self.plan.returns.get(self.bar, -1), [])
             self.queue.extend(t for t in source[1:] if self.v.kind_of(t) != "Tempo")
@@ -181,8 +194,11 @@ class GrammarState:
             self.program = int(self.v.value[token_id])
         elif kind in ("Pitch", "PitchDrum"):
             self.at_pos.add((self.program, int(self.v.value[token_id])))
+            if kind == "Pitch":
+                self.pcs_in_bar.add(int(self.v.value[token_id]) % 12)
         elif kind == "Duration":
             self.notes_in_bar += 1
+            self.played.add(self.program)
         if kind != "Other":
             self.last = kind
             if self.bar > 0 and kind != "EOS":
@@ -203,7 +219,7 @@ class GrammarState:
             num, den = plan.time_signature
             return v.single(v.ids[f"TimeSig_{num}/{den}"])
         if last == "Position":
-            return self.program_mask.clone()
+            return self._programs()
         if self.bar == 1 and not self.tempo_done:  # the tempo needs Position_0 first
             return v.single(v.ids["Position_0"])
         if last == "Program":
@@ -216,12 +232,13 @@ class GrammarState:
         mask = torch.zeros(v.size, dtype=torch.bool)
         free_here = self._may_add_note()
         if last in ("Tempo", "Duration") and free_here and self._free_onset_ok(self.pos):
-            mask |= self.program_mask
+            mask |= self._programs()
         mask |= self._positions()
-        if not self.pending:
+        needs_note = plan.chord_at(self.bar) and not self.pcs_in_bar and free_here and self.pitched  # heard
+        if not self.pending and not needs_note:
             if self.bar < plan.n_bars:
                 mask[v.ids["Bar_None"]] = True
-            elif self.notes_in_bar > 0:
+            elif self.notes_in_bar > 0 and not self._unplayed():
                 mask[v.eos] = True
         if not mask.any():  # nothing fits in this bar any more (cap reached, last position used)
             mask[v.ids["Bar_None"] if self.bar < plan.n_bars else v.eos] = True
@@ -236,8 +253,21 @@ class GrammarState:
     def _may_add_note(self) -> bool:
         if self._in_prompt_gap() or self.sealed:
             return False
-        cap = MAX_FINAL_NOTES if self._final() else MAX_NOTES_PER_BAR
+        cap = self.final_cap if self._final() else MAX_NOTES_PER_BAR
         return self.notes_in_bar < cap
+
+    def _unplayed(self) -> list[int]:
+        """Programs still missing from the held final chord (every requested instrument ends the piece)."""
+        return [p for p in self.plan.programs if p not in self.played] if self._final() else []
+
+    def _programs(self) -> torch.Tensor:
+        unplayed = self._unplayed()
+        if unplayed and self.final_cap - self.notes_in_bar <= len(unplayed):
+            mask = torch.zeros(self.v.size, dtype=torch.bool)
+            for program in unplayed:
+                mask[self.v.ids[f"Program_{program}"]] = True
+            return mask
+        return self.program_mask.clone()
 
     def _free_onset_ok(self, pos: int) -> bool:
         return not self._final() or pos == 0
@@ -251,6 +281,8 @@ class GrammarState:
             high = 0  # the held final chord starts on the downbeat
         if self.pending:
             target = self.pending[0]
+            if free and self._unplayed() and self.pos <= 0:  # the final chord first, on the downbeat
+                return v.masks["Position"] & (v.t_value == 0) & (self.pos < 0)
             ok = v.t_value == target
             if free:
                 ok |= (v.t_value >= low) & (v.t_value <= min(high, target))
@@ -289,6 +321,8 @@ class GrammarState:
         v, plan = self.v, self.plan
         end_units = plan.n_bars * plan.positions_per_bar
         room = end_units - self.onset_units
+        if plan.chord_at(self.bar):  # harmony changes at the bar line: don't ring into the next chord
+            room = min(room, self.bar * plan.positions_per_bar - self.onset_units)
         mask = v.masks["Duration"] & (v.t_dur <= room)
         if self._final():
             exact = mask & (v.t_dur == room)
@@ -305,9 +339,20 @@ class GrammarState:
             return None
         out = None
         if self.last == "Program" and self.program != DRUMS:
-            pcs = plan.chord_at(self.bar) or (plan.penultimate_pcs if self.bar == plan.n_bars - 1 else None)
-            if pcs:
-                out = v.pc_mask(pcs).float() * plan.chord_bias
+            chord, root = plan.chord_at(self.bar), plan.root_at(self.bar)
+            if chord:  # chord tones, once more for tones not yet heard in the bar and the root in the bass
+                out = v.pc_mask(chord).float() * plan.chord_bias
+                missing = chord - self.pcs_in_bar
+                if missing:
+                    out += v.pc_mask(frozenset(missing)).float() * plan.chord_bias
+                if plan.home_pcs and chord & plan.home_pcs:  # common tones with the tonic keep the key heard
+                    out += v.pc_mask(frozenset(chord & plan.home_pcs)).float() * plan.home_bias
+                if root is not None:
+                    out += (v.pc_mask(frozenset({root})) & (v.t_value < BASS_BELOW)).float() * plan.chord_bias
+            elif self.bar == plan.n_bars - 1 and plan.penultimate_pcs:
+                out = v.pc_mask(plan.penultimate_pcs).float() * plan.chord_bias
+            elif plan.home_pcs:  # a gentle lean on the tonic triad makes the key audible
+                out = v.pc_mask(plan.home_pcs).float() * plan.home_bias
         elif self.last in ("TimeSig", "Tempo", "Duration") and plan.notes_per_bar:
             # Under the target: favour starting notes; over it: favour moving on to the next bar.
             ratio = self.notes_in_bar / plan.notes_per_bar

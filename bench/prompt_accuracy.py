@@ -171,7 +171,8 @@ if __name__ == "__main__":
         for scope in scopes:
             entry = d["fields"].get(scope, {}).get(field, {})
             st, al = entry.get("stated"), entry.get("all")
-            cells.append(f"{(st if st is not None else float('nan')):6.3f}/{(al if al is not None else float('nan')):6.3f}")
+            st, al = (float("nan") if v is None else v for v in (st, al))
+            cells.append(f"{st:6.3f}/{al:6.3f}")
         print(f"{field:16}" + "".join(f"{c:>16}" for c in cells))
     print("min stated:", {k: round(v, 3) for k, v in d["min_stated_accuracy"].items()})
     for miss in d["misses"]:

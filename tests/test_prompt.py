@@ -23,7 +23,8 @@ def music(text: str) -> MusicControls:
 
 def test_brief_examples():
     c = music("tense orchestral boss fight, 140 bpm, D minor, 90 seconds")
-    assert (c.style, c.mood, c.tempo_bpm, c.tonic, c.mode, c.duration_s) == ("orchestral", "tense", 140, "D", "minor", 90)
+    assert (c.style, c.mood, c.tempo_bpm) == ("orchestral", "tense", 140)
+    assert (c.tonic, c.mode, c.duration_s) == ("D", "minor", 90)
     u = understand("轻快的钢琴曲，适合咖啡馆，两分钟")
     assert (u.controls.style, u.controls.mood, u.controls.duration_s) == ("piano", "happy", 120.0)
     assert u.controls.instruments == ("piano",)
@@ -185,7 +186,7 @@ def test_accuracy_floor_on_the_prompt_set():
         sys.path.remove(str(ROOT))
     records = load()
     assert len(records) >= 200 and sum(r["lang"] == "zh" for r in records) >= 80
-    assert {r["split"] for r in records} == {"dev", "heldout1", "heldout2"}
+    assert {r["split"] for r in records} == {"dev", "heldout1", "heldout2", "heldout3"}
     report = evaluate(records)
     fields = report["by_scope"]["all"]
     assert not report["errors"]

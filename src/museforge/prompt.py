@@ -17,22 +17,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import NamedTuple
-
 from museforge import prompt_lexicon as lex
 from museforge.controls import MusicControls, SfxControls
 from museforge.errors import MuseforgeError
-from museforge.prompt_build import build_music, build_sfx
+from museforge.prompt_build import Understood, build_music, build_sfx
 from museforge.prompt_numbers import CN_NUM, NUM, cn_number, number, tonic_name
 
 MAX_PROMPT_CHARS = 1000
 _CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-class Understood(NamedTuple):
-    span: str  # the text as written in the prompt
-    field: str  # control it set, e.g. "tempo_bpm", "params.surface", "layers"
-    value: object
 
 
 @dataclass(frozen=True)
@@ -53,7 +45,8 @@ class Understanding:
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "controls": self.controls.to_dict(),
-                "understood": [{"span": u.span, "field": u.field, "value": _jsonable(u.value)} for u in self.understood],
+                "understood": [{"span": u.span, "field": u.field, "value": _jsonable(u.value)}
+                               for u in self.understood],
                 "ignored": list(self.ignored)}
 
 
@@ -102,14 +95,16 @@ _ACC = r"(?:#|♯|b|♭|[\s-]?sharp|[\s-]?flat)"
 _KEY = _en(
     r"(?P<mo>(?:an?\s+|in\s+)?(?P<mode0>major|minor)[\s-]+(?:key|scale|tonality|mode))"
     rf"|(?<![a-z])(?P<t1>[a-g])(?P<a1>{_ACC})?\s*(?P<m1>major|minor)\b"
-    rf"|(?:in\s+(?:the\s+)?key\s+of|key\s+of|key\s*[:=])\s*(?P<t2>[a-g])(?P<a2>{_ACC})?\s*(?P<m2>major|minor|maj|min|m)?(?![a-z#])"
+    rf"|(?:in\s+(?:the\s+)?key\s+of|key\s+of|key\s*[:=])\s*(?P<t2>[a-g])(?P<a2>{_ACC})?"
+    r"\s*(?P<m2>major|minor|maj|min|m)?(?![a-z#])"
     r"|(?P<p4>降|升)?\s*(?P<t4>[a-g])\s*(?P<a4>#|♯|b|♭)?\s*(?P<m4>大调|小调|调)"
     r"|(?P<m5>大调|小调)")
 # a key alone as a list item: "..., Bb, ..." or "..., F#m"
 _KEY_ALONE = re.compile(r"(?:^|(?<=[,，;；]))\s*(?P<t3>[A-G])(?P<a3>#|b|♯|♭)?(?P<m3>m|maj|min)?\s*(?=$|[,，;；.。])")
 # "in E", "in Dm", "in F#": upper-case letter only, so "in a calm mood" is not A major
 _KEY_IN = re.compile(r"\bin\s+(?P<t3>[A-G])(?P<a3>#|b|♯|♭)?(?P<m3>m|maj|min)?(?![A-Za-z0-9#♯♭])")
-_CHORD = r"[A-G](?:#|b|♯|♭)?(?:maj7|maj9|maj|min7|min|mM7|m7b5|m7|m9|m6|m|dim7|dim|aug|sus2|sus4|sus|add9|7sus4|7|9|6|5|°|ø|\+)?(?:/[A-G](?:#|b)?)?"  # noqa: E501
+_CHORD = (r"[A-G](?:#|b|♯|♭)?(?:maj7|maj9|maj|min7|min|mM7|m7b5|m7|m9|m6|m|dim7|dim|aug|sus2|sus4|sus|add9|7sus4"
+          r"|7|9|6|5|°|ø|\+)?(?:/[A-G](?:#|b)?)?")
 _ROMAN = r"[b#♭]?(?:VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(?:°|o|\+)?7?"
 _SEP = r"(?:\s*[-–—,>→|]\s*|\s+)"
 _CUE = r"(?:chords?|progression|changes|和弦(?:进行)?|进行)\s*[:：]?\s*"
@@ -212,7 +207,7 @@ def _explicit(claims: _Claims) -> None:
     for m in claims.scan(_SEED):
         claims.take(m.start(), m.end(), "seed", int(m.group(1) or m.group(2)))
     for m in claims.scan(_VARIATIONS):
-        claims.take(m.start(), m.end(), "variations", int(number(m.group("n")) if m.group("n") else cn_number(m.group("c"))))
+        claims.take(m.start(), m.end(), "variations", int(_count(m)))
     for m in claims.scan(_TEMPO):
         g = m.groupdict()
         value = number(g["n"]) if g["n"] else float(g["d"]) if g["d"] else cn_number(g["c"] or g["c2"])
@@ -227,9 +222,9 @@ def _explicit(claims: _Claims) -> None:
         if seconds is not None:
             claims.take(m.start(), m.end(), "duration_s", seconds)
     for m in claims.scan(_STEPS):
-        claims.take(m.start(), m.end(), "steps", number(m.group("n")) if m.group("n") else cn_number(m.group("c")))
+        claims.take(m.start(), m.end(), "steps", _count(m))
     for m in claims.scan(_BARS):
-        claims.take(m.start(), m.end(), "n_bars", int(number(m.group("n")) if m.group("n") else cn_number(m.group("c"))))
+        claims.take(m.start(), m.end(), "n_bars", int(_count(m)))
     for m in claims.scan(_KEY):
         _key(claims, m)
     for m in claims.scan(_KEY_IN, claims.text):
@@ -247,6 +242,10 @@ def _explicit(claims: _Claims) -> None:
         names = _instrument_names(m.group("i"))
         if names:
             claims.take(m.start(), m.end(), "exclude", names)
+
+
+def _count(m: re.Match) -> float:
+    return number(m.group("n")) if m.group("n") else cn_number(m.group("c"))
 
 
 def _duration_s(m: re.Match, lower: str) -> float | None:

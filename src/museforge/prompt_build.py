@@ -1,21 +1,28 @@
 """Turn the spans :mod:`museforge.prompt` recognised into validated music or sound-effect controls.
 
 Each builder takes the explicit-value hits ``(start, span, field, value)``, the keyword hits
-``(start, end, span, meanings)`` and the (normalised) prompt text, and returns ``(controls, understood, unused spans)``. A span whose
-meanings do not apply to the chosen kind (a tempo in a sound-effect prompt, "rain" in a song
-prompt) is reported as unused rather than dropped silently.
+``(start, end, span, meanings)`` and the (normalised) prompt text, and returns
+``(controls, understood, unused spans)``. A span whose meanings do not apply to the chosen kind
+(a tempo in a sound-effect prompt, "rain" in a song prompt) is reported as unused rather than
+dropped silently.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from museforge import prompt_lexicon as lex
 from museforge.controls import MAX_LAYERS, MOODS, MusicControls, SfxControls, SfxLayer, roman_to_chords
 from museforge.errors import MuseforgeError
 
 
-def _understood(start: int, span: str, field: str, value: object) -> tuple[int, tuple[str, str, object]]:
-    from museforge.prompt import Understood
+class Understood(NamedTuple):
+    span: str  # the text as written in the prompt
+    field: str  # control it set, e.g. "tempo_bpm", "params.surface", "layers"
+    value: object
 
+
+def _understood(start: int, span: str, field: str, value: object) -> tuple[int, Understood]:
     return start, Understood(span, field, value)
 
 

@@ -246,3 +246,26 @@ def test_bad_input_is_a_clear_error(tok, model):
         compose(model, tok, n_bars=2, top_p=0.0)
     with pytest.raises(MuseforgeError, match="form"):
         compose_long(model, tok, n_bars=4, form="A-B")
+
+
+def test_cli_writes_midi_with_a_sidecar_and_reports_bad_input(tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from museforge.serve.cli_compose import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["new", "--debug-model", "--key", "D minor", "--bars", "4", "--instruments",
+                              "flute,guitar", "--chords", "Dm|C|Bb|A", "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    sidecar = json.loads(next((tmp_path / "a").glob("*.mid.json")).read_text())
+    assert "D" in json.dumps(sidecar) and "Bb" in json.dumps(sidecar)
+    midi = next((tmp_path / "a").glob("*.mid"))
+    res = runner.invoke(app, ["continue", str(midi), "--bars", "2", "--debug-model", "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0 and Score(str(next((tmp_path / "b").glob("*.mid")))).note_num() > 0
+    res = runner.invoke(app, ["new", "--debug-model", "--instruments", "kazoo"])
+    assert isinstance(res.exception, MuseforgeError) and "kazoo" in str(res.exception)
+    monkeypatch.setenv("MUSEFORGE_COMPOSER", str(tmp_path / "none"))
+    res = runner.invoke(app, ["new", "--bars", "4"])
+    assert isinstance(res.exception, MuseforgeError) and "no composer checkpoint" in str(res.exception)

@@ -43,22 +43,25 @@ class Explosion(OneShotRecipe):
         # Scalars (overall level, distance, end fade) folded into the mono envelopes: one 2-D pass each.
         gain = (1.0 - 0.5 * distance) * 0.6 * np.clip((tail_s + 0.5 - t) / 0.5, 0.0, 1.0)
 
-        blast_s = 0.15 + 0.4 * size
-        m = min(n, int(7.0 * blast_s * sample_rate))  # 7 time constants = -60 dB: filter no further
-        out = np.zeros((n_channels, n))
-        out[:, :m] = dsp.Filter(dsp.lowpass_sos(cutoff_hz, sample_rate, 2), n_channels)(white[:, :m])
-        out[:, :m] *= (1.8 * gain[:m]) * np.minimum(t[:m] / attack_s, 1.0) * dsp.fexp(-t[:m] / blast_s)
-        boom_hz = 70.0 - 35.0 * size
-        boom = dsp.chirp(boom_hz * 1.8, boom_hz * 0.6, n, sample_rate) * dsp.fexp(-t / (0.3 + 0.6 * size))
-        boom *= (0.8 * gain) * np.minimum(t / (attack_s + 0.005), 1.0)
+        # The rumble spans the whole sound; blast and boom decay fast, so they are computed only for
+        # 7 time constants (-60 dB) and added where they sound.
         rumble_hz = 300.0 + cutoff_hz / 8.0
         flutter = dsp.ControlNoise(rng, 8.0, sample_rate)(n)[0]
         rumble_env = (0.45 * gain * np.sqrt(sample_rate / (2.2 * rumble_hz))) * dsp.fexp(-t / (0.35 * tail_s))
         rumble_env *= np.clip(1.0 + 0.5 * flutter, 0.2, 2.0) * np.minimum(t / 0.05, 1.0)
-        rumble = dsp.Filter(dsp.lowpass_sos(rumble_hz, sample_rate, 2), n_channels)(white)
-        rumble *= rumble_env
-        out += rumble
-        out += boom
+        out = dsp.Filter(dsp.lowpass_sos(rumble_hz, sample_rate, 2), n_channels)(white)
+        out *= rumble_env
+        blast_s = 0.15 + 0.4 * size
+        m = min(n, int(7.0 * blast_s * sample_rate))
+        blast = dsp.Filter(dsp.lowpass_sos(cutoff_hz, sample_rate, 2), n_channels)(white[:, :m])
+        blast *= (1.8 * gain[:m]) * np.minimum(t[:m] / attack_s, 1.0) * dsp.fexp(-t[:m] / blast_s)
+        out[:, :m] += blast
+        boom_hz, boom_s = 70.0 - 35.0 * size, 0.3 + 0.6 * size
+        m = min(n, int(7.0 * boom_s * sample_rate))
+        sweep = boom_hz * 1.8 * (1.0 / 3.0) ** (np.arange(m) / n)  # 1.8x -> 0.6x over the whole sound
+        boom = dsp.sine_from_freq(sweep, sample_rate) * dsp.fexp(-t[:m] / boom_s)
+        boom *= (0.8 * gain[:m]) * np.minimum(t[:m] / (attack_s + 0.005), 1.0)
+        out[:, :m] += boom
 
         if debris > 0:  # pieces landing: impacts with decaying rate, starting ~0.3 s in
             start = int(0.3 * sample_rate)  # nothing lands before then: filter only the rest

@@ -67,3 +67,15 @@ def test_interrupted_job_without_attempts_left_fails_with_the_reason(tmp_path):
             assert os.getpid() != worker_pid
     finally:
         server.stop()
+
+
+def test_a_second_server_on_the_same_data_dir_refuses_to_start(server):
+    import subprocess
+    import sys
+
+    from serve_helpers import free_port
+
+    proc = subprocess.run([sys.executable, "-m", "museforge.serve.cli_serve", "--port", str(free_port()), "--data-dir",
+                           str(server.data_dir)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: the data dir") and "in use by another museforge server" in proc.stderr

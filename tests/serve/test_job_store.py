@@ -54,6 +54,16 @@ def test_recover_fails_jobs_without_attempts_left_and_keeps_the_queue_order(tmp_
     assert store.claim_next() is None
 
 
+def test_clean_shutdown_requeues_without_using_an_attempt(tmp_path):
+    store = JobStore(tmp_path)
+    job_id = store.submit("sfx", {}, max_queued=10)
+    store.claim_next()
+    assert store.requeue_running() == [job_id]
+    job = store.get(job_id)
+    assert job["status"] == "queued" and job["attempts"] == 0 and job["run_id"] is None
+    assert store.claim_next()["attempts"] == 1
+
+
 def test_queue_limit_counts_waiting_jobs_only(tmp_path):
     store = JobStore(tmp_path)
     store.submit("sfx", {}, max_queued=2)

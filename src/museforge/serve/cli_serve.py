@@ -59,9 +59,10 @@ def serve(
                                   job_timeout_s=job_timeout_s, max_attempts=max_attempts, retention_s=retention_s,
                                   kind_modules=tuple(kind_module) or None)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    api = create_app(settings)
     typer.echo(f"museforge API on http://{host}:{port}  data in {settings.data_dir.resolve()}"
                f"{'  (token required)' if settings.token else ''}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, timeout_graceful_shutdown=5)
+    uvicorn.run(api, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=5)
 
 
 @app.command()

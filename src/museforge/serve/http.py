@@ -21,6 +21,7 @@ import concurrent.futures
 import json
 import logging
 import secrets
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Literal, Union
@@ -122,21 +123,28 @@ def _validation_error(field: str, message: str, status: int = 422) -> JSONRespon
 
 
 def create_app(settings: ServeSettings | None = None) -> FastAPI:
-    """The FastAPI app; the job store, recovery, sweep and worker processes start with its lifespan."""
+    """The FastAPI app; the job store, recovery, sweep and worker processes start with its lifespan.
+
+    Creating it locks the data dir (released at shutdown or when the process ends); a second
+    server on the same data dir raises :class:`MuseforgeError`.
+    """
     settings = settings or ServeSettings()
     import_kind_modules(settings.kind_modules)
     store = JobStore(settings.data_dir)
+    lock = _lock_data_dir(store.data_dir)  # two servers on one store would "recover" each other's jobs
     supervisor = Supervisor(store, settings)
     kinds = job_kinds.kinds()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        threading.Thread(target=_warm_up, name="museforge-warm-up", daemon=True).start()
         requeued, failed = store.recover(settings.max_attempts)
         log.info("job store %s: %d job(s) re-queued, %d marked failed after the last stop",
                  store.db_path, len(requeued), len(failed))
         supervisor.start()
         yield
         await run_in_threadpool(supervisor.stop)
+        lock.close()
 
     app = FastAPI(title="museforge", version="0.1.0", lifespan=lifespan,
                   description="AI music and sound effects on a CPU: submit jobs, poll or stream progress, "
@@ -346,6 +354,36 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         return {"name": "museforge", "api": "/v1", "openapi": "/openapi.json", "docs": "/docs"}
 
     return app
+
+
+def _lock_data_dir(data_dir: Path):
+    """Hold an exclusive lock on the data dir while serving (the kernel drops it if the process dies)."""
+    import fcntl
+    import os
+
+    handle = open(data_dir / "server.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or "?"
+        handle.close()
+        raise MuseforgeError(f"the data dir {data_dir} is in use by another museforge server (pid {owner}); "
+                             "stop it or choose another --data-dir") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def _warm_up() -> None:
+    """Load the recipe registry and the prompt reader in the background, so the first request does not wait."""
+    from museforge.prompt import understand
+    from museforge.sfx.recipe import recipe_names
+
+    recipe_names()
+    understand("rain")
 
 
 def _strings(value, path: str = ""):

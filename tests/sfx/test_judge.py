@@ -203,3 +203,72 @@ def test_frechet_distance_rejects_bad_sets():
         frechet_distance(rng.standard_normal((5, 4)), rng.standard_normal((5, 3)))
     with pytest.raises(MuseforgeError, match="shrinkage"):
         frechet_distance(rng.standard_normal((5, 4)), rng.standard_normal((5, 4)), shrinkage=2.0)
+
+
+# --- evaluation logic (no real data needed) ----------------------------------------------------
+
+def test_generated_set_identical_to_held_out_meets_both_targets():
+    from museforge.sfx.learned.evaluate import RealReference, format_table, real_accuracy, score_generated
+
+    judge = train_steps(2).judge()
+    waves, _ = synthetic_clips(DEBUG.sample_rate, seed=4)
+    audios = [Audio(w, DEBUG.sample_rate) for w in waves]
+    train_a, held_a = audios[:8], audios[8:]
+    train_probs, train_emb = judge.analyse(train_a)
+    held_probs, held_emb = judge.analyse(held_a)
+    ref = RealReference(train_emb, np.array(["impact"] * 8), held_emb, np.array(["impact"] * 4),
+                        real_accuracy(judge, held_probs, ["impact"] * 4), real_accuracy(judge, train_probs, ["impact"] * 8))
+    scored = score_generated(judge, ref, {"copy": ("impact", held_a)})
+    row = scored["per_category"]["impact"]
+    assert row["generated_n"] == 4 and row["generated_recognised"] == row["held_out_accuracy"]
+    assert row["fd_generated_vs_real"] == pytest.approx(row["fd_real_vs_real"], rel=1e-6)
+    assert row["meets_targets"] and scored["categories_meeting_targets"] == ["impact"]
+    assert "generated_n" not in scored["per_category"]["rain"]  # no generator: no figures invented
+    table = format_table({"per_category": scored["per_category"], "held_out_accuracy_overall": 0.5,
+                          "held_out_accuracy_balanced": 0.5, "held_out_n": 4, "reject_below": 0.0,
+                          "rejection": {"x": {"category": None, "top_p": 0.1}}})
+    assert "| impact | 4 |" in table and "| met |" in table
+
+
+# --- augmentation ------------------------------------------------------------------------------
+
+def _centroid_hz(wave: np.ndarray, sample_rate: int) -> float:
+    power = np.abs(np.fft.rfft(wave)) ** 2
+    return float(np.sum(np.fft.rfftfreq(wave.size, 1 / sample_rate) * power) / np.sum(power))
+
+
+def test_augmentations_keep_length_and_move_the_spectrum_the_right_way():
+    from museforge.sfx.learned.augment import equalise, random_crop
+
+    rng = np.random.default_rng(0)
+    sample_rate, n = 16_000, 8_000
+    noise = rng.standard_normal(3 * n).astype(np.float32)
+    for speed in (0.8, 1.0, 1.25):
+        assert random_crop(noise, n, 0.5, speed, rng).shape == (n,)
+    short = np.ones(100, np.float32)
+    padded = random_crop(short, n, 0.5, 1.0, rng)
+    assert padded.shape == (n,) and padded.sum() == pytest.approx(100.0)
+    # A faster playback of a 1 kHz tone is a higher tone.
+    tone = np.sin(2 * np.pi * 1000 * np.arange(3 * n) / sample_rate).astype(np.float32)
+    assert _centroid_hz(random_crop(tone, n, 0.5, 1.25, rng), sample_rate) == pytest.approx(1250, rel=0.02)
+    crop = noise[:n]
+    brighter, darker = equalise(crop, sample_rate, 0.5, None), equalise(crop, sample_rate, -0.5, None)
+    assert _centroid_hz(darker, sample_rate) < _centroid_hz(crop, sample_rate) < _centroid_hz(brighter, sample_rate)
+    limited = equalise(crop, sample_rate, 0.0, 3_000.0)
+    spectrum = np.abs(np.fft.rfft(limited)) ** 2
+    above = spectrum[np.fft.rfftfreq(n, 1 / sample_rate) > 3_000].sum() / spectrum.sum()
+    assert above < 1e-10 and np.max(np.abs(limited)) == pytest.approx(1.0)
+
+
+def test_negatives_are_steady():
+    from museforge.sfx.learned.negatives import NEGATIVE_KINDS, negative
+
+    rng = np.random.default_rng(2)
+    for kind in NEGATIVE_KINDS:
+        wave = negative(16_000, 16_000, rng, kind)
+        assert wave.shape == (16_000,) and wave.dtype == np.float32 and np.max(np.abs(wave)) <= 1.0
+        if kind not in ("silence", "clicks"):  # steady: RMS of each quarter within 1.5 dB of the others
+            quarters = [np.sqrt(np.mean(q.astype(np.float64) ** 2)) for q in np.split(wave, 4)]
+            assert 20 * np.log10(max(quarters) / min(quarters)) < 1.5, kind
+    with pytest.raises(ValueError, match="valid"):
+        negative(100, 8_000, rng, "chirp")

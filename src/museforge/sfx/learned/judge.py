@@ -49,7 +49,7 @@ class JudgeConfig:
     f_max_hz: float = 11_025.0
     channels: tuple[int, ...] = (16, 32, 64, 128)  # one conv block (2 convs + 2x2 pool) each
     embedding_dim: int = 64  # the space the Frechet distance is measured in
-    dropout: float = 0.2
+    dropout: float = 0.3
     max_eval_crops: int = 6  # long clips: evenly spaced crops, probabilities averaged
     reject_below: float = 0.0  # open-set: max category probability under this -> None
 

@@ -25,25 +25,34 @@ from torch.nn import functional as F
 
 from museforge.errors import MuseforgeError
 from museforge.sfx.learned.judge import NONE_CLASS, PEAK_FLOOR, Judge, JudgeConfig, JudgeNet
-from museforge.sfx.learned.negatives import coloured_noise, negative
+from museforge.sfx.learned.augment import equalise, mix_noise, random_crop, spec_mask
+from museforge.sfx.learned.negatives import negative
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimisation and augmentation settings (saved in the checkpoint and the training log)."""
 
-    steps: int = 3000
+    steps: int = 2500
     batch_size: int = 48
     learning_rate: float = 2e-3  # peak of a one-cycle schedule
-    weight_decay: float = 1e-2
+    weight_decay: float = 5e-2
     label_smoothing: float = 0.1  # softer probabilities make the open-set threshold meaningful
     seed: int = 0
     none_share: float = 0.15  # share of each batch that is a synthetic negative
     category_power: float = 0.5  # category sampling weight ~ clips^power: thin categories are seen, not flooded
     gain_db: tuple[float, float] = (-12.0, 0.0)
     max_shift_share: float = 0.5  # short clips start anywhere in the first half of the crop
+    speed_prob: float = 0.5
+    speed_range: tuple[float, float] = (0.8, 1.25)  # playback-rate factor, log-uniform
+    eq_prob: float = 0.4
+    tilt_range: tuple[float, float] = (-0.5, 0.5)  # +-3 dB/octave
+    band_limit_prob: float = 0.25  # of the EQ'd clips and the noise negatives
+    cutoff_hz: tuple[float, float] = (3000.0, 10000.0)
     noise_mix_prob: float = 0.3
     snr_db: tuple[float, float] = (6.0, 30.0)
+    mixup_prob: float = 0.3  # share of real examples blended with another real clip
+    mixup_alpha: float = 0.4  # Beta(alpha, alpha) blend weight
     spec_mask_prob: float = 0.5
     freq_mask_bins: int = 8
     time_mask_frames: int = 20
@@ -55,75 +64,57 @@ class Sample:
     """What one training step consumed: waveforms [B, samples] and class indices [B]."""
 
     waves: torch.Tensor
-    labels: torch.Tensor
+    targets: torch.Tensor  # [B, classes] label distribution (mixup blends two)
     is_real: torch.Tensor  # [B] bool: spec masking only for real clips
 
 
 def make_batch(waves: list[np.ndarray], labels: list[int], judge_cfg: JudgeConfig, cfg: TrainConfig,
                rng: np.random.Generator) -> Sample:
     """One augmented batch: category-balanced crops of real clips plus synthetic negatives."""
-    n_window = judge_cfg.window_samples
-    none_index = len(judge_cfg.categories)
+    n_window, sample_rate = judge_cfg.window_samples, judge_cfg.sample_rate
+    n_classes = len(judge_cfg.class_names)
     by_class: dict[int, list[int]] = {}
     for i, label in enumerate(labels):
         by_class.setdefault(label, []).append(i)
     classes = sorted(by_class)
     weights = np.array([len(by_class[c]) ** cfg.category_power for c in classes])
     weights /= weights.sum()
+
+    def real_example() -> tuple[np.ndarray, int]:
+        cls = classes[rng.choice(len(classes), p=weights)]
+        members = by_class[cls]
+        speed = float(np.exp(rng.uniform(*np.log(cfg.speed_range)))) if rng.random() < cfg.speed_prob else 1.0
+        wave = random_crop(waves[members[rng.integers(len(members))]], n_window, cfg.max_shift_share, speed, rng)
+        if rng.random() < cfg.eq_prob:
+            cutoff = rng.uniform(*cfg.cutoff_hz) if rng.random() < cfg.band_limit_prob else None
+            wave = equalise(wave, sample_rate, rng.uniform(*cfg.tilt_range), cutoff)
+        return wave, cls
+
     out = np.zeros((cfg.batch_size, n_window), np.float32)
-    out_labels = np.zeros(cfg.batch_size, np.int64)
+    targets = np.zeros((cfg.batch_size, n_classes), np.float32)
     is_real = np.zeros(cfg.batch_size, bool)
     for b in range(cfg.batch_size):
         if rng.random() < cfg.none_share:
-            wave = negative(n_window, judge_cfg.sample_rate, rng)
+            wave = negative(n_window, sample_rate, rng)
+            if rng.random() < cfg.band_limit_prob:  # noise from a 8-16 kHz file is still noise
+                wave = equalise(wave, sample_rate, 0.0, rng.uniform(*cfg.cutoff_hz))
             wave = wave / max(float(np.max(np.abs(wave))), PEAK_FLOOR)  # as judge.prepare does
-            out_labels[b] = none_index
+            targets[b, n_classes - 1] = 1.0
         else:
-            cls = classes[rng.choice(len(classes), p=weights)]
-            members = by_class[cls]
-            wave = _random_crop(waves[members[rng.integers(len(members))]], n_window, cfg, rng)
+            wave, cls = real_example()
+            targets[b, cls] = 1.0
+            if rng.random() < cfg.mixup_prob:
+                other, other_cls = real_example()
+                share = float(rng.beta(cfg.mixup_alpha, cfg.mixup_alpha))
+                wave = share * wave + (1.0 - share) * other
+                targets[b] *= share
+                targets[b, other_cls] += 1.0 - share
             if rng.random() < cfg.noise_mix_prob:
-                wave = _mix_noise(wave, rng.uniform(*cfg.snr_db), rng)
-            out_labels[b], is_real[b] = cls, True
+                wave = mix_noise(wave, rng.uniform(*cfg.snr_db), rng)
+            is_real[b] = True
         out[b] = wave * 10 ** (rng.uniform(*cfg.gain_db) / 20)
-    return Sample(torch.from_numpy(out), torch.from_numpy(out_labels), torch.from_numpy(is_real))
-
-
-def _random_crop(wave: np.ndarray, n_window: int, cfg: TrainConfig, rng: np.random.Generator) -> np.ndarray:
-    if wave.size > n_window:
-        start = int(rng.integers(wave.size - n_window + 1))
-        return wave[start:start + n_window].copy()
-    crop = np.zeros(n_window, np.float32)
-    shift = int(rng.integers(int(cfg.max_shift_share * (n_window - wave.size)) + 1))
-    crop[shift:shift + wave.size] = wave
-    return crop
-
-
-def _mix_noise(wave: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
-    """Add steady coloured noise at ``snr_db`` below the clip's RMS (robustness to noisy recordings)."""
-    rms = float(np.sqrt(np.mean(np.square(wave))))
-    if rms == 0.0:
-        return wave
-    noise = coloured_noise(wave.size, rng.uniform(-1.0, 2.0), rng)
-    noise *= rms / max(float(np.sqrt(np.mean(np.square(noise)))), 1e-12) * 10 ** (-snr_db / 20)
-    mixed = wave + noise.astype(np.float32)
-    return mixed / max(1.0, float(np.max(np.abs(mixed))))
-
-
-def spec_mask(mel: torch.Tensor, apply: torch.Tensor, cfg: TrainConfig, generator: torch.Generator) -> torch.Tensor:
-    """SpecAugment: one frequency band and one time span per selected example set to its mean."""
-    mel = mel.clone()
-    _, _, n_mels, n_frames = mel.shape
-    chosen = apply & (torch.rand(len(mel), generator=generator) < cfg.spec_mask_prob)
-    for b in torch.nonzero(chosen).flatten().tolist():
-        fill = mel[b].mean()
-        f_width = int(torch.randint(1, cfg.freq_mask_bins + 1, (1,), generator=generator))
-        f_start = int(torch.randint(0, max(1, n_mels - f_width), (1,), generator=generator))
-        t_width = int(torch.randint(1, cfg.time_mask_frames + 1, (1,), generator=generator))
-        t_start = int(torch.randint(0, max(1, n_frames - t_width), (1,), generator=generator))
-        mel[b, :, f_start:f_start + f_width, :] = fill
-        mel[b, :, :, t_start:t_start + t_width] = fill
-    return mel
+    smoothed = (1.0 - cfg.label_smoothing) * targets + cfg.label_smoothing / n_classes
+    return Sample(torch.from_numpy(out), torch.from_numpy(smoothed.astype(np.float32)), torch.from_numpy(is_real))
 
 
 def learning_rate(step: int, cfg: TrainConfig) -> float:
@@ -157,14 +148,16 @@ class Trainer:
         self.net.train()
         with torch.no_grad():
             mel = self.net.logmel(batch.waves)
-        _, logits = self.net.head(spec_mask(mel, batch.is_real, self.cfg, generator))
-        loss = F.cross_entropy(logits, batch.labels, label_smoothing=self.cfg.label_smoothing)
+        masked = spec_mask(mel, batch.is_real, self.cfg.spec_mask_prob, self.cfg.freq_mask_bins,
+                           self.cfg.time_mask_frames, generator)
+        _, logits = self.net.head(masked)
+        loss = F.cross_entropy(logits, batch.targets)
         self.optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
         self.optimiser.step()
         self.step += 1
-        stats = {"loss": float(loss.detach()), "accuracy": float((logits.argmax(1) == batch.labels).float().mean()),
+        stats = {"loss": float(loss.detach()), "accuracy": float((logits.argmax(1) == batch.targets.argmax(1)).float().mean()),
                  "lr": learning_rate(self.step - 1, self.cfg)}
         for callback in self.callbacks:
             callback(self.step, stats)

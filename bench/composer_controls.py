@@ -114,6 +114,7 @@ def run(quick: bool = False) -> dict:
         n = 40 if quick else 200
         counts = dict(decodes=0, bars=0, tempo=0, meter=0, instruments=0, key=0, mood=0)
         chord_hit, chord_bars, tokens, seconds, key_relative = 0, 0, 0, 0.0, 0
+        key_split = {False: [0, 0], True: [0, 0]}  # without / with a chord progression: [hits, pieces]
         failures: list[str] = []
         for req in request_grid(n):
             chords = req.pop("chords")
@@ -140,6 +141,8 @@ def run(quick: bool = False) -> dict:
             checks["key"] = found == (PITCH_CLASSES.index(req["tonic"]), req["mode"])
             relative = (PITCH_CLASSES.index(req["tonic"]) + (9 if req["mode"] == "major" else 3)) % 12
             key_relative += found == (relative, "minor" if req["mode"] == "major" else "major")
+            key_split[bool(chords)][0] += checks["key"]
+            key_split[bool(chords)][1] += 1
             checks["mood"] = label_score(score, tonic=req["tonic"], mode=req["mode"]).mood == req["mood"]
             for name, passed in checks.items():
                 counts[name] += bool(passed)
@@ -154,7 +157,9 @@ def run(quick: bool = False) -> dict:
             "model": described, "generations": n, "percent": share,
             "chords_present_percent": round(100.0 * chord_hit / chord_bars, 1) if chord_bars else None,
             "chord_bars": chord_bars,
-            "key_relative_confusions_percent": round(100.0 * key_relative / n, 1), "keep_in_key": True, "sampling": "temperature 1.0, top_p 0.95",
+            "key_relative_confusions_percent": round(100.0 * key_relative / n, 1),
+            "key_percent_without_chords": round(100.0 * key_split[False][0] / max(1, key_split[False][1]), 1),
+            "key_percent_with_chords": round(100.0 * key_split[True][0] / max(1, key_split[True][1]), 1), "keep_in_key": True, "sampling": "temperature 1.0, top_p 0.95",
             "compose_seconds_total": round(seconds, 2), "tokens_per_s": round(tokens / seconds, 1),
             "failures": failures,
             "targets": "key >= 90%, tempo/meter/bars/instruments 100%, mood >= 80%, chords >= 90% of bars",

@@ -12,6 +12,14 @@ count (EOS only once the last bar holds a note; no Bar past it), the time signat
 tempo (forced tokens), the program set, optional scale and chord pitch masks, note clipping at
 the end, forced notes (a fixed melody) and a held final chord. Soft preferences (note density,
 chord tones in upper voices, a dominant-leaning penultimate bar) are added as logit biases.
+
+Chords, bar by bar: in a bar with a requested chord, pitched notes under G3 (the register that
+carries the root) may only be chord tones (a hard mask); every chord tone gets ``chord_bias``
+logits, tones not yet heard in the bar and the root in the bass get it once more, notes may not
+ring past the bar line into the next chord, and the bar may not end before a pitched note sounds.
+Without a chord, tonic-triad tones get a smaller bonus so the key is heard. The final bar holds
+the tonic (or the progression's last) chord from the downbeat to the end, played by every
+requested program.
 """
 
 from __future__ import annotations
@@ -70,7 +78,7 @@ class Plan:
     scale_pcs: frozenset[int] | None = None
     chords: tuple[frozenset[int] | None, ...] = ()
     roots: tuple[int | None, ...] = ()
-    chord_bias: float = 3.0
+    chord_bias: float = 4.0
     home_pcs: frozenset[int] | None = None
     home_bias: float = 2.0
     notes_per_bar: float | None = None

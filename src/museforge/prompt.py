@@ -197,8 +197,12 @@ _KEYWORDS = _PhraseIndex([p for source in (lex.STYLE_WORDS, lex.MOOD_WORDS, lex.
 class _Claims:
     """Which characters of the prompt are taken, and by what."""
 
-    def __init__(self, text: str):
+    def __init__(self, original: str):
+        self.original = original  # spans are reported as the user wrote them
+        text = _normalize(original)
         self.text, self.taken = text, [False] * len(text)
+        # lower-cased char by char so offsets agree with ``text`` ("İ".lower() is two characters)
+        self.lower = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         self.hits: list[tuple[int, str, str, object]] = []  # (start, span, field, value)
 
     def free(self, start: int, end: int) -> bool:
@@ -206,10 +210,10 @@ class _Claims:
 
     def take(self, start: int, end: int, field: str, value: object) -> None:
         self.taken[start:end] = [True] * (end - start)
-        self.hits.append((start, self.text[start:end].strip(), field, value))
+        self.hits.append((start, self.original[start:end].strip(), field, value))
 
     def scan(self, pattern: re.Pattern, text: str | None = None):
-        for match in pattern.finditer(text if text is not None else self.text.lower()):
+        for match in pattern.finditer(text if text is not None else self.lower):
             if match.group(0).strip() and self.free(match.start(), match.end()):
                 yield match
 
@@ -224,7 +228,7 @@ def _normalize(text: str) -> str:
 
 
 def _explicit(claims: _Claims) -> None:
-    lower = claims.text.lower()
+    lower = claims.lower
     for m in claims.scan(_SEED):
         claims.take(m.start(), m.end(), "seed", int(m.group(1) or m.group(2)))
     for m in claims.scan(_VARIATIONS):
@@ -334,7 +338,7 @@ def _lookup(phrase: str) -> list[tuple[str, object]]:
 
 
 def _keywords(claims: _Claims) -> list[tuple[int, int, str, list[tuple[str, object]]]]:
-    found, lower, i = [], claims.text.lower(), 0
+    found, lower, i = [], claims.lower, 0
     while i < len(lower):
         end = None if claims.taken[i] else _KEYWORDS.match(lower, i)
         meanings = _lookup(lower[i:end]) if end is not None and claims.free(i, end) else []
@@ -342,7 +346,7 @@ def _keywords(claims: _Claims) -> list[tuple[int, int, str, list[tuple[str, obje
             i += 1
             continue
         claims.taken[i:end] = [True] * (end - i)
-        found.append((i, end, claims.text[i:end], meanings))
+        found.append((i, end, claims.original[i:end], meanings))
         i = end
     return found
 
@@ -367,7 +371,7 @@ def understand(text: object) -> Understanding:
         raise MuseforgeError(f"a prompt may be at most {MAX_PROMPT_CHARS} characters, got {len(text)}")
     if not text.strip():
         raise MuseforgeError("the prompt is empty; describe the music or sound, e.g. 'calm piano, 60 s'")
-    claims = _Claims(_normalize(text))
+    claims = _Claims(text)
     _explicit(claims)
     keywords = _keywords(claims)
     kind = _kind(claims, keywords)

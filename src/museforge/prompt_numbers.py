@@ -10,9 +10,10 @@ _UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six"
           "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "a": 1, "an": 1}
 _WORD = r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|" \
         r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"
-# "a"/"an" only lead ("a minute", "an eight bar loop"); "and" only joins ("one hundred and twenty")
-EN_NUM = rf"(?<![a-z])(?:(?:an?|a\s+couple\s+of|a\s+few)\s+)?(?:{_WORD}(?:[\s-]+(?:and[\s-]+)?{_WORD})*)(?![a-z])" \
-         r"|(?<![a-z])(?:an?|a\s+couple\s+of|a\s+few)(?=\s)"
+# "a"/"an" only lead ("a minute", "an eight bar loop"); "and" only joins ("one hundred and twenty");
+# "a couple of" is two, "a few" is not a number
+EN_NUM = rf"(?<![a-z])(?:an?\s+)?(?:{_WORD}(?:[\s-]+(?:and[\s-]+)?{_WORD})*)(?![a-z])" \
+         r"|(?<![a-z])(?:an?|a\s+couple\s+of)(?=\s)"
 NUM = rf"(?:\d+(?:\.\d+)?|{EN_NUM})"
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -23,7 +24,7 @@ CN_NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)"
 def en_number(text: str) -> float:
     """``"one hundred and twenty"`` -> 120; ``"an eight"`` -> 8; ``"a"`` -> 1."""
     phrase = " ".join(w for w in text.lower().replace("-", " ").split() if w != "and")
-    for lead, value in (("a couple of", 2.0), ("couple of", 2.0), ("a few", 3.0)):
+    for lead, value in (("a couple of", 2.0), ("couple of", 2.0)):
         if phrase == lead:
             return value
     words = phrase.split()

@@ -114,7 +114,7 @@ def test_sweep_command_lists_what_it_deletes(tmp_path):
     store.cancel(job_id)
     with sqlite3.connect(store.db_path) as conn:
         conn.execute("UPDATE jobs SET finished_at = 0")
-    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "sweep", "--retention-s", "60"])
+    result = CliRunner().invoke(app, ["sweep", "--data-dir", str(tmp_path), "--retention-s", "60"])
     assert result.exit_code == 0, result.output
     assert f"deleted job {job_id}" in result.output and "1 item(s) deleted" in result.output
 

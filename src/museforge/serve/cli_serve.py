@@ -66,13 +66,14 @@ def serve(
 
 
 @app.command()
-def sweep(ctx: typer.Context,
+def sweep(ctx: typer.Context, data_dir: Path = DATA_DIR, config: Path = CONFIG,
           retention_s: float = typer.Option(None, help="override the configured retention")) -> None:
     """Delete finished jobs and unused uploads older than the retention period, listing each one."""
     from museforge.serve.jobs import JobStore
     from museforge.serve.settings import ServeSettings
 
-    settings = ServeSettings.load(ctx.obj["config"], data_dir=ctx.obj["data_dir"], retention_s=retention_s)
+    settings = ServeSettings.load(config or ctx.obj["config"], data_dir=data_dir or ctx.obj["data_dir"],
+                                  retention_s=retention_s)
     if not settings.db_path.is_file():
         raise MuseforgeError(f"no job database in {settings.data_dir}")
     deleted = JobStore(settings.data_dir).sweep(settings.retention_s)

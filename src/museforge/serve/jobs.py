@@ -119,7 +119,8 @@ class JobStore:
             (waiting,) = conn.execute("SELECT COUNT(*) FROM jobs WHERE status = 'queued'").fetchone()
             if waiting >= max_queued:
                 raise QueueFull(waiting)
-            conn.execute("INSERT INTO jobs (id, kind, request, info, status, created_at) VALUES (?, ?, ?, ?, 'queued', ?)",
+            conn.execute("INSERT INTO jobs (id, kind, request, info, status, created_at) "
+                         "VALUES (?, ?, ?, ?, 'queued', ?)",
                          (job_id, kind, json.dumps(request), json.dumps(info or {}), time.time()))
         return job_id
 
@@ -246,7 +247,8 @@ class JobStore:
         relpath = str(path.resolve().relative_to(self.data_dir))
         size = path.stat().st_size
         self._conn().execute("INSERT INTO uploads (id, kind, relpath, size_bytes, info, created_at) "
-                             "VALUES (?, ?, ?, ?, ?, ?)", (upload_id, kind, relpath, size, json.dumps(info), time.time()))
+                             "VALUES (?, ?, ?, ?, ?, ?)",
+                             (upload_id, kind, relpath, size, json.dumps(info), time.time()))
         return {"id": upload_id, "kind": kind, "size_bytes": size, "info": info}
 
     def get_upload(self, upload_id: str) -> dict | None:
@@ -288,7 +290,8 @@ class JobStore:
             reason = f"unused upload older than retention {retention_s:g} s"
             with self._transaction() as tx:
                 tx.execute("DELETE FROM uploads WHERE id = ?", (row["id"],))
-                tx.execute("INSERT INTO sweeps (at, item, reason) VALUES (?, ?, ?)", (now, f"upload {row['id']}", reason))
+                tx.execute("INSERT INTO sweeps (at, item, reason) VALUES (?, ?, ?)",
+                           (now, f"upload {row['id']}", reason))
             (self.data_dir / row["relpath"]).unlink(missing_ok=True)
             log.info("retention sweep: deleted upload %s (%s)", row["id"], reason)
             deleted.append(f"upload {row['id']}")

@@ -34,7 +34,8 @@ log = logging.getLogger("museforge.serve.worker")
 _PRELOAD = ["numpy", "scipy.signal", "soundfile", "symusic", "museforge.serve.job_kinds", "museforge.sfx.recipe",
             "museforge.sfx.batch", "museforge.sfx.loop", "museforge.sfx.variations", "museforge.export"]
 _MEDIA_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg", ".mp3": "audio/mpeg",
-                ".mid": "audio/midi", ".json": "application/json", ".musicxml": "application/vnd.recordare.musicxml+xml"}
+                ".mid": "audio/midi", ".json": "application/json",
+                ".musicxml": "application/vnd.recordare.musicxml+xml"}
 
 
 def import_kind_modules(modules: tuple[str, ...]) -> None:
@@ -210,7 +211,12 @@ class Supervisor:
 
         args = (str(self.store.data_dir), job["id"], job["run_id"], job["kind"], json.loads(job["request"]),
                 self.settings.max_duration_s, os.getpid())
-        future = self._pool.schedule(run_job, args=args, timeout=self.settings.job_timeout_s)
+        try:
+            future = self._pool.schedule(run_job, args=args, timeout=self.settings.job_timeout_s)
+        except Exception as exc:  # a broken pool: fail this job visibly rather than leave it "running"
+            log.exception("job %s could not be scheduled", job["id"])
+            self.store.fail(job["id"], job["run_id"], f"internal error: could not start a worker ({exc})")
+            return
         self._running[job["id"]] = (job["run_id"], future)
         log.info("job %s (%s) started, attempt %d", job["id"], job["kind"], job["attempts"])
 

@@ -31,7 +31,7 @@ DETAIL = ("density", "preset", "params", "layers")
 MUSIC_FIELDS = ("kind", "style", "mood", "key", "tempo_bpm", "time_signature", "duration_s", "n_bars",
                 "instruments", "exclude", "density", "chords", "loop", "seed")
 SFX_FIELDS = ("kind", "recipe", "preset", "params", "layers", "duration_s", "loop", "variations", "seed")
-SPLITS = ("dev", "heldout1", "heldout2", "heldout3")
+SPLITS = ("dev", "heldout1", "heldout2", "heldout3", "heldout4")
 _DEFAULTS = {"instruments": [], "exclude": [], "chords": [], "params": {}, "layers": [], "loop": False,
              "variations": 1}
 _WRONG = object()

@@ -113,10 +113,16 @@ def test_chords_rule_the_bass_register_and_the_final_chord(tok, model):
     piece = compose(model, tok, MusicControls(n_bars=8, instruments=("piano", "bass"), chords=chords), seed=3)
     ticks = bar_ticks(piece.score, "4/4")
     bass = [(n.time // ticks, n.pitch % 12) for t in piece.score.tracks for n in t.notes if n.pitch < 55]
-    assert bass and all(pc in tones[bar % 4] for bar, pc in bass)
+    assert bass and all(pc in tones[bar % 4] for bar, pc in bass if bar < 7)
     last = [n for t in piece.score.tracks for n in t.notes if n.time >= 7 * ticks]
     assert last and all(n.time == 7 * ticks and n.time + n.duration == 8 * ticks for n in last)
-    assert {n.pitch % 12 for n in last} <= tones[3]  # the progression's last chord (F) is held
+    # A repeated progression ends on the tonic for the cadence, and the record says so.
+    assert piece.record["chords_per_bar"] == ["C", "G", "Am", "F", "C", "G", "Am", "C"]
+    assert {n.pitch % 12 for n in last} <= tones[0]
+    written = compose(model, tok, MusicControls(n_bars=4, instruments=("piano",), chords=chords), seed=4)
+    assert written.record["chords_per_bar"] == list(chords)  # one chord per bar given: kept as written
+    ticks = bar_ticks(written.score, "4/4")
+    assert {n.pitch % 12 for t in written.score.tracks for n in t.notes if n.time >= 3 * ticks} <= tones[3]
 
 
 def test_density_bias_moves_the_note_count(tok, model):

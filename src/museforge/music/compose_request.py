@@ -209,11 +209,19 @@ def nearest_tempo_token(tokenizer: Tokenizer, tempo_bpm: float) -> str:
 
 
 def chords_per_bar(request: Request, n_bars: int, first_bar: int = 1) -> list:
-    """Parsed chords for bars 1..n_bars (None before ``first_bar``); the progression repeats."""
+    """Parsed chords for bars 1..n_bars (None before ``first_bar``); the progression repeats.
+
+    A repeated progression that would end the piece off the tonic (I V vi IV ending on IV) ends on
+    the tonic chord instead when a cadence is asked for; a progression given for every bar is kept
+    as written.
+    """
     if not request.chords:
         return []
     parsed = [_parse_chord(s) for s in request.chords]
-    return [None if bar < first_bar else parsed[(bar - first_bar) % len(parsed)] for bar in range(1, n_bars + 1)]
+    out = [None if bar < first_bar else parsed[(bar - first_bar) % len(parsed)] for bar in range(1, n_bars + 1)]
+    if request.cadence and n_bars - first_bar + 1 > len(parsed):
+        out[-1] = _parse_chord(request.tonic + ("m" if request.mode == "minor" else ""))
+    return out
 
 
 def key_triads(request: Request) -> tuple[frozenset[int], frozenset[int]]:

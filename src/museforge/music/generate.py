@@ -27,7 +27,7 @@ from symusic import Score, Tempo, TimeSignature, Track
 
 from museforge.controls import MusicControls
 from museforge.errors import MuseforgeError, check_range
-from museforge.music.compose_request import Request, make_plan, resolve
+from museforge.music.compose_request import Request, chords_per_bar, make_plan, resolve
 from museforge.music.grammar import MAX_NOTES_PER_BAR, GrammarProcessor, GrammarState, Plan, Vocab
 from museforge.music.tokenizer import DRUMS, Tokenizer
 
@@ -218,9 +218,12 @@ def _merge(base: Score, extra: Score) -> Score:
 
 
 def _record(request: Request, method: str, seed: int, temperature: float, top_k: int, top_p: float,
-            **extra) -> dict:
-    return {"method": method, **request.to_dict(), "seed": seed, "temperature": temperature, "top_k": top_k,
-            "top_p": top_p, **extra}
+            first_bar: int = 1, **extra) -> dict:
+    out = {"method": method, **request.to_dict(), "seed": seed, "temperature": temperature, "top_k": top_k,
+           "top_p": top_p, **extra}
+    if request.chords:  # what each bar was actually written over (a repeated progression, the final tonic)
+        out["chords_per_bar"] = [c.symbol if c else None for c in chords_per_bar(request, request.n_bars, first_bar)]
+    return out
 
 
 # --- entry points -----------------------------------------------------------------------------
@@ -307,7 +310,7 @@ def continue_score(model, tokenizer: Tokenizer, primer: Score | str | Path | byt
         score = _merge(primer.copy(), new)
     else:
         score = _finish(new.shift_time(-start), request, int(n_bars))
-    record = _record(request, "continue", seed, temperature, top_k, top_p, primer_bars=primer_bars,
+    record = _record(request, "continue", seed, temperature, top_k, top_p, primer_bars + 1, primer_bars=primer_bars,
                      new_bars=int(n_bars), include_primer=include_primer)
     return Composition(score, [*prefix, *prompt, *body, tokenizer.eos_id], prompt, record)
 
@@ -351,7 +354,7 @@ def infill(model, tokenizer: Tokenizer, score: Score | str | Path | bytes, bars:
     for track in out.tracks:
         track.notes = [n for n in track.notes if not start <= n.time < end]
     out = _merge(out, new)
-    record = _record(request, "infill", seed, temperature, top_k, top_p, bars=[i, j], score_bars=total)
+    record = _record(request, "infill", seed, temperature, top_k, top_p, i, bars=[i, j], score_bars=total)
     return Composition(out, [*prefix, *prompt, *body, tokenizer.eos_id], prompt, record)
 
 

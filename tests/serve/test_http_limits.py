@@ -111,9 +111,10 @@ def test_uploads_are_parsed_before_acceptance(client):
 
 def test_arrange_then_render_an_uploaded_melody(client):
     upload_id = client.post("/v1/uploads", params={"kind": "midi"}, content=_melody_midi()).json()["id"]
-    arranged = client.post("/v1/jobs", json={"kind": "arrange", "melody_upload": upload_id, "style": "pop",
+    arranged = client.post("/v1/jobs", json={"kind": "arrange", "melody_upload": upload_id, "style": "latin",
                                              "chords": ["C", "G", "Am", "F"], "variations": 2, "seed": 3})
     assert arranged.status_code == 202
+    assert arranged.json()["request"]["style"] == "pop"  # the product style "latin" uses the pop template
     job = wait_for(client, arranged.json()["id"])
     assert job["status"] == "done", job
     midis = [f for f in job["files"] if f["name"].endswith(".mid")]

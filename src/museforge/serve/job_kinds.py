@@ -216,7 +216,8 @@ class ArrangeRequest(JobRequest):
 
     kind: Literal["arrange"]
     melody_upload: str = Field(..., pattern=UPLOAD_ID, description="id from POST /v1/uploads?kind=midi")
-    style: str = Field(..., max_length=64, description="arrangement style (GET /v1/kinds lists them)")
+    style: str = Field(..., max_length=64, description="an arrangement style (orchestral, piano, folk, pop, ...) or "
+                                                       "a product style from museforge.controls (celtic_folk, jazz...)")
     chords: list[str] | None = Field(None, max_length=1024, description="one chord symbol per bar; default guessed")
     melody_track: int | None = Field(None, ge=0, le=255)
     tempo_bpm: float | None = Field(None, ge=20, le=400)
@@ -227,15 +228,18 @@ class ArrangeRequest(JobRequest):
 
 
 def check_arrange(request: ArrangeRequest, lookup, max_duration_s: float) -> tuple[ArrangeRequest, dict]:
+    from museforge.controls import STYLE_MAP
     from museforge.music.arrange import STYLES
 
-    check_choice("style", request.style, STYLES)
+    if request.style not in STYLES and request.style in STYLE_MAP:  # product style -> its arrangement template
+        request = request.model_copy(update={"style": STYLE_MAP[request.style][1]})
+    check_choice("style", request.style, set(STYLES) | set(STYLE_MAP))
     upload = _need_upload(lookup, request.melody_upload, "melody_upload", "midi")
     estimate_s = upload["info"]["duration_s"] * request.repeats
     if estimate_s > max_duration_s:
         raise MuseforgeError(f"repeats: {request.repeats} passes over a {upload['info']['duration_s']:.1f} s melody "
                              f"exceed the server's max duration of {max_duration_s:g} s")
-    return request, {"melody": upload["info"]}
+    return request, {"melody": upload["info"], "arrangement_style": request.style}
 
 
 def _load_score(path: Path):

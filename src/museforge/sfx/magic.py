@@ -41,7 +41,7 @@ class Magic(OneShotRecipe):
         kind, length_s = params["kind"], params["spell_s"]
         ping_n = int(0.2 * sample_rate)  # sparkle pings ring for their T60, 0.2 s
         n = int((length_s + 0.5) * sample_rate) + ping_n  # room for the last ping to ring out
-        t = dsp.time_s(n, sample_rate).astype(np.float32)  # envelopes in float32 (SIMD-fast)
+        t = dsp.time_s32(n, sample_rate)  # envelopes in float32 (SIMD-fast)
         x = np.clip(t / np.float32(length_s), 0.0, 1.0)
         if kind == "cast":
             env, glide = dsp.fexp(-x * 3.0) * np.minimum(t / 0.02, 1.0), 1.0 - 0.1 * x

@@ -33,7 +33,7 @@ class Thunder(OneShotRecipe):
     def make(self, params: dict, rng: np.random.Generator, sample_rate: int, n_channels: int) -> np.ndarray:
         distance = params["distance_km"]
         n = int((params["rumble_s"] + 1.0) * sample_rate)
-        t = dsp.time_s(n, sample_rate).astype(np.float32)  # envelopes in float32 (SIMD-fast)
+        t = dsp.time_s32(n, sample_rate)  # envelopes in float32 (SIMD-fast)
         white = rng.random((n_channels, n))
         white -= 0.5
         white *= 2.0

@@ -240,6 +240,8 @@ def test_bad_input_is_a_clear_error(tok, model):
         continue_score(model, tok, b"MThd\x00\x00\x00\x06garbage", 4)
     with pytest.raises(MuseforgeError, match="MIDI"):
         continue_score(model, tok, b"not midi at all", 4)
+    with pytest.raises(MuseforgeError, match=r"whole number in \[1, 509\]"):
+        continue_score(model, tok, primer_score(), 0)
     with pytest.raises(MuseforgeError, match="does not exist"):
         continue_score(model, tok, "/nonexistent/primer.mid", 4)
     with pytest.raises(MuseforgeError, match=r"1 <= i <= j <= 3"):

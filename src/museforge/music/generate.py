@@ -294,7 +294,9 @@ def continue_score(model, tokenizer: Tokenizer, primer: Score | str | Path | byt
         raise MuseforgeError("the primer has no notes to continue")
     probe = _request_for(primer, controls, seed, keep_in_key, programs, 1, cadence)
     primer_bars = _score_bars(primer, probe)
-    check_range("n_bars", n_bars, 1, 512 - primer_bars)
+    if isinstance(n_bars, bool) or not isinstance(n_bars, int) or not 1 <= n_bars <= 512 - primer_bars:
+        raise MuseforgeError(f"n_bars must be a whole number in [1, {512 - primer_bars}] after a "
+                             f"{primer_bars}-bar primer, got {n_bars!r}")
     request = _request_for(primer, controls, seed, keep_in_key, programs, primer_bars + int(n_bars), cadence)
     prompt = tokenizer.encode_notes(primer)
     plan = make_plan(request, tokenizer, first_bar=primer_bars + 1, empty_until=primer_bars, with_tempo=False)

@@ -256,6 +256,26 @@ def impulse_train(indices: np.ndarray, amplitudes: np.ndarray, n_frames: int) ->
     return out
 
 
+def impulse_response(sos: np.ndarray, n_frames: int) -> np.ndarray:
+    """The first ``n_frames`` of a filter's impulse response."""
+    impulse = np.zeros(n_frames)
+    impulse[0] = 1.0
+    return signal.sosfilt(sos, impulse)
+
+
+def add_grains(out: np.ndarray, indices: np.ndarray, gains: np.ndarray, grain: np.ndarray) -> None:
+    """``out[:, i:i+len] += gains[:, k] * grain`` for each event k at frame i (clipped at the end).
+
+    For sparse events through a short-ringing filter this equals filtering an impulse train, at the
+    cost of the events rather than of every frame.
+    """
+    n_frames = out.shape[1]
+    for k, i in enumerate(indices):
+        length = min(grain.size, n_frames - int(i))
+        for c in range(out.shape[0]):
+            out[c, i:i + length] += gains[c, k] * grain[:length]
+
+
 def pan_gains(pan: np.ndarray, n_channels: int) -> np.ndarray:
     """Equal-power pan (-1 left .. +1 right) -> gains [channels, events]; mono gets unity."""
     pan = np.atleast_1d(pan)

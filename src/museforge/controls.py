@@ -136,8 +136,8 @@ def roman_to_chords(numerals: list[str] | tuple[str, ...], tonic: str, mode: str
     check_choice("mode", mode, MODES)
     scale = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10)
     flats = "b" in tonic or tonic == "F" or (mode == "minor" and tonic in ("C", "D", "G"))
-    names = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B") if flats else \
-        ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+    flat_names = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+    sharp_names = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
     out = []
     for numeral in numerals:
         match = re.fullmatch(r"([b#♭♯]?)(VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(°|o|\+)?(7)?", numeral)
@@ -148,6 +148,7 @@ def roman_to_chords(numerals: list[str] | tuple[str, ...], tonic: str, mode: str
         degree = ("I", "II", "III", "IV", "V", "VI", "VII").index(roman.upper())
         shift = {"b": -1, "♭": -1, "#": 1, "♯": 1}.get(accidental, 0)
         base = (0, 2, 4, 5, 7, 9, 11)[degree] if accidental else scale[degree]
+        names = flat_names if flats or shift < 0 else sharp_names
         root = names[(TONICS[tonic] + base + shift) % 12]
         minor = roman.islower()
         quality = {"°": "dim", "o": "dim", "+": "aug"}.get(alter or "", "m" if minor else "")

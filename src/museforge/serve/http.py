@@ -169,7 +169,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     bearer = HTTPBearer(auto_error=False, description="needed when the server was started with a token")
 
-    def require_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
+    async def require_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
+        # async: a constant-time compare needs no worker thread (a sync dependency costs a thread hop per call)
         if settings.token is None:
             return
         if credentials is None or not secrets.compare_digest(credentials.credentials.encode(), settings.token.encode()):

@@ -27,8 +27,8 @@ from museforge.music.token_data import TokenCorpus
 
 STUDY = {  # small enough for three at once on two cores; 256-token training context
     "model": {"n_layer": 4, "n_head": 4, "d_model": 256, "context_len": 256, "dropout": 0.0},
-    "train": {"batch_size": 16, "micro_batch": 8, "lr": 1e-3, "warmup_steps": 30, "max_steps": 400,
-              "eval_every": 50, "eval_rows_per_style": 16, "bf16": True, "log_every": 1},
+    "train": {"batch_size": 8, "micro_batch": 8, "lr": 1e-3, "warmup_steps": 20, "max_steps": 300,
+              "eval_every": 25, "eval_rows_per_style": 16, "bf16": True, "log_every": 1, "patience": 0},
 }
 EVAL_LENGTHS = (256, 512, 1024)
 

@@ -26,5 +26,5 @@ def test_unknown_option_and_command_exit_2():
 def test_help_lists_every_area():
     proc = _run("--help")
     assert proc.returncode == 0
-    for area in ("data", "train", "arrange", "render", "sfx", "judge"):
+    for area in ("demo", "compose", "arrange", "render", "sfx", "prompt", "serve", "data", "train", "judge"):
         assert area in proc.stdout

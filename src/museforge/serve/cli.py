@@ -16,10 +16,13 @@ app = typer.Typer(help="museforge: AI music and sound effects on a CPU.", no_arg
                   pretty_exceptions_enable=False, add_completion=False)
 
 # Sub-apps register after the root app exists; each imports its heavy modules inside its commands.
-from museforge.serve import cli_arrange, cli_data, cli_judge, cli_render, cli_sfx, cli_train  # noqa: E402
+from museforge.serve import (  # noqa: E402
+    cli_arrange, cli_compose, cli_data, cli_judge, cli_prompt, cli_render, cli_serve, cli_sfx, cli_train,
+)
 
-for _name, _module in (("data", cli_data), ("train", cli_train), ("arrange", cli_arrange), ("render", cli_render),
-                       ("sfx", cli_sfx), ("judge", cli_judge)):
+for _name, _module in (("compose", cli_compose), ("arrange", cli_arrange), ("render", cli_render),
+                       ("sfx", cli_sfx), ("prompt", cli_prompt), ("serve", cli_serve), ("data", cli_data),
+                       ("train", cli_train), ("judge", cli_judge)):
     app.add_typer(_module.app, name=_name)
 
 

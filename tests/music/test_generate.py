@@ -277,3 +277,16 @@ def test_cli_writes_midi_with_a_sidecar_and_reports_bad_input(tmp_path, monkeypa
     monkeypatch.setenv("MUSEFORGE_COMPOSER", str(tmp_path / "none"))
     res = runner.invoke(app, ["new", "--bars", "4"])
     assert isinstance(res.exception, MuseforgeError) and "no composer checkpoint" in str(res.exception)
+
+
+def test_mood_leans_on_loudness_register_and_density(tok, model):
+    def features(mood):
+        pieces = [compose(model, tok, MusicControls(mood=mood, n_bars=4, instruments=("piano", "flute")), seed=s)
+                  for s in range(3)]
+        notes = [n for p in pieces for t in p.score.tracks for n in t.notes]
+        return (sum(n.velocity for n in notes) / len(notes), sum(n.pitch for n in notes) / len(notes), len(notes),
+                pieces[0].record)
+    happy, sad = features("happy"), features("sad")
+    assert happy[0] > sad[0] + 15 and happy[1] > sad[1] and happy[2] > sad[2]
+    assert happy[3]["mode"] == "major" and sad[3]["mode"] == "minor" and happy[3]["tempo_bpm"] > sad[3]["tempo_bpm"]
+    assert {"mode", "tempo_bpm", "density"} <= set(sad[3]["chosen"])  # what the composer picked is reported

@@ -21,6 +21,10 @@ MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10, 11)  # natural minor plus the harmonic minor's leading tone
 DEFAULT_PROGRAMS = (0, 33)  # piano and bass when no instrument is named
 DENSITY_NOTES_PER_BEAT = {"sparse": 0.75, "medium": 1.5, "dense": 3.0}  # per instrument
+# The cues the mood labeller (music.labels.mood_scores) reads, leaned on softly when composing:
+# mood -> (default tempo bpm, default density, velocity target, register shift in logits per octave).
+MOOD_CUES = {"happy": (120.0, "medium", 92, 0.5), "tense": (140.0, "dense", 100, 0.0),
+             "sad": (72.0, "sparse", 52, -0.5), "calm": (84.0, "sparse", 56, 0.0)}
 SUPPORTED_SIGNATURES = tuple(f"{n}/{d}" for d, nums in TIME_SIGNATURES.items() for n in nums)
 TONIC_NAMES = PITCH_CLASSES  # the tokenizer's spelling of key tokens (flats)
 SECONDS_TOLERANCE = 1e-3
@@ -39,7 +43,7 @@ class Request:
         time_signature: ``"3/4"``, ``"6/8"``...
         n_bars: Bars to write.
         programs: GM programs allowed (-1 = drum kit).
-        density: sparse, medium, dense or None (the model's own choice).
+        density: sparse, medium, dense (a soft bias), or None for no bias.
         chords: One chord symbol per bar (a shorter progression repeats), or empty.
         keep_in_key: Mask pitched notes outside the key's scale (chord tones always allowed).
         cadence: End on a held tonic (or last) chord filling the final bar.
@@ -173,7 +177,7 @@ def resolve(controls: MusicControls | None = None, *, seed: int = 0, keep_in_key
         tonic, _ = rng.choice(TONIC_NAMES), chosen.append("tonic")
     tempo = overrides.pop("tempo_bpm", c.tempo_bpm)
     if tempo is None:
-        tempo, _ = {"happy": 120.0, "tense": 140.0, "sad": 72.0, "calm": 90.0}[mood], chosen.append("tempo_bpm")
+        tempo, _ = MOOD_CUES[mood][0], chosen.append("tempo_bpm")
     signature = overrides.pop("time_signature", c.time_signature)
     if signature is None:
         signature, _ = ("3/4" if style == "waltz" else "4/4"), chosen.append("time_signature")
@@ -193,6 +197,8 @@ def resolve(controls: MusicControls | None = None, *, seed: int = 0, keep_in_key
     if excluded:
         raise MuseforgeError(f"programs {excluded} are both requested and excluded")
     density = overrides.pop("density", c.density)
+    if density is None:
+        density, _ = MOOD_CUES[mood][1], chosen.append("density")
     if overrides:
         raise MuseforgeError(f"unknown request fields {sorted(overrides)}; valid: style, mood, tonic, mode, "
                              "tempo_bpm, time_signature, n_bars, density, chords")
@@ -254,5 +260,6 @@ def make_plan(request: Request, tokenizer: Tokenizer, *, n_bars: int | None = No
                 chords=chords, roots=tuple(c.root if c else None for c in parsed), home_pcs=tonic_triad,
                 notes_per_bar=notes_per_bar, empty_until=empty_until, cadence=request.cadence,
                 final_pcs=final if request.cadence else None,
-                penultimate_pcs=None if chords else dominant)
+                penultimate_pcs=None if chords else dominant,
+                velocity_target=MOOD_CUES[request.mood][2], register_shift=MOOD_CUES[request.mood][3])
     return replace(plan, **fields) if fields else plan

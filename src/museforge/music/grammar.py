@@ -62,6 +62,8 @@ class Plan:
         roots: The chords' roots (favoured once more in the bass register).
         chord_bias: Logit bonus for chord tones (bars with a chord) and for the dominant before the end.
         home_pcs: Tonic-triad pitch classes, favoured by ``home_bias`` in bars without a chord.
+        velocity_target: Loudness a mood leans toward (MIDI velocity), None = the model's choice.
+        register_shift: Logits per octave above middle C for pitched notes (a mood's brightness).
         notes_per_bar: Soft target for notes per bar (None = no density bias).
         empty_until: Bars 1..empty_until get no new notes (they are the prompt's or a gap).
         cadence: Hold a final chord: in the last bar notes start on the downbeat and last to the end.
@@ -81,6 +83,8 @@ class Plan:
     chord_bias: float = 4.0
     home_pcs: frozenset[int] | None = None
     home_bias: float = 2.0
+    velocity_target: int | None = None
+    register_shift: float = 0.0
     notes_per_bar: float | None = None
     empty_until: int = 0
     cadence: bool = True
@@ -118,7 +122,7 @@ class Vocab:
             if kind not in self.KINDS:
                 continue
             self.kind[i] = self.KINDS.index(kind)
-            if kind in ("Position", "Program", "Pitch", "PitchDrum"):
+            if kind in ("Position", "Program", "Pitch", "PitchDrum", "Velocity"):
                 self.value[i] = int(raw)
             elif kind == "Duration":
                 beats, frac, res = (int(x) for x in raw.split("."))
@@ -346,6 +350,9 @@ class GrammarState:
         if self.done or self.queue:
             return None
         out = None
+        if self.last in ("Pitch", "PitchDrum") and plan.velocity_target is not None:
+            # One logit less per 16 velocity steps away from the mood's loudness.
+            return -(v.t_value - plan.velocity_target).abs().float() / 16.0 * v.masks["Velocity"].float()
         if self.last == "Program" and self.program != DRUMS:
             chord, root = plan.chord_at(self.bar), plan.root_at(self.bar)
             if chord:  # chord tones, once more for tones not yet heard in the bar and the root in the bass
@@ -361,6 +368,9 @@ class GrammarState:
                 out = v.pc_mask(plan.penultimate_pcs).float() * plan.chord_bias
             elif plan.home_pcs:  # a gentle lean on the tonic triad makes the key audible
                 out = v.pc_mask(plan.home_pcs).float() * plan.home_bias
+            if plan.register_shift:
+                lift = (v.t_value - 60).float() / 12.0 * plan.register_shift * v.masks["Pitch"].float()
+                out = lift if out is None else out + lift
         elif self.last in ("TimeSig", "Tempo", "Duration") and plan.notes_per_bar:
             # Under the target: favour starting notes; over it: favour moving on to the next bar.
             ratio = self.notes_in_bar / plan.notes_per_bar

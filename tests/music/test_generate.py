@@ -11,7 +11,8 @@ from symusic import Note, Score, Tempo, TimeSignature, Track
 from museforge.controls import MusicControls
 from museforge.errors import MuseforgeError
 from museforge.music.compose_request import MAJOR_SCALE, bars_for_duration
-from museforge.music.generate import compose, compose_long, continue_score, harmonise, infill, section_plan
+from museforge.music.generate import (compose, compose_long, compose_variations, continue_score, harmonise, infill,
+                                      section_plan)
 from museforge.music.models.transformer import Composer, ComposerConfig
 from museforge.music.tokenizer import get_tokenizer
 
@@ -290,3 +291,19 @@ def test_mood_leans_on_loudness_register_and_density(tok, model):
     assert happy[0] > sad[0] + 15 and happy[1] > sad[1] and happy[2] > sad[2]
     assert happy[3]["mode"] == "major" and sad[3]["mode"] == "minor" and happy[3]["tempo_bpm"] > sad[3]["tempo_bpm"]
     assert {"mode", "tempo_bpm", "density"} <= set(sad[3]["chosen"])  # what the composer picked is reported
+
+
+def test_variations_are_batched_valid_distinct_and_reproducible(tok, model):
+    controls = MusicControls(n_bars=3, instruments=("piano", "drums"), time_signature="3/4", density="medium")
+    batch = compose_variations(model, tok, controls, 4, seed=5)
+    again = compose_variations(model, tok, controls, 4, seed=5)
+    assert [p.token_ids for p in batch] == [p.token_ids for p in again]
+    assert len({tuple(p.token_ids) for p in batch}) == 4
+    for k, piece in enumerate(batch):
+        assert piece.record["variation"] == k and piece.score.end() == 3 * bar_ticks(piece.score, "3/4")
+        assert tok.remi.tokens_errors(body(tok, piece.token_ids)) == 0
+    small = _model(tok, context_len=64, seed=1)  # rows that outgrow the first window slide on alone
+    for piece in compose_variations(small, tok, MusicControls(n_bars=6, instruments=("piano",)), 3, seed=2):
+        assert piece.score.end() == 6 * bar_ticks(piece.score, "4/4")
+    with pytest.raises(MuseforgeError, match=r"\[1, 256\]"):
+        compose_variations(model, tok, controls, 0)

@@ -7,7 +7,7 @@ written with a sliding window: the control prefix stays, followed by the most re
 that fit in half the context. All settings are call arguments; the same seed, controls and model
 give the same output.
 
-- :func:`compose`: a new piece from controls.
+- :func:`compose`: a new piece from controls; :func:`compose_variations`: several, batched.
 - :func:`continue_score`: more bars after a primer (the primer is the prompt, not repeated unless
   ``include_primer``; then its notes are kept exactly as given).
 - :func:`infill`: regenerate bars i..j with the bars before them as the prompt, keep the rest.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from symusic import Score, Tempo, TimeSignature, Track
 
-from museforge.controls import MusicControls
+from museforge.controls import MAX_VARIATIONS, MusicControls
 from museforge.errors import MuseforgeError, check_range
 from museforge.music.compose_request import Request, chords_per_bar, make_plan, resolve
 from museforge.music.grammar import MAX_NOTES_PER_BAR, GrammarProcessor, GrammarState, Plan, Vocab
@@ -105,36 +105,47 @@ def sample_body(model, tokenizer: Tokenizer, prefix: list[int], body: list[int],
 
     The grammar state reads ``body`` first, so a primer's bars count toward the plan's bar numbers.
     """
+    return sample_rows(model, tokenizer, prefix, body, plan, 1, temperature=temperature, top_k=top_k,
+                       top_p=top_p, seed=seed)[0]
+
+
+def sample_rows(model, tokenizer: Tokenizer, prefix: list[int], body: list[int], plan: Plan, rows: int, *,
+                temperature: float, top_k: int, top_p: float, seed: int) -> list[list[int]]:
+    """``rows`` independent bodies for one prompt: the first window is sampled as one batch (one
+    forward pass per token for all rows); a row that needs more windows then slides on its own."""
     _check_model(model, tokenizer)
     _check_sampling(temperature, top_k, top_p)
-    state = GrammarState(_vocab(tokenizer), plan)
-    for token in body:
-        state.feed(token)
-    processor = GrammarProcessor([state])
     room = model.cfg.context_len - len(prefix)
     if room < MIN_ROOM:
         raise MuseforgeError(f"the model's context ({model.cfg.context_len} tokens) leaves {room} after the "
                              f"{len(prefix)}-token control prefix; need at least {MIN_ROOM}")
+    states = [GrammarState(_vocab(tokenizer), plan) for _ in range(rows)]
+    for state in states:
+        for token in body:
+            state.feed(token)
     bar_id = tokenizer.vocab["Bar_None"]
     limit = (plan.n_bars + 1) * (2 + plan.positions_per_bar + MAX_NOTES_PER_BAR * 4) + 64
-    generated: list[int] = []
+    generated: list[list[int]] = [[] for _ in range(rows)]
     call = 0
-    while not state.done:
-        history = body + generated
+    while not all(state.done for state in states):
+        active = [r for r in range(rows) if not states[r].done] if call else list(range(rows))
+        if call:
+            active = active[:1]  # after the shared first window, each row slides alone
+        history = body + generated[active[0]]
         keep = room - 1 if call == 0 and len(history) < room - MIN_ROOM // 2 else room // 2
         prompt = prefix + _tail(history, keep, bar_id)
+        processor = GrammarProcessor([states[r] for r in active])
         processor.start_call(len(prompt))
-        out = model.generate(prompt, max_new_tokens=model.cfg.context_len - len(prompt), temperature=temperature,
-                             top_k=top_k, top_p=top_p, seed=(seed + 1_000_003 * call) % 2**63,
-                             logits_processor=processor)
+        out = model.generate([prompt] * len(active), max_new_tokens=model.cfg.context_len - len(prompt),
+                             temperature=temperature, top_k=top_k, top_p=top_p,
+                             seed=(seed + 1_000_003 * call + 7919 * active[0]) % 2**63, logits_processor=processor)
         processor.catch_up(out)
-        new = out[0].tolist()
-        if tokenizer.eos_id in new:
-            new = new[:new.index(tokenizer.eos_id)]
-        generated += new
+        for k, r in enumerate(active):
+            new = out[k].tolist()
+            generated[r] += new[:new.index(tokenizer.eos_id)] if tokenizer.eos_id in new else new
+            if len(generated[r]) > limit:  # the grammar caps every bar, so this is a bug, not bad input
+                raise RuntimeError(f"grammar did not end the piece within {limit} tokens")
         call += 1
-        if len(generated) > limit:  # the grammar caps every bar, so this is a bug, not bad input
-            raise RuntimeError(f"grammar did not end the piece within {limit} tokens")
     return generated
 
 
@@ -244,16 +255,34 @@ def compose(model, tokenizer: Tokenizer, controls: MusicControls | None = None, 
         cadence: End on a held final chord (default: yes unless ``controls.loop``).
         **overrides: Request fields given directly (see :func:`~museforge.music.compose_request.resolve`).
     """
+    return compose_variations(model, tokenizer, controls, 1, temperature=temperature, top_k=top_k, top_p=top_p,
+                              seed=seed, keep_in_key=keep_in_key, programs=programs, cadence=cadence,
+                              **overrides)[0]
+
+
+def compose_variations(model, tokenizer: Tokenizer, controls: MusicControls | None = None, n: int = 4, *,
+                       temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, seed: int | None = None,
+                       keep_in_key: bool = False, programs: tuple[int, ...] | None = None,
+                       cadence: bool | None = None, **overrides) -> list[Composition]:
+    """``n`` pieces for one request (same arguments as :func:`compose`), sampled as one batch while
+    they fit in the context. Variation k is reproducible from (seed, n, k); ``compose`` is n = 1."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_VARIATIONS:
+        raise MuseforgeError(f"n must be a whole number in [1, {MAX_VARIATIONS}], got {n!r}")
     seed = int(seed if seed is not None else (controls.seed if controls and controls.seed is not None else 0))
     request = resolve(controls, seed=seed, keep_in_key=keep_in_key, programs=programs, cadence=cadence,
                       **overrides)
     plan = make_plan(request, tokenizer)
     prefix = [tokenizer.bos_id, *(tokenizer.token_id(t) for t in request.controls().tokens())]
-    body = sample_body(model, tokenizer, prefix, [], plan, temperature=temperature, top_k=top_k, top_p=top_p,
-                       seed=seed)
-    score = _finish(tokenizer.decode(body), request, request.n_bars)
-    return Composition(score, [*prefix, *body, tokenizer.eos_id], [],
-                       _record(request, "compose", seed, temperature, top_k, top_p, tempo_token=plan.tempo_token))
+    bodies = sample_rows(model, tokenizer, prefix, [], plan, n, temperature=temperature, top_k=top_k,
+                         top_p=top_p, seed=seed)
+    extra = {"tempo_token": plan.tempo_token}
+    pieces = []
+    for k, body in enumerate(bodies):
+        score = _finish(tokenizer.decode(body), request, request.n_bars)
+        record = _record(request, "compose", seed, temperature, top_k, top_p, **extra,
+                         **({"variation": k, "variations": n} if n > 1 else {}))
+        pieces.append(Composition(score, [*prefix, *body, tokenizer.eos_id], [], record))
+    return pieces
 
 
 def _request_for(score: Score, controls: MusicControls | None, seed: int, keep_in_key: bool,

@@ -165,3 +165,23 @@ def test_openapi_documents_the_request_models(server):
             "/v1/jobs/{job_id}/cancel", "/v1/uploads"} <= set(schema["paths"])
     sfx = schema["components"]["schemas"]["SfxRequest"]["properties"]
     assert sfx["sample_rate"]["enum"] == [22050, 44100, 48000]
+
+
+def test_discovery_routes_and_the_root_hook(client):
+    kinds = client.get("/v1/kinds").json()
+    assert {"sfx", "arrange", "render"} <= set(kinds)
+    assert kinds["sfx"]["properties"]["variations"]["minimum"] == 1
+    limits = client.get("/v1/limits").json()
+    assert limits["max_variations"] == 4 and limits["token"] == "set" and limits["data_dir"] is None
+    assert set(limits["queue"]) == {"queued", "running", "done", "failed", "cancelled"}
+    assert client.get("/v1/sweeps").json() == []  # retention is a week: nothing swept yet
+    listing = client.get("/v1/jobs", params={"status": "done", "limit": 2}).json()
+    assert len(listing) <= 2 and all(job["status"] == "done" for job in listing)
+    from museforge.serve.http import WEB_INDEX
+
+    root = client.get("/")
+    assert root.status_code == 200
+    if WEB_INDEX.is_file():  # the web studio, once installed, takes over the hook
+        assert root.headers["content-type"].startswith("text/html")
+    else:
+        assert root.json()["openapi"] == "/openapi.json"

@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Renders one example per procedural sound family into examples/sfx/ (OGG Vorbis, 44.1 kHz).
 # Run from the repository root: bash examples/make_sfx_examples.sh
-# `sfx` below is `museforge sfx` (the same typer app, run as a module so it works before the
-# sub-command is registered in the root CLI). Files are never overwritten: --on-exists overwrite
-# is passed on purpose here because this script regenerates the checked-in examples.
+# Files are never overwritten by default: --on-exists overwrite is passed on purpose here because
+# this script regenerates the checked-in examples.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=examples/sfx
-PY=${PY:-.venv/bin/python}
-sfx() { "$PY" -m museforge.serve.cli_sfx "$@" --sample-rate 44100 --format ogg --out "$OUT" --on-exists overwrite; }
-mix() { "$PY" -m museforge.serve.cli_sfx mix "$@" --sample-rate 44100 --format ogg --out "$OUT" --on-exists overwrite; }
+MUSEFORGE=${MUSEFORGE:-.venv/bin/museforge}
+sfx() { "$MUSEFORGE" sfx "$@" --sample-rate 44100 --format ogg --out "$OUT" --on-exists overwrite; }
+mix() { "$MUSEFORGE" sfx mix "$@" --sample-rate 44100 --format ogg --out "$OUT" --on-exists overwrite; }
 
 # Environment (seamless loops; loop points in LOOPSTART/LOOPLENGTH tags)
 sfx render rain --preset "heavy roof" --seconds 6 --loop --seed 7

@@ -44,12 +44,10 @@ def free_path(path: Path, on_exists: str = "error", taken: Collection[Path] = ()
 def write_audio(audio: Audio, path: Path, seed: int | None = None) -> Path:
     """Write one file with museforge.export's writer: tags, and loop points as a WAV ``smpl`` chunk
     or OGG/FLAC ``LOOPSTART``/``LOOPLENGTH`` tags (what Godot, Unity and RPG engines read)."""
-    from museforge.export import ExportMeta, _write_audio  # the one owner of tags and loop chunks
+    from museforge.export import ExportMeta, write_tagged  # the one owner of tags and loop chunks
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    meta = ExportMeta(style="sfx", seed=seed, title=path.stem)
-    _write_audio(path, audio, path.suffix.lstrip("."), 24, meta)
-    return path
+    return write_tagged(path, audio, ExportMeta(style="sfx", seed=seed, title=path.stem))
 
 
 def export_batch(items: list[tuple[Audio, str, str, int]], out_dir: str | Path, *, creator_id: str = "museforge",

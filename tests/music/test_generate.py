@@ -4,6 +4,8 @@ long form keep what they promise; bad input is a MuseforgeError."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 from symusic import Note, Score, Tempo, TimeSignature, Track
@@ -202,6 +204,7 @@ def test_long_form_returns_replay_the_section_opening(tok):
     small = _model(tok, context_len=96, seed=3)
     piece = compose_long(small, tok, MusicControls(n_bars=16, instruments=("piano",), density="sparse"),
                          seed=1, form="AABA", motif_bars=2)
+    json.dumps(piece.record)  # the record is saved beside the piece: plain JSON
     sections, returns = section_plan("AABA", 16, 2)
     assert [s[1:] for s in sections] == [(1, 4), (5, 8), (9, 12), (13, 16)]
     assert returns == {5: 1, 6: 2, 13: 1, 14: 2}
@@ -258,8 +261,6 @@ def test_bad_input_is_a_clear_error(tok, model):
 
 
 def test_cli_writes_midi_with_a_sidecar_and_reports_bad_input(tmp_path, monkeypatch):
-    import json
-
     from typer.testing import CliRunner
 
     from museforge.serve.cli_compose import app

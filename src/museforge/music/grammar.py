@@ -68,7 +68,8 @@ class Plan:
         empty_until: Bars 1..empty_until get no new notes (they are the prompt's or a gap).
         cadence: Hold a final chord: in the last bar notes start on the downbeat and last to the end.
         final_pcs: Pitch classes of the final chord (None = any).
-        penultimate_pcs: Pitch classes favoured in the bar before the last (a dominant), or None.
+        penultimate_pcs: Pitch classes favoured in the bar before the final chord, or in the last bar
+            when there is none (a loop leading back to its start): a dominant, or None.
         forced: bar -> position -> token-id tuples (Program, Pitch, Velocity, Duration) to emit.
         returns: bar -> earlier bar whose tokens are replayed there (a section's return of material).
     """
@@ -364,7 +365,8 @@ class GrammarState:
                     out += v.pc_mask(frozenset(chord & plan.home_pcs)).float() * plan.home_bias
                 if root is not None:
                     out += (v.pc_mask(frozenset({root})) & (v.t_value < BASS_BELOW)).float() * plan.chord_bias
-            elif self.bar == plan.n_bars - 1 and plan.penultimate_pcs:
+            elif self.bar == plan.n_bars - (1 if plan.cadence else 0) and plan.penultimate_pcs:
+                # Before the held final chord; without one (a loop) the last bar leads back to bar 1.
                 out = v.pc_mask(plan.penultimate_pcs).float() * plan.chord_bias
             elif plan.home_pcs:  # a gentle lean on the tonic triad makes the key audible
                 out = v.pc_mask(plan.home_pcs).float() * plan.home_bias

@@ -169,7 +169,8 @@ def infill(model, tokenizer: Tokenizer, score: Score | str | Path | bytes, bars:
         track.notes = [n for n in track.notes if n.time < start]
     left.tracks = [t for t in left.tracks if len(t.notes)]
     prompt = tokenizer.encode_notes(left) if left.note_num() else []
-    plan = make_plan(request, tokenizer, first_bar=i, empty_until=i - 1, with_tempo=not prompt)
+    plan = make_plan(request, tokenizer, first_bar=i, empty_until=i - 1, with_tempo=not prompt,
+                     penultimate_pcs=None)  # bar j leads into the kept bar j+1, not to a dominant
     prefix = [tokenizer.bos_id, *(tokenizer.token_id(t) for t in request.controls().tokens())]
     body = sample_body(model, tokenizer, prefix, prompt, plan, temperature=temperature, top_k=top_k,
                        top_p=top_p, seed=seed)

@@ -169,14 +169,19 @@ class Trainer:
 
     # -- checkpoints -------------------------------------------------------------------------------
     def save_checkpoint(self) -> Path:
-        """Write out/latest atomically (model dir + train_state.pt); rank 0 only."""
+        """Write out/latest atomically (model dir + train_state.pt); rank 0 writes, every rank's
+        dropout RNG state is kept so a multi-process run resumes exactly too."""
+        rng_states = [torch.get_rng_state()]
+        if self.world > 1:
+            rng_states = [None] * self.world
+            dist.all_gather_object(rng_states, torch.get_rng_state())
         if self.rank != 0:
             return self.out / "latest"
         tmp, final, old = self.out / "latest.tmp", self.out / "latest", self.out / "latest.old"
         shutil.rmtree(tmp, ignore_errors=True)
         self.model.save(tmp)
         torch.save({"step": self.step, "optimizer": self.opt.state_dict(), "scheduler": self.sched.state_dict(),
-                    "torch_rng": torch.get_rng_state(), "sampler": self.sampler.state_dict(),
+                    "torch_rng": rng_states, "sampler": self.sampler.state_dict(),
                     "train_config": asdict(self.cfg), "best_val": self.best_val, "bad_evals": self.bad_evals,
                     "history": self.history, "world": self.world}, tmp / STATE_FILE)
         if final.exists():
@@ -197,8 +202,8 @@ class Trainer:
         self.opt.load_state_dict(state["optimizer"])
         self.sched.load_state_dict(state["scheduler"])
         self.sampler.load_state_dict(state["sampler"])
-        if state.get("world", 1) == self.world:  # dropout RNG is per rank; only meaningful for the same world
-            torch.set_rng_state(state["torch_rng"])
+        if len(state["torch_rng"]) == self.world:  # dropout RNG is per rank: restorable for the same world
+            torch.set_rng_state(state["torch_rng"][self.rank])
         self.step, self.best_val = state["step"], state["best_val"]
         self.bad_evals, self.history = state["bad_evals"], state["history"]
 

@@ -11,7 +11,8 @@ Routes (all under /v1 need the Bearer token when one is set):
     GET    /v1/jobs/{id}/events          server-sent events until the job ends
     GET    /v1/jobs/{id}/files/{name}    download (names from the job's own listing only)
     POST   /v1/jobs/{id}/cancel, DELETE /v1/jobs/{id}
-    GET    /v1/jobs, /v1/kinds, /v1/limits, /v1/sweeps;  GET /healthz, GET / (web studio hook)
+    GET    /v1/jobs, /v1/kinds, /v1/limits, /v1/sweeps;  GET /healthz, GET / (web studio)
+    GET    /v1/studio/options, POST /v1/studio/prompt, GET /v1/jobs/{id}/notes/{name}  (see http_studio)
 
 Every user error is a 4xx whose ``detail`` says which field is wrong and what is allowed.
 """
@@ -32,10 +33,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from museforge.errors import MuseforgeError
 from museforge.serve import job_kinds
+from museforge.serve.http_studio import studio_router
 from museforge.serve.jobs import FINISHED, JobStore, QueueFull, new_id, valid_id
 from museforge.serve.settings import ServeSettings
 from museforge.serve.worker import Supervisor, import_kind_modules
@@ -340,7 +343,9 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         """What the retention sweep deleted, newest first."""
         return store.sweep_log(limit)
 
+    v1.include_router(studio_router(store, settings.max_prompt_chars))
     app.include_router(v1)
+    app.mount("/static", StaticFiles(directory=WEB_INDEX.parent), name="studio-static")
 
     @app.get("/healthz")
     async def healthz() -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -116,13 +117,16 @@ def test_studio_end_to_end(studio, tmp_path):
 
     # --- music: arrange an uploaded melody as two variations side by side, render, draw, download
     page.set_input_files("#melody", str(_melody(tmp_path / "tune.mid")))
-    page.select_option("#style", "folk")
+    page.fill("#prompt", "gentle folk tune, 120 bpm, C major")
     page.fill("#variations", "2")
     page.click("#generate")
     assert page.is_enabled("#cancel")
     page.wait_for_function("document.querySelectorAll('#cards .card[data-ready]').length === 2", timeout=45_000)
     assert page.inner_text("#status").startswith("done")
     assert page.eval_on_selector("#progress", "p => p.value") == 1
+    # the prompt was read into the controls, and the chips say what each phrase set
+    assert (page.input_value("#style"), page.input_value("#tempo"), page.input_value("#tonic")) == ("folk", "120", "C")
+    assert "120 bpm → tempo_bpm" in page.inner_text("#understood")
     for i in (1, 2):
         card = f"#cards .card:nth-child({i})"
         assert int(page.get_attribute(f"{card} canvas.roll", "data-notes")) > 16  # melody plus accompaniment
@@ -130,6 +134,7 @@ def test_studio_end_to_end(studio, tmp_path):
         assert page.evaluate(INK, f"{card} canvas.wave") > 0.01
     card = "#cards .card:nth-child(1)"
     title = page.inner_text(f"{card} h3")
+    assert title.startswith("folk_c_120bpm_seed")  # arranged with what the prompt said
     midi = _download(page, f"{card} .downloads a[download$='.mid']", tmp_path)
     assert midi.read_bytes()[:4] == b"MThd"
     assert len(symusic.Score(str(midi)).tracks) >= 3
@@ -139,9 +144,14 @@ def test_studio_end_to_end(studio, tmp_path):
     assert sample_rate == 44_100 and data.shape[1] == 2
     assert len(data) / sample_rate == pytest.approx(drawn_s, abs=0.01) and drawn_s >= 7.5  # 4 bars at 120 bpm
     assert page.locator(f"{card} .downloads a[download*='_stem-']").count() >= 2
+    bundle = _download(page, f"{card} .downloads a[download='{title}.zip']", tmp_path)
+    with zipfile.ZipFile(bundle) as archive:  # the piece: its MIDI, its mix and its stems
+        names = archive.namelist()
+        assert midi.name in names and sum(n.endswith(".wav") for n in names) >= 3
 
     shot = os.environ.get("MUSEFORGE_STUDIO_SCREENSHOT")
     if shot:
-        page.screenshot(path=str(tmp_path / "studio.png"))
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(tmp_path / "studio.png"), full_page=True)
         shutil.copy(tmp_path / "studio.png", shot)
     assert errors == []

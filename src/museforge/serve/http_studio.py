@@ -3,6 +3,7 @@
     GET  /v1/studio/options           control choices and ranges, recipes with parameter schemas and presets
     POST /v1/studio/prompt            {text} -> what the prompt reader understood (nothing is queued)
     GET  /v1/jobs/{id}/notes/{name}   a job's MIDI file as a JSON note list (the page's piano roll)
+    GET  /v1/studio/zip?file=A/x.wav  chosen result files of one or more jobs in one zip (a piece + its stems)
 
 The page builds its pickers and sliders from these, so a new recipe, style or instrument appears
 in the studio without touching the page.
@@ -10,14 +11,23 @@ in the studio without touching the page.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+import os
+import re
+import tempfile
+import zipfile
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
 from pydantic import BaseModel, ConfigDict, Field
 
 from museforge.errors import MuseforgeError
 from museforge.serve.jobs import JobStore, valid_id
 
 MAX_NOTES = 20_000  # a piano roll of more notes is unreadable anyway; the response stays small
+MAX_ZIP_FILES = 64
 
 
 class PromptBody(BaseModel):
@@ -55,6 +65,28 @@ def studio_router(store: JobStore, max_prompt_chars: int) -> APIRouter:
         if path is None or path.suffix.lower() not in (".mid", ".midi"):
             raise HTTPException(404, f"job {job_id!r} has no MIDI file named {name!r}; see the job's files list")
         return await run_in_threadpool(midi_notes, path)
+
+    @router.get("/studio/zip", response_class=FileResponse)
+    def zip_files(file: Annotated[list[str], Query(min_length=1, max_length=MAX_ZIP_FILES,
+                                                   description="<job id>/<file name>, repeated")],
+                  name: Annotated[str, Query(max_length=80)] = "museforge") -> FileResponse:
+        """Chosen result files (of one or more jobs) in one zip; audio is stored as is (it does not compress)."""
+        entries = {}
+        for item in file:
+            job_id, _, file_name = item.partition("/")
+            path = store.file_path(job_id, file_name) if valid_id(job_id) else None
+            if path is None:
+                raise HTTPException(404, f"file: no result file {item!r}; give <job id>/<name> from a job's files")
+            entries[file_name] = path
+        handle = tempfile.NamedTemporaryFile(suffix=".zip", delete=False)
+        with zipfile.ZipFile(handle, "w") as archive:
+            for entry, path in entries.items():
+                compress = zipfile.ZIP_DEFLATED if path.suffix in (".json", ".mid", ".xml") else zipfile.ZIP_STORED
+                archive.write(path, entry, compress_type=compress)
+        handle.close()
+        stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "museforge"
+        return FileResponse(handle.name, media_type="application/zip", filename=f"{stem}.zip",
+                            background=BackgroundTask(os.unlink, handle.name))
 
     return router
 

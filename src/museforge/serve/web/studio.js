@@ -121,10 +121,20 @@ function downloadLink(file, name) {
   return a;
 }
 
-function fillDownloads(box, files, rename = (name) => name) {
+function fillDownloads(box, files, rename = (name) => name) {  // mix, MIDI, zip first; stems and sidecars folded
   box.replaceChildren();
-  const order = (f) => (f.name.includes("_stem-") ? 2 : f.name.endsWith(".json") ? 3 : f.name.endsWith(".mid") ? 1 : 0);
-  for (const file of [...files].sort((a, b) => order(a) - order(b))) box.append(downloadLink(file, rename(file.name)));
+  const stems = files.filter((f) => f.name.includes("_stem-") && !f.name.endsWith(".json"));
+  const sidecars = files.filter((f) => f.name.endsWith(".json"));
+  const main = files.filter((f) => !stems.includes(f) && !sidecars.includes(f));
+  main.sort((a, b) => Number(/\.midi?$/.test(a.name)) - Number(/\.midi?$/.test(b.name)));
+  box.append(...main.map((f) => downloadLink(f, rename(f.name))));
+  for (const [label, group] of [[`stems (${stems.length})`, stems], ["sidecars", sidecars]]) {
+    if (!group.length) continue;
+    const fold = document.createElement("details");
+    fold.append(Object.assign(document.createElement("summary"), { textContent: label }),
+                ...group.map((f) => downloadLink(f, rename(f.name))));
+    box.append(fold);
+  }
 }
 
 async function loadPlayer(root, file, autoplay) {
@@ -179,11 +189,12 @@ async function readPrompt() {
 }
 
 async function generate() {
-  const controls = musicControls(), prompt = $("#prompt").value.trim();
+  const prompt = $("#prompt").value.trim();
   state.running = [];
   $("#generate").disabled = true; $("#cancel").disabled = false;
   try {
     const seen = prompt ? await readPrompt() : null;
+    const controls = musicControls();  // after the prompt filled them in
     if (seen && seen.kind === "sfx") return await generateSfxFromPrompt(prompt, controls);
     if (state.kinds.compose) {
       const job = await runJob(onlyKnown("compose", { kind: "compose", prompt: prompt || null, ...controls }),
@@ -233,8 +244,11 @@ async function renderPieces(job, controls) {
                                     seed: job.request.seed + i },
                                   progress(`rendering ${i + 1} of ${midis.length}`, from, to), state.running);
     const wav = rendered.files.find((f) => f.name.endsWith(".wav") && !f.name.includes("_stem-"));
-    fillDownloads($(".downloads", card), [...job.files.filter((f) => f.name.startsWith(title)), ...rendered.files],
-                  (name) => name.replace(/^render_seed\d+/, title));  // the audio is named after its MIDI
+    const files = [...job.files.filter((f) => f.name.startsWith(title)), ...rendered.files];
+    fillDownloads($(".downloads", card), files, (name) => name.replace(/^render_seed\d+/, title));  // named as its MIDI
+    const query = files.map((f) => `file=${encodeURIComponent(f.url.split("/")[3] + "/" + f.name)}`).join("&");
+    $(".downloads", card).insertBefore(downloadLink({ url: `/v1/studio/zip?${query}&name=${encodeURIComponent(title)}` },
+                                                    `${title}.zip`), $(".downloads details", card));
     await loadPlayer(card, wav, false);
     card.dataset.ready = "1";
   }

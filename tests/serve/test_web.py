@@ -62,6 +62,11 @@ def _melody(path: Path) -> Path:
     return path
 
 
+def client_params(srv: Server, job_id: str) -> dict:
+    with srv.client() as client:
+        return client.get(f"/v1/jobs/{job_id}").json()["request"]["params"]
+
+
 def _download(page, link_selector: str, folder: Path) -> Path:
     with page.expect_download() as info:
         page.click(link_selector)
@@ -114,6 +119,17 @@ def test_studio_end_to_end(studio, tmp_path):
         sent = client.get(f"/v1/jobs/{second_job}").json()["request"]["params"][name]
     assert sent == pytest.approx(value, rel=1e-3)
     assert not page.is_disabled("#undo")
+    # auto-play: the re-rendered sound started on its own (the slider move was the user gesture)
+    page.wait_for_function("document.querySelector('#sfx-player audio').played.length > 0")
+    assert page.eval_on_selector("#sfx-player audio", "a => a.duration") == pytest.approx(0.5, abs=0.01)
+    page.check("#loop")  # one-shots loop in the player only; no re-render
+    assert page.eval_on_selector("#sfx-player audio", "a => a.loop") is True
+    # mutate: every slider nudged, one more render with other values
+    page.click("#mutate")
+    page.wait_for_function(f"Number(document.querySelector('#sfx-player').dataset.renders) > {renders + 1}")
+    with srv.client() as client:
+        mutated = client.get(f"/v1/jobs/{page.get_attribute('#sfx-player', 'data-job')}").json()["request"]["params"]
+    assert mutated != client_params(srv, second_job)
 
     # --- music: arrange an uploaded melody as two variations side by side, render, draw, download
     page.set_input_files("#melody", str(_melody(tmp_path / "tune.mid")))
@@ -154,4 +170,15 @@ def test_studio_end_to_end(studio, tmp_path):
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(tmp_path / "studio.png"), full_page=True)
         shutil.copy(tmp_path / "studio.png", shot)
+
+    # cancel: a four-variation run stopped while it renders; the page says so and can generate again
+    page.fill("#variations", "4")
+    page.click("#generate")
+    page.wait_for_function("document.querySelector('#status').textContent.startsWith('rendering')")
+    page.click("#cancel")
+    page.wait_for_function("document.querySelector('#status').textContent === 'cancelled'")
+    assert page.is_enabled("#generate") and page.is_disabled("#cancel")
+    assert page.locator("#cards .card[data-ready]").count() < 4
+    with srv.client() as client:
+        assert client.get("/v1/jobs", params={"status": "cancelled"}).json()[0]["kind"] == "render"
     assert errors == []

@@ -272,3 +272,22 @@ def test_negatives_are_steady():
             assert 20 * np.log10(max(quarters) / min(quarters)) < 1.5, kind
     with pytest.raises(ValueError, match="valid"):
         negative(100, 8_000, rng, "chirp")
+
+
+# --- command line --------------------------------------------------------------------------------
+
+def test_cli_classify_and_distance(tmp_path):
+    from typer.testing import CliRunner
+
+    from museforge.serve.cli_judge import app
+
+    rng = np.random.default_rng(9)
+    for i in range(3):
+        Audio(_noise(88_200, float(i), rng)[None, :], 44_100).write(tmp_path / f"noise{i}.wav")  # 2 s: steady
+    runner = CliRunner()
+    result = runner.invoke(app, ["classify", str(tmp_path / "noise0.wav")])
+    assert result.exit_code == 0 and "noise0.wav: none" in result.output
+    result = runner.invoke(app, ["distance", str(tmp_path), str(tmp_path)])
+    assert result.exit_code == 0 and float(result.output.split()[0]) == pytest.approx(0.0, abs=1e-6)
+    result = runner.invoke(app, ["classify", str(tmp_path / "missing.wav")])
+    assert isinstance(result.exception, MuseforgeError)

@@ -4,7 +4,7 @@ Pipeline for one sound (shapes for the shipped config, 22.05 kHz, 1.5 s crops):
 
     Audio (any rate, any channels) -> mono 22,050 Hz, peak-normalised to 0 dBFS
       -> crops of 33,075 samples (short sounds zero-padded; long ones: up to 6 evenly spaced crops)
-      -> log-mel [crops, 1, 64 mels, 130 frames] -> CNN -> embedding [crops, 64] -> logits [crops, 15]
+      -> log-mel [crops, 1, 64 mels, 65 frames] -> CNN -> embedding [crops, 64] -> logits [crops, 15]
       -> softmax averaged over crops; embedding averaged over crops
 
 The last class is ``none``: it is trained on synthetic non-sounds (steady noise of several colours,
@@ -43,7 +43,7 @@ class JudgeConfig:
     sample_rate: int = 22_050  # every input is resampled to this
     window_s: float = 1.5  # one crop: long enough for most one-shots
     n_fft: int = 1024  # 46 ms analysis window
-    hop_length: int = 256  # 11.6 ms frames: keeps click and footstep transients
+    hop_length: int = 512  # 23 ms frames: half the compute of 11.6 ms, transients still resolved
     n_mels: int = 64
     f_min_hz: float = 30.0
     f_max_hz: float = 11_025.0

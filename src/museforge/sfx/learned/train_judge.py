@@ -33,7 +33,7 @@ from museforge.sfx.learned.negatives import negative
 class TrainConfig:
     """Optimisation and augmentation settings (saved in the checkpoint and the training log)."""
 
-    steps: int = 2500
+    steps: int = 1500
     batch_size: int = 48
     learning_rate: float = 2e-3  # peak of a one-cycle schedule
     weight_decay: float = 5e-2
@@ -55,7 +55,7 @@ class TrainConfig:
     mixup_alpha: float = 0.4  # Beta(alpha, alpha) blend weight
     spec_mask_prob: float = 0.5
     freq_mask_bins: int = 8
-    time_mask_frames: int = 20
+    time_mask_frames: int = 10
     checkpoint_every: int = 100
 
 

@@ -86,6 +86,28 @@ async function drawWaveform(canvas, blob) {
   return buffer.duration;
 }
 
+// A playhead over the waveform and piano roll of one player; clicking a canvas seeks there.
+function followPlayhead(root) {
+  const audio = $("audio", root), canvases = [...root.querySelectorAll("canvas")];
+  const images = canvases.map((c) => c.getContext("2d").getImageData(0, 0, c.width, c.height));
+  const draw = () => {
+    canvases.forEach((c, i) => {
+      const ctx2d = c.getContext("2d");
+      ctx2d.putImageData(images[i], 0, 0);
+      if (!audio.duration) return;
+      ctx2d.fillStyle = "#ffffff";
+      ctx2d.fillRect(Math.round((audio.currentTime / audio.duration) * c.width), 0, 2, c.height);
+    });
+    if (!audio.paused && audio.isConnected) requestAnimationFrame(draw);
+  };
+  audio.onplay = audio.onseeked = audio.onpause = draw;
+  canvases.forEach((c) => {
+    c.onclick = (event) => {
+      if (audio.duration) audio.currentTime = (event.offsetX / c.clientWidth) * audio.duration;
+    };
+  });
+}
+
 const TRACK_COLOURS = ["#f4a259", "#5fd3a4", "#6c9eff", "#e26d9a", "#c9b6ff", "#ffd166", "#4ecdc4", "#ff8c61"];
 
 function drawRoll(canvas, notes) {  // pitched tracks by pitch; drums in a strip along the bottom
@@ -143,6 +165,7 @@ async function loadPlayer(root, file, autoplay) {
   audio.dataset.file = file.name;
   if (old.startsWith("blob:")) URL.revokeObjectURL(old);
   await drawWaveform($("canvas.wave", root), blob);
+  followPlayhead(root);
   if (autoplay) audio.play().catch(() => {});  // browsers may refuse before a user gesture; the player stays
 }
 
@@ -184,6 +207,7 @@ async function readPrompt() {
     if (c.instruments.length) for (const o of $("#instruments").options) o.selected = c.instruments.includes(o.value);
   } else if (c.recipe) {
     $("#recipe").value = c.recipe; buildSfxControls(c.preset, c.params);
+    if (c.duration_s) $("#sfx-duration").value = c.duration_s;
   }
   return seen;
 }
@@ -258,11 +282,13 @@ async function renderPieces(job, controls) {
 
 function addCard(job, midi) {
   const card = $("#card-tpl").content.firstElementChild.cloneNode(true);
-  $("h3", card).textContent = midi.name.replace(/\.midi?$/i, "");
+  $("h3", card).textContent = midi.name.replace(/\.(midi?|wav|flac|ogg)$/i, "");
   $("audio", card).setAttribute("aria-label", `Player for ${midi.name}`);
   card.tabIndex = 0;
   card.dataset.job = job.id; card.dataset.midi = midi.name;
   card.addEventListener("click", () => selectCard(card));
+  card.addEventListener("keydown", (e) => { if (e.target === card && (e.key === "Enter" || e.key === " ")) selectCard(card); });
+  card.setAttribute("aria-label", `Variation ${midi.name}; Enter selects it for continue / regenerate`);
   $("#cards").append(card);
   if (!state.selected || !state.selected.isConnected) selectCard(card);
   return card;

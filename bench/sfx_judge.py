@@ -62,7 +62,8 @@ def run(quick: bool = False) -> dict:
     n_variations = 4 if quick else 16
     judge = Judge.load()
     start = time.perf_counter()
-    ref = RealReference.build(judge, data_dir(), cache_dir=Path(__file__).resolve().parents[1] / "checkpoints/sfx_judge")
+    cache_dir = Path(__file__).resolve().parents[1] / "checkpoints/sfx_judge"  # decoded clips (git-ignored)
+    ref = RealReference.build(judge, data_dir(), cache_dir=cache_dir)
     real_s = time.perf_counter() - start
     ours_sets, problems = recipe_sets(n_variations)
     peer_sets = pyfxr_sets(n_variations)

@@ -121,7 +121,8 @@ def test_save_load_round_trip_gives_identical_outputs(tmp_path):
 
 def test_split_keeps_families_together_and_thin_categories_keep_their_longest():
     clips = [Clip(f"a/{i}.flac", "impact", "x", f"fam{i // 3}", "CC0", 1.0) for i in range(30)]
-    clips += [Clip("r/long.flac", "rain", "x", "long", "CC0", 50.0), Clip("r/short.flac", "rain", "x", "short", "CC0", 3.0)]
+    clips += [Clip("r/long.flac", "rain", "x", "long", "CC0", 50.0),
+              Clip("r/short.flac", "rain", "x", "short", "CC0", 3.0)]
     train, held = split_by_family(clips, seed=7)
     assert {c.family for c in train if c.category == "impact"}.isdisjoint({c.family for c in held})
     assert [c.family for c in held if c.category == "rain"] == ["short"]
@@ -217,7 +218,8 @@ def test_generated_set_identical_to_held_out_meets_both_targets():
     train_probs, train_emb = judge.analyse(train_a)
     held_probs, held_emb = judge.analyse(held_a)
     ref = RealReference(train_emb, np.array(["impact"] * 8), held_emb, np.array(["impact"] * 4),
-                        real_accuracy(judge, held_probs, ["impact"] * 4), real_accuracy(judge, train_probs, ["impact"] * 8))
+                        real_accuracy(judge, held_probs, ["impact"] * 4),
+                        real_accuracy(judge, train_probs, ["impact"] * 8))
     scored = score_generated(judge, ref, {"copy": ("impact", held_a)})
     row = scored["per_category"]["impact"]
     assert row["generated_n"] == 4 and row["generated_recognised"] == row["held_out_accuracy"]

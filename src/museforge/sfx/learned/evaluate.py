@@ -219,7 +219,8 @@ def format_table(report: dict) -> str:
         met = row.get("meets_targets")
         lines.append(f"| {category} | {row['held_out_n']} | {fmt(row['held_out_accuracy'])} | "
                      f"{row.get('generated_n', 0)} | {fmt(row.get('generated_recognised'))} | "
-                     f"{fmt(row.get('fd_generated_vs_real'), '{:.1f}')} | {fmt(row.get('fd_real_vs_real'), '{:.1f}')} | "
+                     f"{fmt(row.get('fd_generated_vs_real'), '{:.1f}')} | "
+                     f"{fmt(row.get('fd_real_vs_real'), '{:.1f}')} | "
                      f"{fmt(row.get('fd_ratio'))} | {'-' if met is None else ('met' if met else 'missed')} |")
     lines.append("")
     lines.append(f"Held-out accuracy: {report['held_out_accuracy_overall']:.3f} overall, "

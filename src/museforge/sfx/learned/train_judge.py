@@ -157,7 +157,8 @@ class Trainer:
         torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
         self.optimiser.step()
         self.step += 1
-        stats = {"loss": float(loss.detach()), "accuracy": float((logits.argmax(1) == batch.targets.argmax(1)).float().mean()),
+        hits = (logits.argmax(1) == batch.targets.argmax(1)).float()
+        stats = {"loss": float(loss.detach()), "accuracy": float(hits.mean()),
                  "lr": learning_rate(self.step - 1, self.cfg)}
         for callback in self.callbacks:
             callback(self.step, stats)

@@ -66,6 +66,12 @@ def test_notes_and_zip_of_an_arrangement(client):
     with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
         assert sorted(archive.namelist()) == sorted([midi, sidecar])
         assert archive.read(midi) == client.get(f"/v1/jobs/{job['id']}/files/{midi}").content
+    renamed = client.get("/v1/studio/zip", params={"file": [f"{job['id']}/{midi}"], "as": ["tune.mid"]})
+    with zipfile.ZipFile(io.BytesIO(renamed.content)) as archive:
+        assert archive.namelist() == ["tune.mid"]
+    for bad in (["../tune.mid"], [".hidden"], ["a/b.mid"], ["x.mid", "y.mid"]):
+        refused = client.get("/v1/studio/zip", params={"file": [f"{job['id']}/{midi}"], "as": bad})
+        assert refused.status_code == 422 and refused.json()["detail"].startswith("as: ")
     missing = client.get("/v1/studio/zip", params={"file": f"{job['id']}/nope.wav"})
     assert missing.status_code == 404 and "<job id>/<name>" in missing.json()["detail"]
     assert client.get("/v1/studio/zip").status_code == 422

@@ -163,7 +163,8 @@ def test_studio_end_to_end(studio, tmp_path):
     bundle = _download(page, f"{card} .downloads a[download='{title}.zip']", tmp_path)
     with zipfile.ZipFile(bundle) as archive:  # the piece: its MIDI, its mix and its stems
         names = archive.namelist()
-        assert midi.name in names and sum(n.endswith(".wav") for n in names) >= 3
+        assert midi.name in names and f"{title}.wav" in names and sum(n.endswith(".wav") for n in names) >= 3
+        assert archive.read(f"{title}.wav") == wav.read_bytes()
 
     shot = os.environ.get("MUSEFORGE_STUDIO_SCREENSHOT")
     if shot:

@@ -3,7 +3,7 @@
     GET  /v1/studio/options           control choices and ranges, recipes with parameter schemas and presets
     POST /v1/studio/prompt            {text} -> what the prompt reader understood (nothing is queued)
     GET  /v1/jobs/{id}/notes/{name}   a job's MIDI file as a JSON note list (the page's piano roll)
-    GET  /v1/studio/zip?file=A/x.wav  chosen result files of one or more jobs in one zip (a piece + its stems)
+    GET  /v1/studio/zip?file=A/x.wav&as=y.wav  chosen result files of jobs in one zip (a piece + its stems)
 
 The page builds its pickers and sliders from these, so a new recipe, style or instrument appears
 in the studio without touching the page.
@@ -28,6 +28,7 @@ from museforge.serve.jobs import JobStore, valid_id
 
 MAX_NOTES = 20_000  # a piano roll of more notes is unreadable anyway; the response stays small
 MAX_ZIP_FILES = 64
+SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._ -]{0,119}")  # a zip entry name: no folders, no dot files
 
 
 class PromptBody(BaseModel):
@@ -69,15 +70,23 @@ def studio_router(store: JobStore, max_prompt_chars: int) -> APIRouter:
     @router.get("/studio/zip", response_class=FileResponse)
     def zip_files(file: Annotated[list[str], Query(min_length=1, max_length=MAX_ZIP_FILES,
                                                    description="<job id>/<file name>, repeated")],
+                  as_: Annotated[list[str] | None, Query(alias="as", max_length=MAX_ZIP_FILES,
+                                                         description="name in the zip for each file, in order")] = None,
                   name: Annotated[str, Query(max_length=80)] = "museforge") -> FileResponse:
         """Chosen result files (of one or more jobs) in one zip; audio is stored as is (it does not compress)."""
+        if as_ is not None and len(as_) != len(file):
+            raise HTTPException(422, f"as: give one name per file ({len(file)}), got {len(as_)}")
         entries = {}
-        for item in file:
+        for i, item in enumerate(file):
             job_id, _, file_name = item.partition("/")
             path = store.file_path(job_id, file_name) if valid_id(job_id) else None
             if path is None:
                 raise HTTPException(404, f"file: no result file {item!r}; give <job id>/<name> from a job's files")
-            entries[file_name] = path
+            entry = file_name if as_ is None else as_[i]
+            if not SAFE_NAME.fullmatch(entry):
+                raise HTTPException(422, f"as: {entry!r} is not a plain file name (letters, digits, . _ - and "
+                                         "spaces, at most 120, not starting with a dot)")
+            entries[entry] = path
         handle = tempfile.NamedTemporaryFile(suffix=".zip", delete=False)
         with zipfile.ZipFile(handle, "w") as archive:
             for entry, path in entries.items():

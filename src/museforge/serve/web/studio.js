@@ -269,8 +269,10 @@ async function renderPieces(job, controls) {
                                   progress(`rendering ${i + 1} of ${midis.length}`, from, to), state.running);
     const wav = rendered.files.find((f) => f.name.endsWith(".wav") && !f.name.includes("_stem-"));
     const files = [...job.files.filter((f) => f.name.startsWith(title)), ...rendered.files];
-    fillDownloads($(".downloads", card), files, (name) => name.replace(/^render_seed\d+/, title));  // named as its MIDI
-    const query = files.map((f) => `file=${encodeURIComponent(f.url.split("/")[3] + "/" + f.name)}`).join("&");
+    const rename = (name) => name.replace(/^render_seed\d+/, title);  // the audio is named after its MIDI
+    fillDownloads($(".downloads", card), files, rename);
+    const query = files.map((f) => `file=${encodeURIComponent(f.url.split("/")[3] + "/" + f.name)}`
+                                   + `&as=${encodeURIComponent(rename(f.name))}`).join("&");
     $(".downloads", card).insertBefore(downloadLink({ url: `/v1/studio/zip?${query}&name=${encodeURIComponent(title)}` },
                                                     `${title}.zip`), $(".downloads details", card));
     await loadPlayer(card, wav, false);

@@ -185,3 +185,27 @@ def test_a_huge_file_is_refused_before_parsing(tmp_path):
     [file] = user_files(tmp_path)
     pieces, skipped = read_all(BuildConfig(out_dir=tmp_path / "out", files=[file], workers=1))
     assert pieces == [] and "over the 20 MB limit" in skipped[0][1]
+
+
+def test_pop909_bars_follow_the_annotated_downbeats(tmp_path):
+    """A 1/4 file with three pickup beats and one 2-beat bar: bar lines must land on the downbeats."""
+    from museforge.music.data import _pop909_meter
+
+    qpm, tpq = 120.0, 480
+    beat_s = 60.0 / qpm
+    kinds = [0, 0, 0] + [1 if b == 0 else 0 for n in [4, 4, 2, 4, 4] for b in range(n)]  # 1 = downbeat
+    score = Score(tpq)
+    track = Track("MELODY", 0, False)
+    for i, downbeat in enumerate(kinds):
+        track.notes.append(Note(i * tpq, 240, 72 if downbeat else 60, 80))  # notes on the MIDI's beats
+    score.tracks.append(track)
+    score.tempos.append(Tempo(0, qpm=qpm))
+    score.time_signatures.append(TimeSignature(0, 1, 4))
+    beat_file = tmp_path / "beat_midi.txt"  # annotations come from the audio: a few ms late
+    beat_file.write_text("\n".join(f"{i * beat_s + 0.004} 1.0 {float(k)}" for i, k in enumerate(kinds)))
+    _pop909_meter(score, beat_file)
+    assert [(s.numerator, s.denominator, s.time) for s in score.time_signatures] == [
+        (4, 4, 0), (2, 4, 3 * 4 * tpq), (4, 4, 3 * 4 * tpq + 2 * tpq)]
+    downbeat_ticks = [n.time for n in score.tracks[0].notes if n.pitch == 72]
+    bar_lines = [4 * tpq, 8 * tpq, 12 * tpq, 14 * tpq, 18 * tpq]
+    assert downbeat_ticks == bar_lines

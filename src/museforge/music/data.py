@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from symusic import Tempo, TimeSignature
 
 from museforge.errors import MuseforgeError
 from museforge.music.sources import COMMERCIAL_OK, SourceFile
 
-CACHE_VERSION = 1  # bump when conversion or labelling changes, to invalidate parsed-file caches
+CACHE_VERSION = 1  # bump when conversion changes, to invalidate every parsed-file cache
+SOURCE_VERSIONS = {"pop909": 2}  # bump one source's entry when only its reading changes
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_NOTES = 200_000
 PARSE_TIMEOUT_S = 180.0
@@ -83,6 +85,7 @@ def read_file(file: SourceFile) -> list[Piece]:
     for index, (title, score) in enumerate(scores):
         if file.source == "pop909":
             _pop909_programs(score)
+            _pop909_meter(score, Path(file.path).with_name("beat_midi.txt"))
         n_notes = score.note_num()
         if n_notes == 0:
             continue
@@ -101,6 +104,51 @@ def _pop909_programs(score) -> None:
     so a program-based token stream keeps melody and accompaniment apart."""
     for program, track in enumerate(score.tracks):
         track.program = program
+
+
+def _pop909_meter(score, beat_file: Path) -> None:
+    """Put POP909's bars where its annotated downbeats are.
+
+    Most POP909 files declare 1/4 time and start their beat grid at an arbitrary point (they were
+    aligned to the audio), so bar tokens would fall on every beat, off the music. ``beat_midi.txt``
+    lists every beat with a downbeat flag. Each annotated bar gets the meter of its beat count (a
+    time-signature change where it differs from the bar before: the beat tracker's 2- and 6-beat
+    bars stay what the annotation says) and the notes move later by less than a bar so the first
+    downbeat lands on a bar line. Annotated times come from the audio and sit a few ms off the
+    MIDI's beat grid, so they are snapped to the nearest MIDI beat.
+    """
+    if not beat_file.is_file() or not len(score.tempos):
+        return
+    beats = np.loadtxt(beat_file, ndmin=2)
+    downbeat_s = beats[beats[:, 2] == 1, 0]
+    if len(downbeat_s) < 2:
+        return
+    downbeats = np.round(_seconds_to_ticks(score, downbeat_s) / score.tpq).astype(int)  # in MIDI beats
+    bar_beats = np.diff(downbeats)
+    if bar_beats.min() < 1 or np.median(bar_beats) > 7:
+        return
+    first_meter = int(np.median(bar_beats))
+    shift = (-int(downbeats[0]) * score.tpq) % (first_meter * score.tpq)
+    for track in score.tracks:
+        track.shift_time(shift, inplace=True)
+    signatures = [TimeSignature(0, first_meter, 4)]
+    meter = first_meter
+    for start, n_beats in zip(downbeats[:-1], bar_beats):
+        if n_beats != meter and 1 <= n_beats <= 7:  # longer "bars" are missed downbeats: keep the meter
+            signatures.append(TimeSignature(int(start) * score.tpq + shift, int(n_beats), 4))
+            meter = int(n_beats)
+    score.time_signatures = signatures
+    score.tempos = [Tempo(t.time + shift if t.time else 0, qpm=t.qpm) for t in score.tempos]
+
+
+def _seconds_to_ticks(score, times_s: np.ndarray) -> np.ndarray:
+    """Tick positions of times in seconds under the score's tempo map."""
+    tempos = sorted(score.tempos, key=lambda t: t.time)
+    starts_tick = np.array([t.time for t in tempos], dtype=float)
+    ticks_per_s = np.array([t.qpm / 60.0 * score.tpq for t in tempos])
+    starts_s = np.concatenate([[0.0], np.cumsum(np.diff(starts_tick) / ticks_per_s[:-1])])
+    segment = np.clip(np.searchsorted(starts_s, times_s, side="right") - 1, 0, len(tempos) - 1)
+    return starts_tick[segment] + (times_s - starts_s[segment]) * ticks_per_s[segment]
 
 
 def _stated_key(file: SourceFile, score) -> tuple[str | None, str | None]:
@@ -155,7 +203,8 @@ def _fingerprints(score) -> tuple[str, str, str | None]:
 
 def _cache_key(file: SourceFile) -> str:
     stat = os.stat(file.path)
-    raw = f"{CACHE_VERSION}|{file}|{stat.st_size}|{stat.st_mtime_ns}"
+    version = f"{CACHE_VERSION}.{SOURCE_VERSIONS.get(file.source, 1)}"
+    raw = f"{version}|{file}|{stat.st_size}|{stat.st_mtime_ns}"
     return hashlib.sha1(raw.encode()).hexdigest()
 
 

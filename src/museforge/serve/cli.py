@@ -6,11 +6,9 @@ A :class:`MuseforgeError` becomes one line on stderr and exit code 2; usage erro
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
-from museforge.errors import MuseforgeError
+from museforge.serve.cli_common import run
 
 app = typer.Typer(help="museforge: AI music and sound effects on a CPU.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -38,11 +36,7 @@ def demo_command(out: str = typer.Option("out/demo", help="folder for the demo's
 
 
 def main() -> None:
-    try:
-        app()
-    except MuseforgeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    run(app)
 
 
 if __name__ == "__main__":

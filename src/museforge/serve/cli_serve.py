@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 from museforge.errors import MuseforgeError
+from museforge.serve.cli_common import run
 
 app = typer.Typer(help="HTTP API with persistent jobs (submit, poll, stream progress, download, cancel).",
                   add_completion=False, invoke_without_command=True)
@@ -84,13 +85,7 @@ def sweep(ctx: typer.Context, data_dir: Path = DATA_DIR, config: Path = CONFIG,
 
 def main() -> None:
     """Run this sub-app alone (``python -m museforge.serve.cli_serve``) with the root CLI's error style."""
-    import sys
-
-    try:
-        app()
-    except MuseforgeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    run(app)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from museforge.errors import MuseforgeError
+from museforge.serve.cli_common import run
 
 app = typer.Typer(help="Procedural sound effects: recipes, presets, variations, seamless loops.",
                   no_args_is_help=True, add_completion=False)
@@ -159,13 +160,7 @@ def mix(
 
 def main() -> None:
     """Run this sub-app alone (``python -m museforge.serve.cli_sfx``) with the root CLI's error style."""
-    import sys
-
-    try:
-        app()
-    except MuseforgeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    run(app)
 
 
 if __name__ == "__main__":

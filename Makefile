@@ -10,9 +10,10 @@ STAMP := $(VENV)/.installed
 venv: $(STAMP)
 
 # Real clients the tests check our files with (FluidSynth renders our MIDI, MuseScore opens our
-# MIDI/MusicXML) and the optional FluidSynth backend. Installed when we are root (CI, containers);
+# MIDI/MusicXML), the optional FluidSynth backend, and Chromium for the web studio test.
+# Installed when we are root (CI, containers);
 # elsewhere the tests that need them are skipped and say so.
-SYSTEM_PACKAGES := fluidsynth libfluidsynth3 musescore3
+SYSTEM_PACKAGES := fluidsynth libfluidsynth3 musescore3 chromium
 system-deps:
 	@if [ "$$(id -u)" = 0 ] && ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \

@@ -113,3 +113,24 @@ def test_tie_merging_matches_music21_strip_ties(name):
     first_ours, first_expected = min(g[0] for g in got), min(e[0] for e in expected)
     assert sorted((a - first_ours, d, p) for a, d, p in got) == sorted((a - first_expected, d, p) for a, d, p in expected)
     assert any(el.tie is not None for el in stream.flatten().notes)  # the piece really has ties
+
+
+@pytest.mark.parametrize("semitones", [-3, 2])
+def test_transposing_ids_equals_encoding_the_transposed_score(files, semitones):
+    from museforge.music.tokenizer import PITCH_CLASSES
+
+    tokenizer = get_tokenizer()
+    for kind in ("mid", "krn"):  # drums + piano, and a two-part score
+        [(_, score)] = load_scores(files[kind])
+        controls = Controls("other", "calm", "D", "minor", 100.0, (0,), 4)
+        shifted_score = score.copy()
+        for track in shifted_score.tracks:
+            if not track.is_drum:
+                track.shift_pitch(semitones, inplace=True)
+        tonic = PITCH_CLASSES[(PITCH_CLASSES.index("D") + semitones) % 12]
+        shifted_controls = Controls("other", "calm", tonic, "minor", 100.0, (0,), 4)
+        expected = tokenizer.encode(shifted_score, shifted_controls)
+        assert tokenizer.transpose_ids(tokenizer.encode(score, controls), semitones).tolist() == expected
+    top = max(int(t.split("_")[1]) for t in tokenizer.vocab if t.startswith("Pitch_"))
+    with pytest.raises(MuseforgeError, match="pitch range"):
+        tokenizer.transpose_ids([tokenizer.token_id(f"Pitch_{top}")], 1)

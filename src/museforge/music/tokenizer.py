@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import miditok
+import numpy as np
 from symusic import Score
 
 from museforge.errors import MuseforgeError
@@ -107,6 +108,10 @@ class Tokenizer:
         self.bos_id = self.vocab["BOS_None"]
         self.eos_id = self.vocab["EOS_None"]
         self.controls_end_id = self.vocab["Controls_end"]
+        # Transposition maps (pitched notes and the key control; drums use PitchDrum_* and stay).
+        self._pitch_of = {i: int(t.split("_")[1]) for t, i in self.vocab.items() if t.startswith("Pitch_")}
+        self._pitch_id = {p: i for i, p in self._pitch_of.items()}
+        self._key_of = {i: t.split("_")[1:] for t, i in self.vocab.items() if t.startswith("Key_")}
 
     @property
     def vocab_size(self) -> int:
@@ -126,6 +131,24 @@ class Tokenizer:
         if not notes:  # miditok cannot decode an empty stream
             return Score(self.remi.time_division)
         return self.remi.decode(notes)
+
+    def transpose_ids(self, ids: list[int] | np.ndarray, semitones: int) -> np.ndarray:
+        """The same sequence with pitched notes and the key control moved by ``semitones``.
+
+        Equal to encoding the transposed score (REMI orders notes by time, program, then pitch,
+        which a common shift keeps); raises if a note would leave the pitch range.
+        """
+        ids = np.asarray(ids)
+        table = np.arange(self.vocab_size)
+        for token_id, pitch in self._pitch_of.items():
+            table[token_id] = self._pitch_id.get(pitch + semitones, -1)
+        for token_id, (tonic, mode) in self._key_of.items():
+            shifted = PITCH_CLASSES[(PITCH_CLASSES.index(tonic) + semitones) % 12]
+            table[token_id] = self.vocab[f"Key_{shifted}_{mode}"]
+        out = table[ids]
+        if (out < 0).any():
+            raise MuseforgeError(f"transposing by {semitones} semitones leaves the pitch range")
+        return out.astype(ids.dtype)
 
     def token_id(self, token: str) -> int:
         if token not in self.vocab:

@@ -21,15 +21,6 @@ from museforge.music.tokenizer import get_tokenizer
 SIGNATURES = ["4/4", "3/4", "6/8", "2/2", "7/4", "12/8", "5/4", "9/8"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one thread avoids spin-waiting on a shared, busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def tok():
     return get_tokenizer()

@@ -18,15 +18,6 @@ from museforge.music.token_data import RowSampler, TokenCorpus, _example, eval_r
 from museforge.music.train import JsonlLog, TrainConfig, Trainer, load_run_config, lr_factor, main
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one thread avoids spin-waiting on a shared, busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
     return write_synthetic_cache(tmp_path_factory.mktemp("corpus"))

@@ -11,15 +11,6 @@ from museforge.music.models.transformer import Composer, ComposerConfig, KVCache
 SCHEMES = ["rope", "alibi", "learned"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one thread avoids spin-waiting on a shared, busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def make(position: str = "rope", seed: int = 0, **overrides) -> Composer:
     torch.manual_seed(seed)
     return Composer(ComposerConfig.debug(position=position, **overrides)).eval()

@@ -20,15 +20,6 @@ from museforge.sfx.learned.train_judge import Trainer, TrainConfig
 DEBUG = JudgeConfig.debug()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run faster on one thread, and much faster when the machine is busy."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def synthetic_clips(sample_rate: int, seed: int = 0) -> tuple[list[np.ndarray], list[int]]:
     """Two made-up categories: decaying tone bursts (label 0) and noise bursts (label 1)."""
     rng = np.random.default_rng(seed)

@@ -134,3 +134,15 @@ def test_transposing_ids_equals_encoding_the_transposed_score(files, semitones):
     top = max(int(t.split("_")[1]) for t in tokenizer.vocab if t.startswith("Pitch_"))
     with pytest.raises(MuseforgeError, match="pitch range"):
         tokenizer.transpose_ids([tokenizer.token_id(f"Pitch_{top}")], 1)
+
+
+def test_an_empty_tune_in_a_collection_costs_only_that_tune(tmp_path):
+    from fixtures import ABC_TUNE
+
+    path = tmp_path / "mixed.abc"
+    path.write_text(ABC_TUNE + "\nX:2\nT:Nothing\nM:4/4\nK:C\n|]\n")
+    assert [title for title, _ in load_scores(path)] == ["Test Reel"]
+    empty = tmp_path / "empty.abc"
+    empty.write_text("X:1\nT:Nothing\nM:4/4\nK:C\n|]\n\nX:2\nT:Still nothing\nK:C\n|]\n")
+    with pytest.raises(MuseforgeError):
+        load_scores(empty)

@@ -42,11 +42,16 @@ def stream_to_scores(parsed, default_title: str) -> list[tuple[str, Score]]:
     """A music21 Score or Opus as a list of (title, symusic Score)."""
     import music21
 
-    pieces = list(parsed.scores) if isinstance(parsed, music21.stream.Opus) else [parsed]
+    if not isinstance(parsed, music21.stream.Opus):
+        return [(_title(parsed) or default_title, stream_to_score(parsed))]
     out = []
-    for index, piece in enumerate(pieces):
-        title = _title(piece) or (f"{default_title}#{index}" if len(pieces) > 1 else default_title)
-        out.append((title, stream_to_score(piece)))
+    for index, piece in enumerate(parsed.scores):
+        try:
+            out.append((_title(piece) or f"{default_title}#{index}", stream_to_score(piece)))
+        except MuseforgeError:  # an empty tune in a collection costs only that tune
+            continue
+    if not out:
+        raise MuseforgeError("no tune in the collection has notes")
     return out
 
 

@@ -31,7 +31,7 @@ from symusic import Tempo, TimeSignature
 from museforge.errors import MuseforgeError
 from museforge.music.sources import COMMERCIAL_OK, SourceFile
 
-CACHE_VERSION = 1  # bump when conversion changes, to invalidate every parsed-file cache
+CACHE_VERSION = 2  # bump when conversion changes, to invalidate every parsed-file cache
 SOURCE_VERSIONS = {"pop909": 2}  # bump one source's entry when only its reading changes
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_NOTES = 200_000

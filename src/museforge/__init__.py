@@ -34,6 +34,7 @@ class _CallableSfx(_types.ModuleType):
     """
 
     def __call__(self, recipe_or_prompt, **kwargs):
+        """A sound effect from a recipe name or a prompt -> Sound (arguments: :func:`museforge.api.sfx`)."""
         from museforge.api import sfx
 
         return sfx(recipe_or_prompt, **kwargs)
@@ -52,4 +53,5 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public surface plus dunders (submodules such as ``errors`` stay reachable, unlisted)."""
+    return sorted({name for name in globals() if name.startswith("__")} | set(__all__))

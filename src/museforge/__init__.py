@@ -7,7 +7,7 @@ The public API (everything else is library internals)::
     rain = museforge.sfx("rain", intensity=0.8, seconds=30, loop=True, seed=7)   # -> Sound
     rain.save("out/")                                  # WAV with loop points + JSON sidecar
     piece = museforge.arrange("tune.mid", "folk", seed=1)                        # -> Piece
-    piece.render().save("out/"); piece.save("out/")    # audio, MIDI, sidecars
+    piece.render(); piece.save("out/")                 # MIDI + audio + sidecars
     piece = museforge.compose("calm celtic tune for a village, 60 s", seed=7)    # needs a checkpoint
 
 Every returned object carries ``.provenance``. Heavy libraries load on first use, so importing

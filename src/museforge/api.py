@@ -8,7 +8,7 @@ controls, licences of the data and soundfont behind it), which ``save`` writes i
 >>> rain = museforge.sfx("rain", intensity=0.8, seconds=30, loop=True, seed=7)
 >>> rain.save("out/")
 >>> piece = museforge.arrange("tune.mid", "folk", seed=1, repeats=2)
->>> piece.render().save("out/"); piece.save("out/")
+>>> piece.render(); piece.save("out/")  # MIDI, audio and their sidecars
 """
 
 from __future__ import annotations

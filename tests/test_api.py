@@ -77,6 +77,12 @@ def test_sfx_from_a_prompt_records_what_it_understood():
     # the call's argument wins over the prompt's value
     quiet = museforge.sfx("heavy rain on a tin roof", seconds=1.0, intensity=0.2)
     assert quiet.provenance["controls"]["params"]["intensity"] == 0.2
+    # explicit values in the prompt are obeyed when the call leaves them out
+    looped = museforge.sfx("rain loop 2 seconds seed 4", sample_rate=8_000)
+    assert looped.loop.end_frame == looped.samples.shape[1] == 16_000 and looped.provenance["seed"] == 4
+    knocks = museforge.sfx("five variations of a wooden door knock")
+    assert [k.provenance["seed"] for k in knocks] == [0, 1, 2, 3, 4]
+    assert museforge.sfx("rain loop 2 seconds seed 4", seed=9, sample_rate=8_000).provenance["seed"] == 9
 
 
 def test_save_writes_tagged_audio_with_the_provenance_and_never_overwrites(tmp_path):

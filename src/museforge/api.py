@@ -166,7 +166,7 @@ def _check_seed(seed: object) -> int:
 # --- sound effects ------------------------------------------------------------------------------
 
 def sfx(recipe_or_prompt: str, *, preset: str | None = None, seconds: float | None = None, loop: bool = False,
-        seed: int = 0, sample_rate: int = 48_000, variations: int = 1, spread: float = 0.1,
+        seed: int | None = None, sample_rate: int = 48_000, variations: int | None = None, spread: float = 0.1,
         n_channels: int | None = None, normalize: str | None = None, level_db: float | None = None,
         **params: object) -> Sound | list[Sound]:
     """A sound effect from a recipe name (``"rain"``) or a prompt (``"heavy rain with distant thunder"``).
@@ -177,9 +177,9 @@ def sfx(recipe_or_prompt: str, *, preset: str | None = None, seconds: float | No
         preset: One of the recipe's presets (applied before ``params``).
         seconds: Exact length; None = the recipe's natural (one-shots) or default length.
         loop: A seamless loop with loop points (ambience recipes only).
-        seed: Random seed; variation i uses ``seed + i``. The call's seed wins over a prompt's.
+        seed: Random seed; variation i uses ``seed + i``. None = the prompt's ("seed 4"), else 0.
         sample_rate: Output rate in Hz.
-        variations: How many sounds; more than 1 returns a list.
+        variations: How many sounds; more than 1 returns a list. None = the prompt's, else 1.
         spread: How far variations move continuous parameters (fraction of each range).
         n_channels: 1 or 2; None = the recipe's default.
         normalize: None, "peak" or "loudness"; level_db is the target.
@@ -196,17 +196,19 @@ def sfx(recipe_or_prompt: str, *, preset: str | None = None, seconds: float | No
     if not isinstance(recipe_or_prompt, str) or not recipe_or_prompt.strip():
         raise MuseforgeError(f"sfx needs a recipe name or a prompt (text), got {recipe_or_prompt!r}; "
                              f"recipes: {', '.join(recipe_names())}")
-    seed = _check_seed(seed)
-    if isinstance(variations, bool) or not isinstance(variations, int) or not 1 <= variations <= MAX_VARIATIONS:
-        raise MuseforgeError(f"variations must be a whole number in [1, {MAX_VARIATIONS}], got {variations!r}")
     if not isinstance(loop, bool):
         raise MuseforgeError(f"loop must be True or False, got {loop!r}")
     name, prompt_preset, prompt_params, layers, understood = _sfx_source(recipe_or_prompt.strip())
+    said = understood["controls"] if understood else {}  # explicit values the prompt gave
+    seed = _check_seed((said.get("seed") or 0) if seed is None else seed)
+    variations = (said.get("variations") or 1) if variations is None else variations
+    if isinstance(variations, bool) or not isinstance(variations, int) or not 1 <= variations <= MAX_VARIATIONS:
+        raise MuseforgeError(f"variations must be a whole number in [1, {MAX_VARIATIONS}], got {variations!r}")
     recipe = get_recipe(name)
     preset = prompt_preset if preset is None else preset
     base = recipe.resolve({**prompt_params, **params}, preset)
-    seconds = understood.get("controls", {}).get("duration_s") if seconds is None and understood else seconds
-    loop = loop or bool(understood and understood["controls"].get("loop"))
+    seconds = said.get("duration_s") if seconds is None else seconds
+    loop = loop or bool(said.get("loop"))
     if loop and not recipe.loopable:
         raise MuseforgeError(f"recipe {name!r} is a one-shot and cannot loop; loopable recipes: "
                              f"{', '.join(n for n in recipe_names() if get_recipe(n).loopable)}")
@@ -341,14 +343,14 @@ def _load_melody(melody, tune: int):
     return score, f"{path.name}: {title}"
 
 
-def compose(prompt_or_controls, *, seed: int = 0, checkpoint: str | Path | None = None, temperature: float = 1.0,
+def compose(prompt_or_controls, *, seed: int | None = None, checkpoint: str | Path | None = None, temperature: float = 1.0,
             top_k: int = 0, top_p: float = 0.95, keep_in_key: bool = False, form: str | None = None) -> Piece:
     """Compose a new piece with the Transformer composer.
 
     Args:
         prompt_or_controls: Free text ("calm celtic tune for a village, 60 s"), a
             :class:`museforge.controls.MusicControls` or a dict of its fields.
-        seed: Random seed (the call's seed wins over a prompt's).
+        seed: Random seed; None = the prompt's or the controls' seed, else 0.
         checkpoint: Composer checkpoint folder; None = $MUSEFORGE_COMPOSER, the shipped weights,
             then ``checkpoints/composer/best|latest``.
         temperature: Sampling temperature (0 = greedy).
@@ -362,7 +364,6 @@ def compose(prompt_or_controls, *, seed: int = 0, checkpoint: str | Path | None 
     """
     from museforge.controls import MusicControls, controls_from_dict
 
-    seed = _check_seed(seed)
     understood = None
     if isinstance(prompt_or_controls, str):
         from museforge.prompt import understand
@@ -378,6 +379,7 @@ def compose(prompt_or_controls, *, seed: int = 0, checkpoint: str | Path | None 
     else:
         raise MuseforgeError(f"compose needs a prompt (text), MusicControls or a dict of controls, "
                              f"got {type(prompt_or_controls).__name__}")
+    seed = _check_seed((controls.seed or 0) if seed is None else seed)
     from museforge.music.generate import find_checkpoint
 
     path = find_checkpoint(checkpoint)  # before torch loads: a missing checkpoint fails fast with guidance
@@ -401,7 +403,5 @@ def compose(prompt_or_controls, *, seed: int = 0, checkpoint: str | Path | None 
 
 def _model_card(path: Path) -> str | None:
     """The checkpoint's model card (training data and its licences), if it ships one."""
-    for name in ("MODEL_CARD.md", "model_card.md", "README.md"):
-        if (path / name).is_file():
-            return (path / name).read_text(encoding="utf-8")
-    return None
+    cards = [path / name for name in ("MODEL_CARD.md", "model_card.md", "README.md") if (path / name).is_file()]
+    return str(cards[0]) if cards else None

@@ -34,6 +34,7 @@ def test_sfx_is_seeded_and_params_change_the_sound():
     c = museforge.sfx("rain", seconds=0.5, seed=4, intensity=0.3)
     loud = museforge.sfx("rain", seconds=0.5, seed=3, intensity=1.0)
     np.testing.assert_array_equal(a.samples, b.samples)
+    assert museforge.sfx("coin").provenance["recipe"] == "retro_coin"  # a word the prompt reader knows
     assert not np.array_equal(a.samples, c.samples)
     assert loud.audio.rms_dbfs() > a.audio.rms_dbfs() + 1.0
     assert a.provenance["seed"] == 3 and a.provenance["recipe"] == "rain"
@@ -109,6 +110,7 @@ def test_save_writes_tagged_audio_with_the_provenance_and_never_overwrites(tmp_p
 @pytest.mark.parametrize("call, words", [
     (lambda: museforge.sfx("rian"), ["unknown recipe 'rian'", "rain", "impact"]),
     (lambda: museforge.sfx(3), ["recipe name or a prompt", "rain"]),
+    (lambda: museforge.sfx("blah blah"), ["unknown recipe 'blah blah'", "rain"]),
     (lambda: museforge.sfx("rain", intensity="loud"), ["intensity", "[0.0, 1.0]"]),
     (lambda: museforge.sfx("rain", intensty=0.5), ["unknown parameter 'intensty'", "intensity"]),
     (lambda: museforge.sfx("rain", preset="nope"), ["preset", "nope"]),

@@ -242,11 +242,11 @@ def _sfx_source(text: str) -> tuple[str, str | None, dict, list[dict], dict | No
     names = recipe_names()
     if text in names:
         return text, None, {}, [], None
-    if len(text.split()) == 1 and text.isascii():  # one word that is not a recipe: most likely a typo
-        check_choice("recipe", text, names)
     from museforge.prompt import understand
 
     understanding = understand(text)
+    if understanding.kind != "sfx" and not understanding.understood:  # nothing recognised: likely a typo
+        check_choice("recipe", text, names)
     if understanding.kind != "sfx":
         raise MuseforgeError(f"{text!r} reads as music, not a sound effect; use museforge.compose for music, or "
                              f"name a recipe: {', '.join(names)}")

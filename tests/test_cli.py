@@ -28,3 +28,10 @@ def test_help_lists_every_area():
     assert proc.returncode == 0
     for area in ("demo", "compose", "arrange", "render", "sfx", "prompt", "serve", "data", "train", "judge"):
         assert area in proc.stdout
+
+
+def test_train_eval_on_a_missing_cache_is_one_line_exit_2(tmp_path):
+    proc = _run("train", "eval", "--checkpoint", str(tmp_path / "ckpt"), "--data", str(tmp_path / "corpus"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"error: token cache {tmp_path / 'corpus'} does not exist (build it with the corpus pipeline first)"]

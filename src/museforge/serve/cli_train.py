@@ -14,6 +14,8 @@ from museforge.errors import check_choice
 
 app = typer.Typer(help="Train museforge's models on your corpus.", no_args_is_help=True)
 
+DEFAULT_CORPUS = Path.home() / ".cache" / "museforge" / "corpus"  # where `museforge data build` writes
+
 
 @app.callback()
 def _group() -> None:
@@ -22,7 +24,7 @@ def _group() -> None:
 
 @app.command("composer")
 def composer_command(
-    data: Path = typer.Option(Path(".cache/corpus"), help="token cache built by `museforge data build`"),
+    data: Path = typer.Option(DEFAULT_CORPUS, help="token cache built by `museforge data build`"),
     out: Path = typer.Option(Path("checkpoints/composer"), help="checkpoint folder; resumed if it holds one"),
     config: Path = typer.Option(None, help='JSON {"model": {...}, "train": {...}} overriding the preset'),
     preset: str = typer.Option("default", help="default | debug (tiny, seconds)"),
@@ -41,6 +43,30 @@ def composer_command(
     argv += ["--max-minutes", str(max_minutes)] if max_minutes is not None else []
     argv += ["--fresh"] if fresh else []
     argv += [] if progress else ["--no-progress"]
+    code = main(argv)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("eval")
+def eval_command(
+    checkpoint: Path = typer.Option(..., help="composer checkpoint folder (config.json + model.safetensors)"),
+    data: Path = typer.Option(DEFAULT_CORPUS, help="token cache built by `museforge data build`"),
+    split: str = typer.Option("test", help="train | valid | test"),
+    stride: int = typer.Option(None, help="score with sliding windows advancing this many tokens"),
+    max_pieces: int = typer.Option(None, help="evaluate an even spread of this many pieces"),
+    json_out: Path = typer.Option(None, "--json", help="also write the full results as JSON"),
+) -> None:
+    """Held-out loss per token and per note, by style (the model card's table).
+
+    Example: museforge train eval --checkpoint checkpoints/composer/best --split test
+    """
+    from museforge.music.evaluate import main
+
+    argv = ["--checkpoint", str(checkpoint), "--data", str(data), "--split", split]
+    argv += ["--stride", str(stride)] if stride is not None else []
+    argv += ["--max-pieces", str(max_pieces)] if max_pieces is not None else []
+    argv += ["--json", str(json_out)] if json_out is not None else []
     code = main(argv)
     if code:
         raise typer.Exit(code)

@@ -85,7 +85,7 @@ def n_bars(score: Score) -> int:
     end = score.end()
     if end <= 0:
         return 0
-    sigs = sorted(score.time_signatures, key=lambda s: s.time) or []
+    sigs = sorted(score.time_signatures, key=lambda s: s.time)
     if not sigs or sigs[0].time > 0:
         sigs = [_Sig(0, 4, 4), *sigs]
     bars = 0.0

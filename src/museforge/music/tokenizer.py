@@ -139,16 +139,22 @@ class Tokenizer:
         which a common shift keeps); raises if a note would leave the pitch range.
         """
         ids = np.asarray(ids)
+        table = self._transpose_table(semitones)
+        out = table[ids]
+        if (out < 0).any():
+            raise MuseforgeError(f"transposing by {semitones} semitones leaves the pitch range")
+        return out.astype(ids.dtype)
+
+    @lru_cache(maxsize=32)  # noqa: B019  (one tokenizer per process; a few shifts each)
+    def _transpose_table(self, semitones: int) -> np.ndarray:
+        """id -> id lookup for one shift; -1 where a pitch would leave the range."""
         table = np.arange(self.vocab_size)
         for token_id, pitch in self._pitch_of.items():
             table[token_id] = self._pitch_id.get(pitch + semitones, -1)
         for token_id, (tonic, mode) in self._key_of.items():
             shifted = PITCH_CLASSES[(PITCH_CLASSES.index(tonic) + semitones) % 12]
             table[token_id] = self.vocab[f"Key_{shifted}_{mode}"]
-        out = table[ids]
-        if (out < 0).any():
-            raise MuseforgeError(f"transposing by {semitones} semitones leaves the pitch range")
-        return out.astype(ids.dtype)
+        return table
 
     def token_id(self, token: str) -> int:
         if token not in self.vocab:

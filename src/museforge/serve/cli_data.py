@@ -48,7 +48,7 @@ def build_command(
     config = BuildConfig(out_dir=out, files=files, seed=seed, workers=workers or os.cpu_count() or 1)
     summary = _with_progress(lambda factory: build(config, factory), as_json)
     if as_json:
-        print(json.dumps({k: v for k, v in summary.items()}, indent=1))
+        print(json.dumps(summary, indent=1))
     else:
         _print_summary(summary, out)
 

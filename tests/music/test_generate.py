@@ -179,6 +179,31 @@ def test_infill_keeps_every_note_outside_the_bars(tok, model):
     assert {n for n in notes_of(base) if n[1] >= 2 * ticks} <= notes_of(first.score)
 
 
+def test_infill_shows_a_fill_in_the_middle_model_the_bars_after_the_gap(tok, monkeypatch):
+    torch.manual_seed(0)
+    fim_model = Composer(ComposerConfig.debug(vocab_size=tok.vocab_size, context_len=192, fim=True)).eval()
+    base = compose(fim_model, tok, MusicControls(n_bars=6, instruments=("piano",), density="sparse"), seed=3).score
+    prompts = []
+    real_generate = fim_model.generate
+    monkeypatch.setattr(fim_model, "generate", lambda p, **kw: prompts.append(p[0]) or real_generate(p, **kw))
+    out = infill(fim_model, tok, base, (2, 3), seed=4)
+    mask = tok.vocab["MASK_None"]
+    first = prompts[0]
+    cuts = [k for k, t in enumerate(first) if t == mask]
+    assert len(cuts) == 2 and cuts[1] == len(first) - 1  # ... left bars, MASK, bars 4-6, MASK | new bars
+    after = tok.decode(first[cuts[0] + 1:cuts[1]])
+    ticks = bar_ticks(base, "4/4")
+    expected = {(n[0], n[1] - 3 * ticks, *n[2:]) for n in notes_of(base) if n[1] >= 3 * ticks}
+    assert notes_of(after) == expected  # the kept bars 4-6, shifted to start at 0
+    outside = {n for n in notes_of(base) if not ticks <= n[1] < 3 * ticks}
+    assert outside <= notes_of(out.score)
+    with pytest.raises(MuseforgeError, match="not trained for fill-in-the-middle"):
+        from museforge.music.generate import sample_body
+
+        sample_body(_model(tok), tok, [tok.bos_id], [], None, temperature=1.0, top_k=0, top_p=1.0, seed=0,
+                    after=[tok.vocab["Bar_None"]])
+
+
 def test_harmonise_keeps_the_melody_note_for_note(tok, model):
     melody = primer_score()
     out = harmonise(model, tok, melody, (0, 32), seed=6)

@@ -64,6 +64,31 @@ def test_sampler_rows_keep_controls_and_resume_exactly(cache):
     assert np.array_equal(sampler.batch(4), nxt)
 
 
+def test_fill_in_the_middle_rows_move_whole_bars_after_the_bars_that_follow_them(cache):
+    corpus = TokenCorpus(cache, "train")
+    mask, bar = corpus.mask_id, 3
+    rng = np.random.default_rng(1)
+    gaps = set()
+    for piece in corpus.pieces[:12]:
+        for room in (40, 400):
+            ex = _example(piece, room, rng, corpus, fim_rate=1.0)
+            assert len(ex) <= room and ex[-1] == corpus.eos_id
+            cuts = np.flatnonzero(ex == mask)
+            assert len(cuts) == 2
+            left, right, gap = ex[:cuts[0]], ex[cuts[0] + 1:cuts[1]], ex[cuts[1] + 1:-1]
+            assert np.array_equal(left[:3], piece.tokens[:3]) and gap[0] == bar
+            assert len(right) == 0 or right[0] == bar  # the gap is whole bars
+            gaps.add(int((gap == bar).sum()))
+            # Put back in order, the example is controls + a contiguous stretch of the piece's body.
+            body = np.concatenate([left[3:], gap, right])
+            tokens = np.asarray(piece.tokens)
+            assert any(np.array_equal(tokens[s:s + len(body)], body) for s in range(3, len(tokens) - len(body) + 1))
+    assert len(gaps) > 2  # gaps of several lengths
+    assert not (RowSampler(corpus, 49, seed=2).batch(8) == mask).any()  # fim_rate 0: plain rows
+    rows = RowSampler(corpus, 49, seed=2, fim_rate=0.5).batch(16)
+    assert 0 < (rows == mask).sum() < 2 * 16 * 3
+
+
 def test_eval_rows_cover_every_style_and_are_capped(cache):
     corpus = TokenCorpus(cache, "valid")
     rows = eval_rows(corpus, 49, per_style=3)

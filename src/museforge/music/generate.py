@@ -96,25 +96,36 @@ def _tail(history: list[int], keep: int, bar_id: int) -> list[int]:
 
 
 def sample_body(model, tokenizer: Tokenizer, prefix: list[int], body: list[int], plan: Plan, *,
-                temperature: float, top_k: int, top_p: float, seed: int) -> list[int]:
+                temperature: float, top_k: int, top_p: float, seed: int, after: list[int] = ()) -> list[int]:
     """Write body tokens after ``prefix + body`` until the plan's last bar ends (EOS not included).
 
     The grammar state reads ``body`` first, so a primer's bars count toward the plan's bar numbers.
+    ``after``: bars that follow the new ones (fill-in-the-middle; see :func:`sample_rows`).
     """
     return sample_rows(model, tokenizer, prefix, body, plan, 1, temperature=temperature, top_k=top_k,
-                       top_p=top_p, seed=seed)[0]
+                       top_p=top_p, seed=seed, after=after)[0]
 
 
 def sample_rows(model, tokenizer: Tokenizer, prefix: list[int], body: list[int], plan: Plan, rows: int, *,
-                temperature: float, top_k: int, top_p: float, seed: int) -> list[list[int]]:
+                temperature: float, top_k: int, top_p: float, seed: int, after: list[int] = ()) -> list[list[int]]:
     """``rows`` independent bodies for one prompt: the first window is sampled as one batch (one
-    forward pass per token for all rows); a row that needs more windows then slides on its own."""
+    forward pass per token for all rows); a row that needs more windows then slides on its own.
+
+    ``after`` (a model trained for fill-in-the-middle only): REMI bars that come after the new ones.
+    The first window is then laid out as in training, ``prefix, body tail, MASK, after, MASK``, so
+    the new bars can lead into them; ``after`` should take at most a quarter of the context.
+    """
     _check_model(model, tokenizer)
     _check_sampling(temperature, top_k, top_p)
     room = model.cfg.context_len - len(prefix)
     if room < MIN_ROOM:
         raise MuseforgeError(f"the model's context ({model.cfg.context_len} tokens) leaves {room} after the "
                              f"{len(prefix)}-token control prefix; need at least {MIN_ROOM}")
+    fim = [tokenizer.vocab["MASK_None"], *after, tokenizer.vocab["MASK_None"]] if after else []
+    if fim and not model.cfg.fim:
+        raise MuseforgeError("this composer was not trained for fill-in-the-middle; it cannot use the bars after a gap")
+    if len(fim) > room // 2:
+        raise MuseforgeError(f"{len(after)} tokens after the gap leave too little of the {room}-token context")
     states = [GrammarState(_vocab(tokenizer), plan) for _ in range(rows)]
     for state in states:
         for token in body:
@@ -128,8 +139,11 @@ def sample_rows(model, tokenizer: Tokenizer, prefix: list[int], body: list[int],
         if call:
             active = active[:1]  # after the shared first window, each row slides alone
         history = body + generated[active[0]]
-        keep = room - 1 if call == 0 and len(history) < room - MIN_ROOM // 2 else room // 2
-        prompt = prefix + _tail(history, keep, bar_id)
+        if call == 0 and fim:
+            prompt = prefix + _tail(body, max(0, (room - len(fim)) // 2), bar_id) + fim
+        else:
+            keep = room - 1 if call == 0 and len(history) < room - MIN_ROOM // 2 else room // 2
+            prompt = prefix + _tail(history, keep, bar_id)
         processor = GrammarProcessor([states[r] for r in active])
         processor.start_call(len(prompt))
         out = model.generate([prompt] * len(active), max_new_tokens=model.cfg.context_len - len(prompt),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from symusic import Score, Track
+from symusic import Score, TimeSignature, Track
 
 from museforge.controls import MusicControls
 from museforge.errors import MuseforgeError
@@ -127,8 +127,9 @@ def continue_score(model, tokenizer: Tokenizer, primer: Score | str | Path | byt
     prompt = tokenizer.encode_notes(primer)
     plan = make_plan(request, tokenizer, first_bar=primer_bars + 1, empty_until=primer_bars, with_tempo=False)
     prefix = [tokenizer.bos_id, *(tokenizer.token_id(t) for t in request.controls().tokens())]
+    after = _bars_after(tokenizer, score, end, model.cfg.context_len // 4) if model.cfg.fim else []
     body = sample_body(model, tokenizer, prefix, prompt, plan, temperature=temperature, top_k=top_k,
-                       top_p=top_p, seed=seed)
+                       top_p=top_p, seed=seed, after=after)
     prompt_bars = sum(1 for t in prompt if t == tokenizer.vocab["Bar_None"])
     new = _finish(_decode_at(tokenizer, body, prompt_bars, request), request, request.n_bars)
     start = primer_bars * _bar_ticks(new.ticks_per_quarter, request)
@@ -148,9 +149,10 @@ def infill(model, tokenizer: Tokenizer, score: Score | str | Path | bytes, bars:
            seed: int = 0, keep_in_key: bool = False, programs: tuple[int, ...] | None = None) -> Composition:
     """Regenerate bars ``i..j`` (1-based, inclusive) of a score and keep every other note as it is.
 
-    The bars before ``i`` are the prompt (the model is left-to-right: it sees no right context);
-    new notes are clipped at the end of bar ``j``. Notes starting before bar ``i`` are kept even if
-    they ring into it.
+    The bars before ``i`` are the prompt. A composer trained for fill-in-the-middle (``cfg.fim``)
+    also sees the first bars after ``j`` (up to a quarter of its context), so the new bars lead into
+    them; another composer sees no right context. New notes are clipped at the end of bar ``j``.
+    Notes starting before bar ``i`` are kept even if they ring into it.
     """
     score = load_score(score)
     if score.note_num() == 0:
@@ -172,8 +174,9 @@ def infill(model, tokenizer: Tokenizer, score: Score | str | Path | bytes, bars:
     plan = make_plan(request, tokenizer, first_bar=i, empty_until=i - 1, with_tempo=not prompt,
                      penultimate_pcs=None)  # bar j leads into the kept bar j+1, not to a dominant
     prefix = [tokenizer.bos_id, *(tokenizer.token_id(t) for t in request.controls().tokens())]
+    after = _bars_after(tokenizer, score, end, model.cfg.context_len // 4) if model.cfg.fim else []
     body = sample_body(model, tokenizer, prefix, prompt, plan, temperature=temperature, top_k=top_k,
-                       top_p=top_p, seed=seed)
+                       top_p=top_p, seed=seed, after=after)
     prompt_bars = sum(1 for t in prompt if t == tokenizer.vocab["Bar_None"])
     new = _finish(_decode_at(tokenizer, body, prompt_bars, request), request, j)
     new_start = (i - 1) * _bar_ticks(new.ticks_per_quarter, request)
@@ -185,6 +188,27 @@ def infill(model, tokenizer: Tokenizer, score: Score | str | Path | bytes, bars:
     out = _merge(out, new)
     record = _record(request, "infill", seed, temperature, top_k, top_p, i, bars=[i, j], score_bars=total)
     return Composition(out, [*prefix, *prompt, *body, tokenizer.eos_id], prompt, record)
+
+
+def _bars_after(tokenizer: Tokenizer, score: Score, start_tick: int, max_tokens: int) -> list[int]:
+    """REMI tokens of the whole bars from ``start_tick`` on (the music after a gap), cut to at most
+    ``max_tokens`` at a bar line; no Tempo token, as in the middle of a training piece."""
+    right = score.copy()
+    for track in right.tracks:
+        track.notes = [n for n in track.notes if n.time >= start_tick]
+    right.tracks = [t for t in right.tracks if len(t.notes)]
+    if not right.note_num():
+        return []
+    meter = [ts for ts in score.time_signatures if ts.time <= start_tick][-1:]  # the meter in force at the gap's end
+    right.time_signatures = [TimeSignature(start_tick, ts.numerator, ts.denominator) for ts in meter]
+    right.time_signatures.extend(ts for ts in score.time_signatures if ts.time > start_tick)
+    right.tempos, right.key_signatures, right.markers = [], [], []
+    tempo_ids = {i for name, i in tokenizer.vocab.items() if name.startswith("Tempo_")}
+    ids = [t for t in tokenizer.encode_notes(right.shift_time(-start_tick)) if t not in tempo_ids]
+    if len(ids) <= max_tokens:
+        return ids
+    bar_id = tokenizer.vocab["Bar_None"]
+    return ids[:max((k for k in range(max_tokens + 1) if ids[k] == bar_id), default=0)]
 
 
 def _melody_notes(tokenizer: Tokenizer, melody: Score, track_index: int | None) -> tuple[Score, int]:

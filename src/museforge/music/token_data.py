@@ -9,6 +9,10 @@ longer than the context, so a training row is packed from *examples*: a whole sh
 piece's control prefix followed by a window of its body starting on a bar line. Keeping the controls
 in every window teaches the model to obey them anywhere, which is what sliding-window generation of
 long pieces needs.
+
+With ``fim_rate`` > 0 some examples are rearranged for fill-in-the-middle (infill): controls, the bars
+before a gap, MASK, the bars after it, MASK, then the gap's bars and EOS. The model then learns to
+write bars that lead into the music after them, which is what regenerating bars i..j needs.
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ class TokenCorpus:
         styles = _manifest_styles(root / "manifest.jsonl", split, len(offsets) - 1)
         controls_end = vocab.get("controls_end_id")
         bar_ids = np.array(sorted(i for i, s in names.items() if s.startswith("Bar_")), dtype=np.int64)
+        self.bar_ids = bar_ids
+        self.mask_id = next((i for i, s in names.items() if s == "MASK_None"), None)  # None: no FIM possible
         self.pieces = []
         for i in range(len(offsets) - 1):
             toks = self.tokens[offsets[i]:offsets[i + 1]]
@@ -95,7 +101,7 @@ def _style_from_tokens(prefix: np.ndarray, names: dict[int, str]) -> str:
     return "all"
 
 
-def _example(piece: Piece, room: int, rng: np.random.Generator) -> np.ndarray:
+def _window(piece: Piece, room: int, rng: np.random.Generator) -> np.ndarray:
     """A whole piece if it fits in ``room``, else its controls + a body window starting on a bar."""
     n = len(piece.tokens)
     if n <= room:
@@ -108,11 +114,38 @@ def _example(piece: Piece, room: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([piece.tokens[:piece.prefix_len], piece.tokens[start:start + body_room]])
 
 
+MAX_GAP_BARS = 8  # longest gap a fill-in-the-middle example asks for
+
+
+def _fill_in_the_middle(ex: np.ndarray, prefix_len: int, corpus: TokenCorpus,
+                        rng: np.random.Generator) -> np.ndarray:
+    """``ex`` as controls, left bars, MASK, right bars, MASK, gap bars, EOS (the gap: 1-8 whole bars)."""
+    end = len(ex) - int(ex[-1] == corpus.eos_id)
+    bars = np.flatnonzero(np.isin(ex[prefix_len:end], corpus.bar_ids)) + prefix_len
+    if len(bars) < 2:
+        return ex
+    first = int(rng.integers(len(bars)))
+    n_gap = int(rng.integers(1, min(MAX_GAP_BARS, len(bars) - first) + 1))
+    a = int(bars[first])
+    b = int(bars[first + n_gap]) if first + n_gap < len(bars) else end
+    mask, eos = [corpus.mask_id], [corpus.eos_id]
+    return np.concatenate([ex[:a], mask, ex[b:end], mask, ex[a:b], eos]).astype(ex.dtype)
+
+
+def _example(piece: Piece, room: int, rng: np.random.Generator, corpus: TokenCorpus | None = None,
+             fim_rate: float = 0.0) -> np.ndarray:
+    """A window of ``piece`` within ``room`` tokens; with probability ``fim_rate`` (and a corpus that
+    has a MASK token) rearranged for fill-in-the-middle."""
+    if corpus is None or corpus.mask_id is None or fim_rate <= 0 or rng.random() >= fim_rate:
+        return _window(piece, room, rng)
+    return _fill_in_the_middle(_window(piece, room - 3, rng), piece.prefix_len, corpus, rng)
+
+
 class RowSampler:
     """Endless, seeded stream of packed rows [rows, seq_len] (int64); its state is the data position."""
 
-    def __init__(self, corpus: TokenCorpus, seq_len: int, seed: int):
-        self.corpus, self.seq_len = corpus, seq_len
+    def __init__(self, corpus: TokenCorpus, seq_len: int, seed: int, fim_rate: float = 0.0):
+        self.corpus, self.seq_len, self.fim_rate = corpus, seq_len, fim_rate
         lengths = np.array([len(p.tokens) for p in corpus.pieces], dtype=np.float64)
         # Expected tokens drawn from a piece proportional to its length: draws ~ max(1, len / seq_len).
         weights = np.maximum(1.0, lengths / seq_len)
@@ -125,7 +158,7 @@ class RowSampler:
             filled = 0
             while self.seq_len - filled >= MIN_FRAGMENT or filled == 0:
                 piece = self.corpus.pieces[self.rng.choice(len(self.probs), p=self.probs)]
-                ex = _example(piece, self.seq_len - filled, self.rng)
+                ex = _example(piece, self.seq_len - filled, self.rng, self.corpus, self.fim_rate)
                 out[r, filled:filled + len(ex)] = ex
                 filled += len(ex)
         return out
@@ -167,7 +200,8 @@ def write_synthetic_cache(directory: str | Path, *, n_pieces: int = 60, vocab_si
     rules, for tests and smoke runs without the real corpus."""
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)
-    specials = ["PAD_None", "BOS_None", "EOS_None", "Bar_None", "Style_up", "Style_down", "Controls_end"]
+    specials = ["PAD_None", "BOS_None", "EOS_None", "Bar_None", "Style_up", "Style_down", "Controls_end",
+                "MASK_None"]
     names = specials + [f"Pitch_{i}" for i in range(vocab_size - len(specials))]
     n_pitch = vocab_size - len(specials)
     rng = np.random.default_rng(seed)

@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import torch
@@ -54,6 +54,7 @@ class TrainConfig:
     patience: int = 5             # stop after this many validations without improvement (0 = never)
     max_minutes: float = 0.0      # wall-clock budget for this invocation (0 = none)
     log_every: int = 10
+    fim_rate: float = 0.3         # share of examples rearranged for fill-in-the-middle (token_data.py)
 
     @classmethod
     def debug(cls, **overrides: object) -> TrainConfig:
@@ -89,9 +90,10 @@ class Trainer:
         self.valid_data = TokenCorpus(data_dir, "valid")
         self.model_cfg = ComposerConfig(**{**asdict(model_cfg), "vocab_size": self.train_data.vocab_size,
                                            "pad_id": self.train_data.pad_id, "bos_id": self.train_data.bos_id,
-                                           "eos_id": self.train_data.eos_id})
+                                           "eos_id": self.train_data.eos_id,
+                                           "fim": cfg.fim_rate > 0 and self.train_data.mask_id is not None})
         seq_len = self.model_cfg.context_len + 1  # inputs + shifted targets
-        self.sampler = RowSampler(self.train_data, seq_len, cfg.seed)  # same stream on every rank
+        self.sampler = RowSampler(self.train_data, seq_len, cfg.seed, cfg.fim_rate)  # same stream on every rank
         self.valid_rows = eval_rows(self.valid_data, seq_len, cfg.eval_rows_per_style)
         torch.manual_seed(cfg.seed + self.rank)
         self.model = Composer(self.model_cfg)
@@ -194,7 +196,8 @@ class Trainer:
         from safetensors.torch import load_model
 
         saved_cfg = ComposerConfig.from_json(directory / "config.json")
-        if saved_cfg != self.model_cfg:
+        # fim only says what the rows were; a run may start fill-in-the-middle training midway
+        if replace(saved_cfg, fim=self.model_cfg.fim) != self.model_cfg:
             raise MuseforgeError(f"{directory} was trained with a different model config ({saved_cfg}); "
                                  "use a new --out directory or --fresh")
         load_model(self.model, str(directory / "model.safetensors"))

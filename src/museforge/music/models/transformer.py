@@ -46,6 +46,7 @@ class ComposerConfig:
     pad_id: int = 0              # ignored by the loss
     bos_id: int = 1
     eos_id: int = 2
+    fim: bool = False            # trained on fill-in-the-middle rows: infill may show it the bars after a gap
 
     def __post_init__(self) -> None:
         check_choice("position scheme", self.position, POSITION_SCHEMES)

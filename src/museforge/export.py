@@ -286,6 +286,19 @@ def _sidecar(meta: ExportMeta, file_name: str, kind: str, measured: dict, extra:
     }
 
 
+def sidecar_seed(path: str | Path) -> int | None:
+    """The seed recorded in the sidecar beside ``path`` (``x.mid`` -> ``x.mid.json``), or None.
+
+    Rendering a composed MIDI file carries the seed that made it into the audio's name and sidecar.
+    """
+    path = Path(path)
+    try:
+        seed = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8")).get("seed")
+    except (OSError, ValueError, AttributeError):  # no sidecar, not JSON, or not an object
+        return None
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
 def _measure_file(path: Path, fmt: str, intended: Audio) -> dict:
     """Loudness and true peak of what a player will decode (lossy codecs move both a little)."""
     decoded = Audio.read(path)

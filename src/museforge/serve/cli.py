@@ -15,13 +15,21 @@ app = typer.Typer(help="museforge: AI music and sound effects on a CPU.", no_arg
 
 # Sub-apps register after the root app exists; each imports its heavy modules inside its commands.
 from museforge.serve import (  # noqa: E402
-    cli_arrange, cli_compose, cli_data, cli_judge, cli_prompt, cli_render, cli_serve, cli_sfx, cli_train,
+    cli_arrange, cli_batch, cli_bench, cli_compose, cli_data, cli_judge, cli_prompt, cli_render, cli_serve, cli_sfx,
+    cli_train,
 )
 
 for _name, _module in (("compose", cli_compose), ("arrange", cli_arrange), ("render", cli_render),
                        ("sfx", cli_sfx), ("prompt", cli_prompt), ("serve", cli_serve), ("data", cli_data),
                        ("train", cli_train), ("judge", cli_judge)):
     app.add_typer(_module.app, name=_name)
+
+# Shortcuts for what musicians do most: the very same commands as `museforge compose continue|harmonise|vary`.
+for _name, _command in (("continue", cli_compose.continue_command), ("harmonise", cli_compose.harmonise_command),
+                        ("vary", cli_compose.vary_command)):
+    app.command(_name)(_command)
+app.command("batch")(cli_batch.batch_command)
+app.command("bench")(cli_bench.bench_command)
 
 
 @app.command("demo")

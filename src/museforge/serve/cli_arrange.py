@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from museforge.errors import MuseforgeError
+from museforge.serve.cli_common import JSON_OPTION, print_json
 
 app = typer.Typer(help="Arrangement by style: melody + chords -> a full multi-instrument MIDI.",
                   no_args_is_help=True)
@@ -45,6 +46,7 @@ def midi_command(
     repeats: int = typer.Option(1, help="passes over the material (longer pieces)"),
     intro_bars: int = typer.Option(0, help="bars before the melody enters"),
     outro_bars: int = typer.Option(0, help="bars after the melody ends"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Arrange a melody for a style and write MIDI Type 1 plus a sidecar with the section plan.
 
@@ -77,5 +79,11 @@ def midi_command(
                                for s in result.sections],
                   "roles": result.roles},
         provenance={"grooves": list(result.grooves), "credits": list(result.credits)})
-    for path in export_midi(result.score, out, meta):
+    paths = export_midi(result.score, out, meta)
+    if as_json:
+        print_json({"files": [str(p) for p in paths], "seed": seed, "style": result.style, "key": result.key,
+                    "tempo_bpm": result.tempo_bpm, "n_bars": result.n_bars, "chords": list(result.chords)})
+        return
+    for path in paths:
         print(path)
+    print(f"  seed={seed}  {result.style}  {result.key}  {result.tempo_bpm:g} bpm  {result.n_bars} bars")

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from museforge.errors import MuseforgeError
+from museforge.serve.cli_common import JSON_OPTION, busy, print_json
 
 app = typer.Typer(help="Compose with the Transformer: controls -> multi-instrument MIDI (plus a JSON sidecar).",
                   no_args_is_help=True)
@@ -21,6 +22,11 @@ SAMPLING = {"temperature": typer.Option(1.0, help="sampling temperature (0 = gre
 
 
 def _load(checkpoint: Path | None, debug_model: bool):
+    with busy("loading the composer"):  # torch import + weights: seconds on a cold start
+        return _load_model(checkpoint, debug_model)
+
+
+def _load_model(checkpoint: Path | None, debug_model: bool):
     import torch
 
     from museforge.music.generate import find_checkpoint
@@ -43,14 +49,27 @@ def _names(text: str | None) -> tuple[str, ...]:
     return tuple(x.strip() for x in text.split(",") if x.strip()) if text else ()
 
 
-def _write(piece, out: Path, model) -> None:
+def _write(pieces, out: Path, model, as_json: bool) -> None:
+    """Write each piece as MIDI + sidecar (the seed goes into both); print paths and the seed used."""
     from museforge.export import ExportMeta, export_midi
 
-    rec = piece.record
-    meta = ExportMeta(style=rec["style"], key=f"{rec['tonic']} {rec['mode']}", tempo_bpm=rec["tempo_bpm"],
-                      seed=rec["seed"], controls=rec, model_versions={"composer": model.description})
-    for path in export_midi(piece.score, out, meta):
-        print(path)
+    written = []
+    for piece in pieces if isinstance(pieces, list) else [pieces]:
+        rec = piece.record
+        meta = ExportMeta(style=rec["style"], key=f"{rec['tonic']} {rec['mode']}", tempo_bpm=rec["tempo_bpm"],
+                          seed=rec["seed"], controls=rec, model_versions={"composer": model.description})
+        paths = export_midi(piece.score, out, meta)
+        written.append({"files": [str(p) for p in paths], "seed": rec["seed"], "variation": rec.get("variation"),
+                        "style": rec["style"], "key": meta.key, "tempo_bpm": rec["tempo_bpm"],
+                        "n_bars": rec.get("n_bars"), "n_notes": int(piece.score.note_num())})
+    if as_json:
+        print_json(written[0] if len(written) == 1 else {"pieces": written})
+        return
+    for item in written:
+        for path in item["files"]:
+            print(path)
+        label = "" if item["variation"] is None else f"variation {item['variation']}  "
+        print(f"  {label}seed={item['seed']}  {item['style']}  {item['key']}  {item['tempo_bpm']:g} bpm")
 
 
 @app.command("new")
@@ -71,6 +90,7 @@ def new_command(
     out: Path = typer.Option(Path("out"), help="folder for the MIDI and its sidecar"),
     checkpoint: Path = CHECKPOINT, debug_model: bool = DEBUG_MODEL,
     temperature: float = SAMPLING["temperature"], top_k: int = SAMPLING["top_k"], top_p: float = SAMPLING["top_p"],
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Compose a new piece.
 
@@ -91,9 +111,10 @@ def new_command(
                              instruments=_names(instruments), density=density, chords=chord_list, seed=seed)
     model, tokenizer = _load(checkpoint, debug_model)
     sampling = dict(temperature=temperature, top_k=top_k, top_p=top_p, seed=seed, keep_in_key=keep_in_key)
-    piece = compose_long(model, tokenizer, controls, form=form, **sampling) if form else \
-        compose(model, tokenizer, controls, **sampling)
-    _write(piece, out, model)
+    with busy("composing"):
+        piece = compose_long(model, tokenizer, controls, form=form, **sampling) if form else \
+            compose(model, tokenizer, controls, **sampling)
+    _write(piece, out, model, as_json)
 
 
 @app.command("continue")
@@ -104,13 +125,16 @@ def continue_command(
     keep_in_key: bool = typer.Option(False, "--keep-in-key"), seed: int = typer.Option(0),
     out: Path = typer.Option(Path("out")), checkpoint: Path = CHECKPOINT, debug_model: bool = DEBUG_MODEL,
     temperature: float = SAMPLING["temperature"], top_k: int = SAMPLING["top_k"], top_p: float = SAMPLING["top_p"],
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Continue a MIDI file (the primer is not repeated unless --include-primer)."""
     from museforge.music.generate import continue_score
 
     model, tokenizer = _load(checkpoint, debug_model)
-    _write(continue_score(model, tokenizer, primer, bars, include_primer=include_primer, keep_in_key=keep_in_key,
-                          seed=seed, temperature=temperature, top_k=top_k, top_p=top_p), out, model)
+    with busy("continuing"):
+        piece = continue_score(model, tokenizer, primer, bars, include_primer=include_primer,
+                               keep_in_key=keep_in_key, seed=seed, temperature=temperature, top_k=top_k, top_p=top_p)
+    _write(piece, out, model, as_json)
 
 
 @app.command("infill")
@@ -120,6 +144,7 @@ def infill_command(
     keep_in_key: bool = typer.Option(False, "--keep-in-key"), seed: int = typer.Option(0),
     out: Path = typer.Option(Path("out")), checkpoint: Path = CHECKPOINT, debug_model: bool = DEBUG_MODEL,
     temperature: float = SAMPLING["temperature"], top_k: int = SAMPLING["top_k"], top_p: float = SAMPLING["top_p"],
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Regenerate bars i-j of a MIDI file and keep everything else."""
     from museforge.music.generate import infill
@@ -129,8 +154,10 @@ def infill_command(
     except ValueError:
         raise MuseforgeError(f"bars must look like 5-8, got {bars!r}") from None
     model, tokenizer = _load(checkpoint, debug_model)
-    _write(infill(model, tokenizer, score, (first, last), keep_in_key=keep_in_key, seed=seed,
-                  temperature=temperature, top_k=top_k, top_p=top_p), out, model)
+    with busy(f"regenerating bars {first}-{last}"):
+        piece = infill(model, tokenizer, score, (first, last), keep_in_key=keep_in_key, seed=seed,
+                       temperature=temperature, top_k=top_k, top_p=top_p)
+    _write(piece, out, model, as_json)
 
 
 @app.command("harmonise")
@@ -141,6 +168,7 @@ def harmonise_command(
     keep_in_key: bool = typer.Option(False, "--keep-in-key"), seed: int = typer.Option(0),
     out: Path = typer.Option(Path("out")), checkpoint: Path = CHECKPOINT, debug_model: bool = DEBUG_MODEL,
     temperature: float = SAMPLING["temperature"], top_k: int = SAMPLING["top_k"], top_p: float = SAMPLING["top_p"],
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Write accompanying parts under a fixed melody (kept note for note)."""
     from museforge.controls import INSTRUMENTS
@@ -149,5 +177,35 @@ def harmonise_command(
 
     programs = tuple(INSTRUMENTS[check_choice("instrument", n, INSTRUMENTS)] for n in _names(instruments))
     model, tokenizer = _load(checkpoint, debug_model)
-    _write(harmonise(model, tokenizer, melody, programs, melody_track=melody_track, keep_in_key=keep_in_key,
-                     seed=seed, temperature=temperature, top_k=top_k, top_p=top_p), out, model)
+    with busy("harmonising"):
+        piece = harmonise(model, tokenizer, melody, programs, melody_track=melody_track, keep_in_key=keep_in_key,
+                          seed=seed, temperature=temperature, top_k=top_k, top_p=top_p)
+    _write(piece, out, model, as_json)
+
+
+@app.command("vary")
+def vary_command(
+    piece: Path = typer.Argument(..., help="MIDI file to vary"),
+    count: int = typer.Option(4, "--count", "-n", help="how many variations (1-256)"),
+    keep_bars: int = typer.Option(None, help="opening bars kept as they are (default: the first quarter, "
+                                  "at least one; 0 = rewrite all bars in the piece's meter, key and instruments)"),
+    style: str = typer.Option(None, help="style the new bars are written in (default: the composer's choice)"),
+    mood: str = typer.Option(None, help="happy, tense, sad or calm"),
+    keep_in_key: bool = typer.Option(False, "--keep-in-key"), seed: int = typer.Option(0),
+    out: Path = typer.Option(Path("out")), checkpoint: Path = CHECKPOINT, debug_model: bool = DEBUG_MODEL,
+    temperature: float = SAMPLING["temperature"], top_k: int = SAMPLING["top_k"], top_p: float = SAMPLING["top_p"],
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Variations of a piece: its opening kept, the other bars rewritten; each as long as the original.
+
+    Example: museforge vary theme.mid --count 8 --keep-bars 2 --seed 3
+    """
+    from museforge.controls import MusicControls
+    from museforge.music.vary import vary
+
+    controls = MusicControls(style=style, mood=mood) if style or mood else None
+    model, tokenizer = _load(checkpoint, debug_model)
+    with busy(f"writing {count} variations"):
+        pieces = vary(model, tokenizer, piece, count, keep_bars=keep_bars, controls=controls,
+                      keep_in_key=keep_in_key, seed=seed, temperature=temperature, top_k=top_k, top_p=top_p)
+    _write(pieces, out, model, as_json)

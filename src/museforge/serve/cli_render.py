@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from museforge.errors import MuseforgeError
+from museforge.serve.cli_common import JSON_OPTION, busy, print_json
 
 app = typer.Typer(help="Render a score to finished audio (soundfont, mix, master) and export it.",
                   no_args_is_help=True)
@@ -26,7 +27,8 @@ MONO = typer.Option(False, "--mono", help="mono instead of stereo")
 SOUNDFONT = typer.Option(None, help=".sf2/.sf3 file (default: the bundled TimGM6mb)")
 BACKEND = typer.Option("tinysoundfont", help="tinysoundfont or fluidsynth")
 STYLE = typer.Option("render", help="style word for file names and tags")
-SEED = typer.Option(None, help="seed of the generated score, for names and the sidecar")
+SEED = typer.Option(None, help="seed of the generated score, for names and the sidecar (default: the one in "
+                    "the MIDI file's museforge sidecar, if any)")
 BARS = typer.Option(None, help="loop length in bars")
 DURATION = typer.Option(None, "--duration-s", help="loop length in seconds (must be whole bars)")
 
@@ -50,8 +52,10 @@ def _loudness(text: str) -> str | float:
 
 
 def _meta(score, source: Path, style: str, seed: int | None, controls: dict, soundfont_name: str | None):
-    from museforge.export import ExportMeta
+    from museforge.export import ExportMeta, sidecar_seed
     from museforge.render.soundfont import DEFAULT_SOUNDFONT_LICENCE
+
+    seed = sidecar_seed(source) if seed is None else seed
 
     key = None
     if len(score.key_signatures):
@@ -65,8 +69,13 @@ def _meta(score, source: Path, style: str, seed: int | None, controls: dict, sou
     return ExportMeta(style=style, key=key, tempo_bpm=tempo, seed=seed, controls=controls, provenance=provenance)
 
 
-def _print(paths) -> None:
-    for path in paths:
+def _print(paths, meta, as_json: bool, measured: dict | None = None) -> None:
+    """The files written; ``--json`` adds the seed their sidecars record (None: origin unknown)."""
+    if as_json:
+        print_json({"files": [str(p) for p in paths], "seed": meta.seed, "key": meta.key,
+                    "tempo_bpm": meta.tempo_bpm, "measured": measured})
+        return
+    for path in paths:  # one path per line, nothing else: the seed is in the names and sidecars
         print(path)
 
 
@@ -76,7 +85,8 @@ def audio_command(source: Path = SOURCE, out: Path = OUT, fmt: str = FORMAT, bit
                   soundfont: Path = SOUNDFONT, backend: str = BACKEND, style: str = STYLE, seed: int = SEED,
                   stems: bool = typer.Option(False, "--stems", help="also write pre-master stems"),
                   duration_s: float = typer.Option(None, "--duration-s",
-                                                   help="exact length (a cue); default: to the last note + tail")) -> None:
+                                                   help="exact length (a cue); default: to the last note + tail"),
+                  as_json: bool = JSON_OPTION) -> None:
     """Render, mix and master a MIDI file; write the audio (+ stems) with JSON sidecars.
 
     Example: museforge render audio song.mid -f flac --loudness ebu-r128 --stems
@@ -85,13 +95,15 @@ def audio_command(source: Path = SOURCE, out: Path = OUT, fmt: str = FORMAT, bit
     from museforge.render.pipeline import render
 
     score = _load(source)
-    rendered = render(score, soundfont=soundfont, backend=backend, sample_rate=sample_rate,
-                      n_channels=1 if mono else 2, loudness=_loudness(loudness), duration_s=duration_s)
+    with busy("rendering"):
+        rendered = render(score, soundfont=soundfont, backend=backend, sample_rate=sample_rate,
+                          n_channels=1 if mono else 2, loudness=_loudness(loudness), duration_s=duration_s)
     controls = {"loudness": loudness, "sample_rate": sample_rate, "mono": mono, "backend": backend,
                 "duration_s": duration_s}
     meta = _meta(score, source, style, seed, controls, soundfont.name if soundfont else None)
     _print(export_audio(rendered.audio, out, meta, fmt=fmt, bit_depth=bit_depth,
-                        stems=rendered.stems if stems else None, extra=rendered.measurements()))
+                        stems=rendered.stems if stems else None, extra=rendered.measurements()), meta, as_json,
+           rendered.measurements())
 
 
 @app.command("loop")
@@ -99,7 +111,8 @@ def loop_command(source: Path = SOURCE, bars: int = BARS, duration_s: float = DU
                  fmt: str = FORMAT, bit_depth: int = BIT_DEPTH, loudness: str = LOUDNESS,
                  sample_rate: int = SAMPLE_RATE, mono: bool = MONO, soundfont: Path = SOUNDFONT,
                  backend: str = BACKEND, style: str = STYLE, seed: int = SEED,
-                 stems: bool = typer.Option(False, "--stems", help="also write pre-master stems")) -> None:
+                 stems: bool = typer.Option(False, "--stems", help="also write pre-master stems"),
+                 as_json: bool = JSON_OPTION) -> None:
     """Render the first bars as a seamless loop with loop points (smpl chunk / LOOPSTART tags).
 
     Example: museforge render loop theme.mid --bars 8 -f ogg --loudness console
@@ -108,13 +121,15 @@ def loop_command(source: Path = SOURCE, bars: int = BARS, duration_s: float = DU
     from museforge.render.loop import render_loop
 
     score = _load(source)
-    rendered = render_loop(score, n_bars=bars, duration_s=duration_s, soundfont=soundfont, backend=backend,
-                           sample_rate=sample_rate, n_channels=1 if mono else 2, loudness=_loudness(loudness))
+    with busy("rendering the loop"):
+        rendered = render_loop(score, n_bars=bars, duration_s=duration_s, soundfont=soundfont, backend=backend,
+                               sample_rate=sample_rate, n_channels=1 if mono else 2, loudness=_loudness(loudness))
     controls = {"bars": bars, "duration_s": duration_s, "loudness": loudness, "sample_rate": sample_rate,
                 "mono": mono, "backend": backend}
     meta = _meta(score, source, style, seed, controls, soundfont.name if soundfont else None)
     _print(export_audio(rendered.audio, out, meta, fmt=fmt, bit_depth=bit_depth, kind="loop",
-                        stems=rendered.stems if stems else None, extra=rendered.measurements()))
+                        stems=rendered.stems if stems else None, extra=rendered.measurements()), meta, as_json,
+           rendered.measurements())
 
 
 @app.command("layers")
@@ -124,7 +139,8 @@ def layers_command(source: Path = SOURCE, bars: int = BARS, duration_s: float = 
                    loudness: str = typer.Option("console", help="target of the full intensity"),
                    sample_rate: int = SAMPLE_RATE, mono: bool = MONO, soundfont: Path = SOUNDFONT,
                    backend: str = BACKEND, style: str = STYLE, seed: int = SEED,
-                   whole: bool = typer.Option(False, "--whole", help="whole piece instead of a loop")) -> None:
+                   whole: bool = typer.Option(False, "--whole", help="whole piece instead of a loop"),
+                   as_json: bool = JSON_OPTION) -> None:
     """Write intensity layers (base / rhythm / lead / full) of identical length plus a JSON manifest.
 
     Example: museforge render layers battle.mid --bars 8
@@ -133,19 +149,21 @@ def layers_command(source: Path = SOURCE, bars: int = BARS, duration_s: float = 
     from museforge.render.layers import render_layers
 
     score = _load(source)
-    layer_set = render_layers(score, loop=not whole, n_bars=bars, duration_s=duration_s,
-                              loudness=_loudness(loudness), soundfont=soundfont, backend=backend,
-                              sample_rate=sample_rate, n_channels=1 if mono else 2)
+    with busy("rendering intensity layers"):
+        layer_set = render_layers(score, loop=not whole, n_bars=bars, duration_s=duration_s,
+                                  loudness=_loudness(loudness), soundfont=soundfont, backend=backend,
+                                  sample_rate=sample_rate, n_channels=1 if mono else 2)
     controls = {"bars": bars, "duration_s": duration_s, "loudness": loudness, "loop": not whole}
     meta = _meta(score, source, style, seed, controls, soundfont.name if soundfont else None)
-    _print(export_layers(layer_set, out, meta, fmt=fmt, bit_depth=bit_depth))
+    _print(export_layers(layer_set, out, meta, fmt=fmt, bit_depth=bit_depth), meta, as_json)
 
 
 @app.command("notation")
-def notation_command(source: Path = SOURCE, out: Path = OUT, style: str = STYLE, seed: int = SEED) -> None:
+def notation_command(source: Path = SOURCE, out: Path = OUT, style: str = STYLE, seed: int = SEED,
+                     as_json: bool = JSON_OPTION) -> None:
     """Write MIDI Type 1 (named tracks, GM programs, drums on channel 10) and MusicXML, with sidecars."""
     from museforge.export import export_midi, export_musicxml
 
     score = _load(source)
     meta = _meta(score, source, style, seed, {}, None)
-    _print(export_midi(score, out, meta) + export_musicxml(score, out, meta))
+    _print(export_midi(score, out, meta) + export_musicxml(score, out, meta), meta, as_json)

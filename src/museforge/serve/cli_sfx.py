@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from museforge.errors import MuseforgeError
-from museforge.serve.cli_common import run
+from museforge.serve.cli_common import JSON_OPTION, print_json, progress_bar, run
 
 app = typer.Typer(help="Procedural sound effects: recipes, presets, variations, seamless loops.",
                   no_args_is_help=True, add_completion=False)
@@ -69,10 +69,15 @@ def render(
     out: Path = typer.Option(Path("."), "--out", "-o", help="output directory"),
     on_exists: str = typer.Option("error", "--on-exists", help="error|rename|overwrite if a file exists"),
     creator: str = typer.Option("museforge", "--creator", help="UCS CreatorID in file names"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
-    """Render a recipe to UCS-named files and print each path with its seed."""
+    """Render a recipe to UCS-named files (each with a JSON sidecar) and print each path with its seed.
+
+    Example: museforge sfx render rain -p "heavy roof" --seconds 30 --loop -n 4 --seed 7
+    """
     import numpy as np
 
+    from museforge.api import SFX_GENERATOR
     from museforge.sfx.batch import export_batch
     from museforge.sfx.loop import render_loop
     from museforge.sfx.recipe import get_recipe, normalize_audio
@@ -94,29 +99,48 @@ def render(
     fx_name = preset or " ".join([r.name.replace("_", " ")] + [str(v) for k, v in values.items()
                                                                if r.param(k).choices is not None])
     items, drawn = [], {}
-    for i in range(variations):
-        seed_i = seed + i
-        if randomize_:
-            params = randomize(r, np.random.default_rng([seed_i, 2]), base, lock)
-        else:
-            params = base if variations == 1 else mutate(r, base, np.random.default_rng([seed_i, 1]), spread, lock)
-        if automation is not None:
-            audio = render_stream(r, automation, duration_s=seconds or r.default_duration_s, block_frames=512,
-                                  sample_rate=sample_rate, seed=seed_i, n_channels=channels, values=params)
-        elif loop:
-            audio = render_loop(r, params, duration_s=seconds or r.default_duration_s, sample_rate=sample_rate,
-                                seed=seed_i, n_channels=channels)
-        else:
-            audio = r.render(params, duration_s=seconds, sample_rate=sample_rate, seed=seed_i, n_channels=channels)
-        drawn[seed_i] = params
-        items.append((normalize_audio(audio, mode, level_db), r.ucs_cat_id, fx_name, seed_i))
-    for path, (audio, *_rest, seed_i) in zip(export_batch(items, out, creator_id=creator, ext=fmt,
-                                                         on_exists=on_exists), items):
+    controls = {"recipe": r.name, "preset": preset, "seconds": seconds, "loop": loop, "sample_rate": sample_rate,
+                "normalize": normalize, "level_db": level_db, "spread": spread, "randomize": randomize_,
+                "lock": list(lock), "automate": automate}
+    with progress_bar(variations, f"rendering {r.name}") as advance:
+        for i in range(variations):
+            seed_i = seed + i
+            if randomize_:
+                params = randomize(r, np.random.default_rng([seed_i, 2]), base, lock)
+            else:
+                params = base if variations == 1 else \
+                    mutate(r, base, np.random.default_rng([seed_i, 1]), spread, lock)
+            if automation is not None:
+                audio = render_stream(r, automation, duration_s=seconds or r.default_duration_s,
+                                      block_frames=512, sample_rate=sample_rate, seed=seed_i, n_channels=channels,
+                                      values=params)
+            elif loop:
+                audio = render_loop(r, params, duration_s=seconds or r.default_duration_s,
+                                    sample_rate=sample_rate, seed=seed_i, n_channels=channels)
+            else:
+                audio = r.render(params, duration_s=seconds, sample_rate=sample_rate, seed=seed_i,
+                                 n_channels=channels)
+            drawn[seed_i] = params
+            items.append((normalize_audio(audio, mode, level_db), r.ucs_cat_id, fx_name, seed_i))
+            advance()
+    sidecars = [{"kind": "sfx", "recipe": r.name, "preset": preset, "seed": seed_i, "generator": SFX_GENERATOR,
+                 "params": drawn[seed_i], "controls": {**controls, "params": drawn[seed_i]}, "training_data": None}
+                for *_rest, seed_i in items]
+    paths = export_batch(items, out, creator_id=creator, ext=fmt, on_exists=on_exists, sidecars=sidecars)
+    if as_json:
+        print_json({"files": [{"path": str(path), "sidecar": str(path) + ".json", "seed": seed_i,
+                               "duration_s": audio.duration_s, "peak_dbfs": audio.peak_dbfs(),
+                               "loop": None if audio.loop is None else [audio.loop.start_frame, audio.loop.end_frame],
+                               "params": drawn[seed_i]}
+                              for path, (audio, *_rest, seed_i) in zip(paths, items)]})
+        return
+    for path, (audio, *_rest, seed_i) in zip(paths, items):
         loop_note = f" loop {audio.loop.start_frame}-{audio.loop.end_frame}" if audio.loop else ""
         typer.echo(f"{path}  seed={seed_i}  {audio.duration_s:.3f}s  peak {audio.peak_dbfs():.1f} dBFS{loop_note}")
         if randomize_ or (variations > 1 and spread > 0):  # the drawn values, so a keeper can be re-made
             typer.echo("    " + " ".join(f"--set {k}={v:.4g}" if isinstance(v, float) else f"--set {k}={v}"
                                          for k, v in drawn[seed_i].items()))
+
 
 
 LAYER_KEYS = ("preset", "offset_s", "gain_db", "seconds")
@@ -154,7 +178,12 @@ def mix(
 
     audio = render_layers([parse_layer(spec) for spec in layers], duration_s=seconds, sample_rate=sample_rate,
                           seed=seed, normalize=None if normalize == "none" else normalize, level_db=level_db)
-    path = export_batch([(audio, cat_id, name, seed)], out, ext=fmt, on_exists=on_exists)[0]
+    from museforge.api import SFX_GENERATOR
+
+    provenance = {"kind": "sfx", "recipe": "layers", "seed": seed, "generator": SFX_GENERATOR,
+                  "controls": {"layers": list(layers), "seconds": seconds, "sample_rate": sample_rate,
+                               "normalize": normalize, "level_db": level_db}, "training_data": None}
+    path = export_batch([(audio, cat_id, name, seed)], out, ext=fmt, on_exists=on_exists, sidecars=[provenance])[0]
     typer.echo(f"{path}  seed={seed}  {audio.duration_s:.3f}s  peak {audio.peak_dbfs():.1f} dBFS")
 
 

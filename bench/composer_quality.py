@@ -301,7 +301,7 @@ def run(quick: bool = False, *, minutes: float | None = None, data: str | Path |
         else:
             launched = [_launch(spec, folder) for spec in specs]
             sides = {spec.side: _finish(*job) for spec, job in zip(specs, launched)}
-    return _report(sides, base, "sequential" if sequential else "concurrent")
+    return _report(sides, base, "sequential" if sequential else "concurrent", quick)
 
 
 def _finish(proc: subprocess.Popen, out: Path) -> dict:
@@ -310,7 +310,7 @@ def _finish(proc: subprocess.Popen, out: Path) -> dict:
     return json.loads(out.read_text())
 
 
-def _report(sides: dict, spec: Spec, mode: str) -> dict:
+def _report(sides: dict, spec: Spec, mode: str, quick: bool) -> dict:
     import transformers
 
     ours, peer = sides["ours"], sides["hf_gpt2"]
@@ -318,7 +318,7 @@ def _report(sides: dict, spec: Spec, mode: str) -> dict:
     return result(
         "composer_quality", "held-out loss per token (test split) after equal wall-clock training",
         ours["heldout_loss"], peer["heldout_loss"], "nats/token",
-        {"sides": sides, "budget_minutes_each": spec.minutes, "mode": mode, "threads_per_side": 1,
+        {"sides": sides, "quick": quick, "budget_minutes_each": spec.minutes, "mode": mode, "threads_per_side": 1,
          "ratio_tokens_per_s": round(ours["tokens_per_s"] / peer["tokens_per_s"], 3),
          "model": {k: getattr(model_cfg, k) for k in ("n_layer", "n_head", "d_model", "context_len", "vocab_size",
                                                       "dropout", "position")},

@@ -96,3 +96,6 @@ def test_budget_runs_stop_on_the_clock_with_a_fitted_cosine(cache, tmp_path):
         assert side["train_s"] >= 0.02 * 60  # stopped by the clock, not before
         assert side["steps"] > 2 and 2 < side["cosine_steps"] < 10**6  # fitted after calibrating
         assert side["tokens_per_s"] == pytest.approx(side["tokens_seen"] / side["train_s"], rel=0.01)
+        # The optimiser's rate followed the fitted cosine (the Trainer's scheduler reads the same config).
+        fitted = TrainConfig(warmup_steps=2, max_steps=side["cosine_steps"])
+        assert side["final_lr"] == pytest.approx(1e-2 * lr_factor(side["steps"], fitted))

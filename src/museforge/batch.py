@@ -298,7 +298,8 @@ def _run_sfx(fields: dict, out_dir: Path, _base: Path, _ckpt) -> tuple[list[str]
         items.append((sound.audio, get_recipe(prov["recipe"]).ucs_cat_id, fx_name, prov["seed"]))
     paths = export_batch(items, out_dir, ext=fmt, on_exists="rename",
                          sidecars=[sound.provenance for sound in sounds])
-    return [str(p) for p in paths], [s.provenance["seed"] for s in sounds]
+    files = [name for p in paths for name in (str(p), f"{p}.json")]  # each sound, then its sidecar
+    return files, [s.provenance["seed"] for s in sounds]
 
 
 def _save_piece(piece, fields: dict, out_dir: Path) -> list[str]:
@@ -314,8 +315,12 @@ def _loudness(text: object) -> str | float:
         return str(text)
 
 
-def _run_compose(fields: dict, out_dir: Path, _base: Path, checkpoint) -> tuple[list[str], list[int]]:
+def _run_compose(fields: dict, out_dir: Path, base_dir: Path, checkpoint) -> tuple[list[str], list[int]]:
     from museforge.api import compose
+
+    if "checkpoint" in fields:  # a row's checkpoint, like its files, is relative to the request file
+        checkpoint = Path(str(fields["checkpoint"]))
+        checkpoint = checkpoint if checkpoint.is_absolute() else base_dir / checkpoint
 
     if "prompt" in fields:
         controls_fields = sorted(set(fields) & {"style", "mood", "key", "tempo_bpm", "time_signature", "bars",
@@ -336,7 +341,7 @@ def _run_compose(fields: dict, out_dir: Path, _base: Path, checkpoint) -> tuple[
             request["tonic"] = parts[0]
             if len(parts) == 2:
                 request["mode"] = parts[1]
-    piece = compose(request, seed=fields.get("seed"), checkpoint=fields.get("checkpoint", checkpoint),
+    piece = compose(request, seed=fields.get("seed"), checkpoint=checkpoint,
                     temperature=fields.get("temperature", 1.0), top_k=fields.get("top_k", 0),
                     top_p=fields.get("top_p", 0.95), keep_in_key=fields.get("keep_in_key", False),
                     form=fields.get("form"))

@@ -201,11 +201,16 @@ def vary_command(
     Example: museforge vary theme.mid --count 8 --keep-bars 2 --seed 3
     """
     from museforge.controls import MusicControls
+
+    if not piece.is_file():  # fail before torch and the model load (seconds)
+        raise MuseforgeError(f"MIDI file {piece} does not exist")
+    controls = MusicControls(style=style, mood=mood) if style or mood else None
+    from museforge.music.rework import load_score
     from museforge.music.vary import vary
 
-    controls = MusicControls(style=style, mood=mood) if style or mood else None
+    score = load_score(piece)
     model, tokenizer = _load(checkpoint, debug_model)
     with busy(f"writing {count} variations"):
-        pieces = vary(model, tokenizer, piece, count, keep_bars=keep_bars, controls=controls,
+        pieces = vary(model, tokenizer, score, count, keep_bars=keep_bars, controls=controls,
                       keep_in_key=keep_in_key, seed=seed, temperature=temperature, top_k=top_k, top_p=top_p)
     _write(pieces, out, model, as_json)

@@ -24,10 +24,11 @@ def free_port() -> int:
 class Server:
     """Start/stop/kill -9 one server process over a data dir that outlives it."""
 
-    def __init__(self, data_dir: Path, *options: str, token: str | None = None):
+    def __init__(self, data_dir: Path, *options: str, token: str | None = None, env: dict[str, str] | None = None):
         self.data_dir = data_dir
         self.options = options
         self.token = token
+        self.env = env or {}  # extra environment, e.g. MUSEFORGE_COMPOSER
         self.proc: subprocess.Popen | None = None
         self.port = 0
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
@@ -44,6 +45,7 @@ class Server:
         self.port = free_port()
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
         env.pop("MUSEFORGE_TOKEN", None)
+        env.update(self.env)
         args = [sys.executable, "-m", "museforge.serve.cli_serve", "--port", str(self.port), "--data-dir",
                 str(self.data_dir), "--kind-module", "museforge_test_kinds", "--log-level", "warning", *self.options]
         if self.token:

@@ -330,8 +330,13 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     @v1.get("/kinds")
     def list_kinds() -> dict:
-        """Job kinds with the JSON schema of their requests."""
-        return {name: kind.model.model_json_schema() for name, kind in kinds.items()}
+        """Job kinds with the JSON schema of their requests; a kind this server cannot run now (e.g. compose
+        without composer weights) carries ``x-unavailable``: the reason, which a submission also gets."""
+        out = {}
+        for name, kind in kinds.items():
+            schema, reason = kind.model.model_json_schema(), kind.why_unavailable()
+            out[name] = schema if reason is None else {**schema, "x-unavailable": reason}
+        return out
 
     @v1.get("/limits")
     def limits() -> dict:
@@ -384,12 +389,15 @@ def _lock_data_dir(data_dir: Path):
 
 
 def _warm_up() -> None:
-    """Load the recipe registry and the prompt reader in the background, so the first request does not wait."""
+    """Load the recipe registry, the prompt reader and the composer's request code in the background, so the
+    first request does not wait."""
     from museforge.prompt import understand
+    from museforge.serve.job_compose import warm_up
     from museforge.sfx.recipe import recipe_names
 
     recipe_names()
     understand("rain")
+    warm_up()
 
 
 def _strings(value, path: str = ""):

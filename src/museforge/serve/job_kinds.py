@@ -58,17 +58,26 @@ class JobKind:
     run: Callable[[JobRequest, JobContext], list[Path]]
     # (request, upload lookup, max_duration_s) -> (request with anything derived filled in, info to report)
     check: Callable[[JobRequest, Callable[[str], dict | None], float], tuple[JobRequest, dict]] | None = None
+    # () -> why this server cannot run the kind now (e.g. no model weights), or None when it can
+    unavailable: Callable[[], str | None] | None = None
+
+    def why_unavailable(self) -> str | None:
+        return self.unavailable() if self.unavailable is not None else None
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def job_kind(name: str, model: type[JobRequest], check: Callable | None = None):
-    """Decorator registering ``run`` as the job kind ``name`` (``model`` must have ``kind: Literal[name]``)."""
+def job_kind(name: str, model: type[JobRequest], check: Callable | None = None,
+             unavailable: Callable[[], str | None] | None = None):
+    """Decorator registering ``run`` as the job kind ``name`` (``model`` must have ``kind: Literal[name]``).
+
+    ``unavailable`` says why the kind cannot run on this server (listed in GET /v1/kinds; ``check``
+    should refuse submissions for the same reason)."""
     def register(run: Callable[[JobRequest, JobContext], list[Path]]):
         if name in _KINDS:
             raise ValueError(f"job kind {name!r} registered twice")
-        _KINDS[name] = JobKind(name, model, run, check)
+        _KINDS[name] = JobKind(name, model, run, check, unavailable)
         return run
     return register
 
@@ -309,22 +318,47 @@ def check_render(request: RenderRequest, lookup, max_duration_s: float) -> tuple
 
 @job_kind("render", RenderRequest, check_render)
 def run_render(request: RenderRequest, ctx: JobContext) -> list[Path]:
-    from museforge.export import ExportMeta, export_audio
+    from museforge.export import ExportMeta
+
+    score = _load_score(ctx.uploads(request.score_upload)["path"])
+    ctx.progress(0.05, "rendering")
+    meta = ExportMeta(style="render", seed=request.seed, title=request.title,
+                      controls=request.model_dump(exclude={"score_upload"}))
+    return render_files(score, ctx.out_dir, meta, fmt=request.format, bit_depth=request.bit_depth,
+                        loudness=request.loudness, sample_rate=request.sample_rate, n_channels=request.n_channels,
+                        duration_s=request.duration_s, loop_bars=request.loop_bars, stems=request.stems,
+                        name_suffix="loop" if request.loop_bars is not None else None,
+                        on_rendered=lambda: ctx.progress(0.9, "writing files"))
+
+
+def render_files(score, out_dir: Path, meta, *, fmt: str = "wav", bit_depth: int = 24,
+                 loudness: str | float = "streaming", sample_rate: int = 44_100, n_channels: int = 2,
+                 duration_s: float | None = None, loop_bars: int | None = None, stems: bool = False,
+                 name_suffix: str | None = None, on_rendered: Callable[[], None] | None = None) -> list[Path]:
+    """Render a score with the bundled GM soundfont, master it and write the audio (+ stems) with sidecars.
+
+    The one rendering path of the job kinds (render, compose): the soundfont and its licence go into
+    the sidecar's provenance; ``loop_bars`` renders that many bars as a seamless loop instead.
+    """
+    from dataclasses import replace
+
+    from museforge.export import export_audio
     from museforge.render.loop import render_loop
     from museforge.render.pipeline import render
     from museforge.render.soundfont import DEFAULT_SOUNDFONT_LICENCE
 
-    score = _load_score(ctx.uploads(request.score_upload)["path"])
-    ctx.progress(0.05, "rendering")
-    options = dict(sample_rate=request.sample_rate, n_channels=request.n_channels, loudness=request.loudness)
-    if request.loop_bars is not None:
-        rendered = render_loop(score, n_bars=request.loop_bars, **options)
+    options = dict(sample_rate=sample_rate, n_channels=n_channels, loudness=loudness)
+    if loop_bars is not None:
+        rendered = render_loop(score, n_bars=loop_bars, **options)
     else:
-        rendered = render(score, duration_s=request.duration_s, **options)
-    ctx.progress(0.9, "writing files")
-    meta = ExportMeta(style="render", seed=request.seed, title=request.title,
-                      controls=request.model_dump(exclude={"score_upload"}),
-                      provenance={"soundfont": {"name": "TimGM6mb.sf2", "licence": DEFAULT_SOUNDFONT_LICENCE}})
-    return export_audio(rendered.audio, ctx.out_dir, meta, fmt=request.format, bit_depth=request.bit_depth,
-                        stems=rendered.stems if request.stems else None, extra=rendered.measurements(),
-                        kind="loop" if request.loop_bars is not None else None)
+        rendered = render(score, duration_s=duration_s, **options)
+    if on_rendered is not None:
+        on_rendered()
+    meta = replace(meta, provenance={**meta.provenance, "soundfont": {"name": "TimGM6mb.sf2",
+                                                                      "licence": DEFAULT_SOUNDFONT_LICENCE}})
+    return export_audio(rendered.audio, out_dir, meta, fmt=fmt, bit_depth=bit_depth,
+                        stems=rendered.stems if stems else None, extra=rendered.measurements(), kind=name_suffix)
+
+
+# The compose kind lives in its own module (this one would pass ~400 lines); importing it registers it.
+from museforge.serve import job_compose  # noqa: E402,F401

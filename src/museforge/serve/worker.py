@@ -128,7 +128,8 @@ def check_upload(kind: str, path: str, max_duration_s: float) -> dict:
         if duration_s > max_duration_s:
             raise MuseforgeError(f"the MIDI file lasts {duration_s:.1f} s, over the server's max duration of "
                                  f"{max_duration_s:g} s")
-        return {"n_tracks": len(score.tracks), "n_notes": n_notes, "duration_s": round(duration_s, 3)}
+        return {"n_tracks": len(score.tracks), "n_notes": n_notes, "duration_s": round(duration_s, 3),
+                **_score_facts(score)}
     from museforge.audio import Audio
 
     try:
@@ -142,6 +143,19 @@ def check_upload(kind: str, path: str, max_duration_s: float) -> dict:
                              f"{max_duration_s:g} s")
     return {"duration_s": round(audio.duration_s, 3), "sample_rate": audio.sample_rate, "n_channels": audio.n_channels,
             "peak_dbfs": round(audio.peak_dbfs(), 2)}
+
+
+def _score_facts(score) -> dict:
+    """Meter, tempo, whole bars (as the composer counts them) and programs of a MIDI upload, so jobs that
+    use it (compose: continue, infill bars) can be checked at submit time without parsing it again."""
+    import math
+
+    num, den = (score.time_signatures[0].numerator, score.time_signatures[0].denominator) \
+        if len(score.time_signatures) else (4, 4)
+    bar_ticks = max(1, num * 4 * score.ticks_per_quarter // den)
+    programs = list(dict.fromkeys(-1 if t.is_drum else int(t.program) for t in score.tracks if len(t.notes)))
+    return {"time_signature": f"{num}/{den}", "tempo_bpm": round(float(score.tempos[0].qpm), 3) if len(score.tempos)
+            else 120.0, "n_bars": max(1, math.ceil(score.end() / bar_ticks)), "programs": programs}
 
 
 class Supervisor:

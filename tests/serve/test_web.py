@@ -36,17 +36,50 @@ INK = """sel => { const c = document.querySelector(sel), d = c.getContext('2d').
 
 
 @pytest.fixture(scope="module")
-def studio(tmp_path_factory):
-    srv = Server(tmp_path_factory.mktemp("web") / "data", "--n-workers", "1", "--max-duration-s", "60",
-                 token=TOKEN).start()
+def browser():
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.set_default_timeout(30_000)
-        yield srv, page, errors
-        browser.close()
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _page(browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_default_timeout(30_000)
+    return page, errors
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory, browser):
+    """A server without composer weights (whatever a training run left in checkpoints/): music is arranged."""
+    folder = tmp_path_factory.mktemp("web")
+    srv = Server(folder / "data", "--n-workers", "1", "--max-duration-s", "60", token=TOKEN,
+                 env={"MUSEFORGE_COMPOSER": str(folder / "no-composer")}).start()
+    page, errors = _page(browser)
+    yield srv, page, errors
+    page.close()
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def composing_studio(tmp_path_factory, browser):
+    """A server whose composer is an untrained debug checkpoint written here (no token)."""
+    import torch
+
+    from museforge.music.models.transformer import Composer, ComposerConfig
+    from museforge.music.tokenizer import get_tokenizer
+
+    folder = tmp_path_factory.mktemp("web-compose")
+    torch.manual_seed(0)
+    vocab_size = get_tokenizer().vocab_size
+    Composer(ComposerConfig.debug(vocab_size=vocab_size, context_len=256)).save(folder / "composer")
+    srv = Server(folder / "data", "--n-workers", "1", "--max-duration-s", "60",
+                 env={"MUSEFORGE_COMPOSER": str(folder / "composer"), "OMP_NUM_THREADS": "1"}).start()
+    page, errors = _page(browser)
+    yield srv, page, errors
+    page.close()
     srv.stop()
 
 
@@ -86,10 +119,10 @@ def test_studio_end_to_end(studio, tmp_path):
     page.dispatch_event("#token", "change")
     page.wait_for_selector("body[data-ready='1']")
     assert page.eval_on_selector("#style", "s => s.options.length") > 20  # built from /v1/studio/options
-    # no compose kind on this server yet: the rework buttons are there, disabled, and say why
+    # no composer weights on this server: the rework buttons are there, disabled, and say why
     for button in ("#continue", "#regen"):
         assert page.is_disabled(button)
-        assert "compose" in page.get_attribute(button, "title")
+        assert "no composer checkpoint" in page.get_attribute(button, "title")
 
     # --- sound effect: a recipe, a fixed length, render; waveform drawn; download is that exact length
     page.select_option("#recipe", "impact")
@@ -182,4 +215,49 @@ def test_studio_end_to_end(studio, tmp_path):
     assert page.locator("#cards .card[data-ready]").count() < 4
     with srv.client() as client:
         assert client.get("/v1/jobs", params={"status": "cancelled"}).json()[0]["kind"] == "render"
+    assert errors == []
+
+
+def test_studio_composes_continues_and_regenerates_bars(composing_studio, tmp_path):
+    srv, page, errors = composing_studio
+    page.goto(srv.url + "/")
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.is_disabled("#continue") and page.get_attribute("#continue", "title") == "generate a piece first"
+    page.select_option("#style", "folk")
+    page.fill("#tempo", "120")
+    page.fill("#length", "8")  # four 4/4 bars at 120 bpm
+    page.fill("#seed", "5")
+    page.fill("#variations", "1")
+    page.select_option("#instruments", ["flute", "guitar"])
+
+    def run(button: str, count: int) -> dict:
+        before = page.get_attribute("#cards .card", "data-job") if page.locator("#cards .card").count() else ""
+        page.click(button)
+        page.wait_for_function(f"document.querySelectorAll('#cards .card[data-ready]').length === {count} && "
+                               f"document.querySelector('#cards .card').dataset.job !== '{before}' && "
+                               "document.querySelector('#status').textContent.startsWith('done')", timeout=60_000)
+        with srv.client() as client:
+            job = client.get(f"/v1/jobs/{page.get_attribute('#cards .card', 'data-job')}").json()
+            assert client.get("/v1/jobs", params={"status": "done"}).json()[0]["kind"] == "compose"  # no render job
+        midi = _download(page, "#cards .card .downloads a[download$='.mid']", tmp_path)
+        assert int(page.get_attribute("#cards .card canvas.roll", "data-notes")) > 0
+        assert page.evaluate(INK, "#cards .card canvas.wave") > 0.01
+        return job, symusic.Score(str(midi))
+
+    job, score = run("#generate", 1)
+    assert job["kind"] == "compose" and job["request"]["task"] == "new" and job["request"]["n_bars"] is None
+    title = page.inner_text("#cards .card h3")
+    assert title.startswith("folk_") and title.endswith("_120bpm_seed5")  # the key was left open: seeded
+    assert score.end() == 4 * 4 * score.ticks_per_quarter
+    assert {t.program for t in score.tracks if len(t.notes)} == {73, 24}  # flute, guitar
+    assert page.is_enabled("#continue") and page.is_enabled("#regen")
+
+    job, score = run("#continue", 1)  # the Length control: four new bars after the selected piece
+    assert job["request"]["task"] == "continue" and job["request"]["n_bars"] == 4
+    assert score.end() == 4 * 4 * score.ticks_per_quarter
+
+    page.once("dialog", lambda dialog: dialog.accept("2-3"))
+    job, score = run("#regen", 1)
+    assert job["request"]["task"] == "infill" and job["request"]["infill_bars"] == "2-3"
+    assert score.end() == 4 * 4 * score.ticks_per_quarter
     assert errors == []

@@ -173,6 +173,24 @@ def test_vary_keeps_the_opening_and_the_length(compose_client):
     assert too_many.status_code == 422 and "keep_bars: at most 3" in too_many.json()["detail"]
 
 
+def test_harmonise_keeps_the_melody_and_adds_the_default_parts(compose_client):
+    melody = symusic.Score(480)
+    track = symusic.Track("melody", 0, False)  # a piano melody: the default parts are then bass and strings
+    pitches = [60, 62, 64, 65, 67, 65, 64, 62]  # two 4/4 bars
+    track.notes.extend(symusic.Note(i * 480, 480, pitch, 96) for i, pitch in enumerate(pitches))
+    melody.tracks.append(track)
+    melody.tempos.append(symusic.Tempo(0, 100.0))
+    job = _done(compose_client, {"kind": "compose", "melody_upload": _upload(compose_client, melody), "seed": 4,
+                                 "render": False})
+    assert job["request"]["task"] == "harmonise"
+    (_, score, _), = _midis(compose_client, job)
+    assert _programs(score) <= {0, 33, 48} and 0 in _programs(score) and len(_programs(score)) >= 2
+    piano = next(t for t in score.tracks if t.program == 0 and not t.is_drum)
+    assert [(n.time * 480 // score.ticks_per_quarter, n.pitch) for n in piano.notes] == \
+        [(n.time, n.pitch) for n in track.notes]  # the melody, note for note
+    assert score.end() == 2 * _bar_ticks(score)
+
+
 @pytest.mark.parametrize(("body", "field", "allowed"), [
     ({"style": "polka-metal"}, "style", "celtic_folk"),
     ({"mood": "grumpy"}, "mood", "calm"),

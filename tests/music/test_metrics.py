@@ -96,7 +96,7 @@ def test_crop_bars_keeps_whole_bars_and_cuts_held_notes():
     notes = [(n.time, n.duration, n.pitch) for n in cropped.tracks[0].notes]
     assert notes == [(0, 4 * TPQ, 60), (3 * TPQ, TPQ, 62)]
     assert len(score.tracks[0].notes) == 4  # the original is untouched
-    assert crop_bars(score, 0).tracks.__len__() == 0
+    assert len(crop_bars(score, 0).tracks) == 0
 
 
 def test_set_distances_sizes_and_values():

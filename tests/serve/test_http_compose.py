@@ -120,6 +120,10 @@ def test_prompt_fills_the_open_controls_and_open_choices_are_shared_by_variation
     keys = {json.loads(compose_client.get(f["url"]).content)["key"] for f in job["files"]
             if f["name"].endswith(".json")}
     assert len(keys) == 1
+    seeded = compose_client.post("/v1/jobs", json={"kind": "compose", "prompt": "sad waltz, seed 0, 2 bars",
+                                                   "render": False})
+    assert seeded.status_code == 202 and seeded.json()["request"]["seed"] == 0  # the prompt's seed, even 0
+    assert seeded.json()["request"]["time_signature"] == "3/4"  # decided for a waltz
 
 
 def test_continue_writes_only_the_new_bars_after_the_primer(compose_client):

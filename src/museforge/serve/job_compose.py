@@ -179,8 +179,9 @@ def _prompt_update(request: ComposeRequest) -> tuple[ComposeRequest, dict]:
     found = understanding.controls.to_dict()
     given = request.model_fields_set
     skip = {"n_bars", "duration_s"} if given & {"n_bars", "duration_s"} else set()  # one length only
-    update = {name: found[name] for name in (*_CONTROLS, "seed")
-              if name not in given and name not in skip and found.get(name) not in (None, [], False)}
+    update = {name: found[name] for name in (*_CONTROLS, "seed")  # `is False`: a seed of 0 is a value
+              if name not in given and name not in skip and found[name] is not None and found[name] != []
+              and found[name] is not False}
     try:
         return ComposeRequest.model_validate(request.model_dump() | update), understanding.to_dict()
     except ValidationError as exc:  # e.g. a seed in the prompt beyond the API's range

@@ -258,6 +258,7 @@ def make_plan(request: Request, tokenizer: Tokenizer, *, n_bars: int | None = No
                 programs=frozenset(request.programs),
                 scale_pcs=frozenset((root + i) % 12 for i in scale) if request.keep_in_key else None,
                 chords=chords, roots=tuple(c.root if c else None for c in parsed), home_pcs=tonic_triad,
+                leading_pcs=frozenset({(root + 11) % 12}),
                 notes_per_bar=notes_per_bar, empty_until=empty_until, cadence=request.cadence,
                 final_pcs=final if request.cadence else None,
                 penultimate_pcs=None if chords else dominant,

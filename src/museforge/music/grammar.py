@@ -62,6 +62,9 @@ class Plan:
         roots: The chords' roots (favoured once more in the bass register).
         chord_bias: Logit bonus for chord tones (bars with a chord) and for the dominant before the end.
         home_pcs: Tonic-triad pitch classes, favoured by ``home_bias`` in bars without a chord.
+        leading_pcs: The key's leading tone(s): with the tonic triad, the chord tones favoured once
+            more, by ``key_bias`` (a progression like I-V-vi-IV otherwise reads as the key of IV).
+        key_bias: Logit bonus for those key tones in bars with a chord.
         velocity_target: Loudness a mood leans toward (MIDI velocity), None = the model's choice.
         register_shift: Logits per octave above middle C for pitched notes (a mood's brightness).
         notes_per_bar: Soft target for notes per bar (None = no density bias).
@@ -81,9 +84,11 @@ class Plan:
     scale_pcs: frozenset[int] | None = None
     chords: tuple[frozenset[int] | None, ...] = ()
     roots: tuple[int | None, ...] = ()
-    chord_bias: float = 4.0
+    chord_bias: float = 6.0
     home_pcs: frozenset[int] | None = None
     home_bias: float = 2.0
+    leading_pcs: frozenset[int] = frozenset()
+    key_bias: float = 4.0
     velocity_target: int | None = None
     register_shift: float = 0.0
     notes_per_bar: float | None = None
@@ -361,8 +366,9 @@ class GrammarState:
                 missing = chord - self.pcs_in_bar
                 if missing:
                     out += v.pc_mask(frozenset(missing)).float() * plan.chord_bias
-                if plan.home_pcs and chord & plan.home_pcs:  # common tones with the tonic keep the key heard
-                    out += v.pc_mask(frozenset(chord & plan.home_pcs)).float() * plan.home_bias
+                key_tones = chord & (plan.home_pcs | plan.leading_pcs) if plan.home_pcs else frozenset()
+                if key_tones:  # tones shared with the tonic triad, and a leading tone, keep the key heard
+                    out += v.pc_mask(frozenset(key_tones)).float() * plan.key_bias
                 if root is not None:
                     out += (v.pc_mask(frozenset({root})) & (v.t_value < BASS_BELOW)).float() * plan.chord_bias
             elif self.bar == plan.n_bars - (1 if plan.cadence else 0) and plan.penultimate_pcs:

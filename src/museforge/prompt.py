@@ -388,10 +388,14 @@ def _kind(claims: _Claims, keywords: list) -> str:
             music += 3
         elif field == "variations":
             sfx += 1
+    named_sound = False
     for _start, _end, _span, meanings in keywords:
         kinds = {k for k, _ in meanings}
         music += 3 * ("music" in kinds) + 2 * ("instruments" in kinds) + ("style" in kinds) + 0.5 * ("mood" in kinds)
         sfx += 3 * ("sfx_word" in kinds) + 2 * bool(kinds & {"sfx", "sfx_combo"})
+        named_sound |= bool(kinds & {"sfx", "sfx_combo"})
+    if sfx > music and not named_sound and music >= 1:
+        return "music"  # "sound"/"声" but no sound named, and a style or instrument is: music ("电影原声")
     return "sfx" if sfx > music else "music"
 
 

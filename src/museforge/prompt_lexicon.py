@@ -60,6 +60,21 @@ STYLE_WORDS: dict[str, str] = {
     "合成器波": "electronic", "氛围": "ambient", "环境音乐": "ambient", "芯片音乐": "chiptune", "8位": "chiptune",
     "八位": "chiptune", "像素": "chiptune", "红白机": "chiptune", "街机": "chiptune", "爵士": "jazz",
     "摇摆乐": "jazz", "拉格泰姆": "ragtime", "华尔兹": "waltz", "圆舞曲": "waltz", "进行曲": "march",
+    # issue 6: forms, composers, genre names and transliterations people write (tests/test_prompt_styles.py)
+    "赋格": "baroque", "巴赫": "baroque", "维瓦尔第": "baroque", "亨德尔": "baroque", "古典乐": "classical",
+    "莫扎特": "classical", "贝多芬": "classical", "海顿": "classical", "奏鸣曲": "classical", "小步舞曲": "classical",
+    "巴赫众赞歌": "baroque_chorale", "四声部": "baroque_chorale", "肖邦": "romantic", "李斯特": "romantic",
+    "舒曼": "romantic", "柴可夫斯基": "romantic", "浪漫主义": "romantic", "浪漫时期": "romantic",
+    "吟游诗人": "medieval", "酒馆": "medieval", "牧歌": "renaissance", "好莱坞": "cinematic", "大片": "cinematic",
+    "原声带": "cinematic", "原声音乐": "cinematic", "蓝草": "folk", "世界音乐": "world", "韩流": "pop", "慢歌": "ballad",
+    "桑巴": "latin", "萨尔萨": "latin", "伦巴": "latin", "博萨诺瓦": "latin", "恰恰": "latin",
+    "的士高": "funk", "迪斯可": "funk", "迪士高": "funk", "嘻哈": "electronic", "说唱": "electronic",
+    "蒸汽波": "electronic", "科技舞曲": "electronic", "铁克诺": "electronic", "低保真": "electronic",
+    "回响贝斯": "electronic", "鼓打贝斯": "electronic", "鼓贝斯": "electronic", "合成器流行": "electronic",
+    "合成器浪潮": "electronic", "八比特": "chiptune", "8比特": "chiptune", "fc游戏": "chiptune",
+    "比波普": "jazz", "咆勃": "jazz", "大乐队": "jazz", "繁音拍子": "ragtime", "军乐": "march",
+    "vaporwave": "electronic", "trip hop": "electronic", "big band": "jazz", "rumba": "latin",
+    "bach chorale": "baroque_chorale", "cha cha": "latin", "bossa": "latin",
 }
 
 # style phrases that also say which instrument plays

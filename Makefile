@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TINYSOUNDFONT := tinysoundfont==0.3.7
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv system-deps bench clean
+.PHONY: demo test venv system-deps bench composer-weights clean
 
 venv: $(STAMP)
 
@@ -37,6 +37,15 @@ test: venv system-deps
 
 bench: venv
 	$(BIN)/python -m bench
+
+# Reproduces the shipped composer weights from ../shared/data (hours on 2 cores; resumes if stopped).
+CORPUS := $(HOME)/.cache/museforge/corpus
+CHECKPOINTS := $(HOME)/.cache/museforge/checkpoints/composer
+composer-weights: venv
+	$(BIN)/museforge data build --data ../shared/data/midi --out $(CORPUS)
+	OMP_NUM_THREADS=1 $(BIN)/torchrun --standalone --nproc_per_node 2 -m museforge.music.train \
+		--data $(CORPUS) --out $(CHECKPOINTS) --no-progress
+	$(BIN)/museforge train ship --checkpoint $(CHECKPOINTS)/best
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info

@@ -230,3 +230,22 @@ def test_train_cli_command_runs_the_debug_preset(cache, tmp_path):
     assert (out / "latest" / "model.safetensors").is_file()
     with pytest.raises(MuseforgeError, match="valid: debug, default"):
         CliRunner().invoke(app, ["composer", "--preset", "huge"], catch_exceptions=False)
+
+
+def test_ship_copies_a_checkpoint_that_loads_the_same_and_refuses_a_non_checkpoint(tmp_path):
+    from typer.testing import CliRunner
+
+    from museforge.music.models.transformer import Composer
+    from museforge.serve.cli_train import app
+
+    torch.manual_seed(3)
+    model = Composer(ComposerConfig.debug(fim=True)).eval()
+    model.save(tmp_path / "best")
+    runner = CliRunner()
+    done = runner.invoke(app, ["ship", "--checkpoint", str(tmp_path / "best"), "--to", str(tmp_path / "pkg")])
+    assert done.exit_code == 0, done.output
+    shipped = Composer.load(tmp_path / "pkg")
+    assert shipped.cfg == model.cfg and shipped.cfg.fim
+    assert all(torch.equal(a, b) for a, b in zip(shipped.state_dict().values(), model.state_dict().values()))
+    refused = runner.invoke(app, ["ship", "--checkpoint", str(tmp_path / "nothing"), "--to", str(tmp_path / "x")])
+    assert refused.exit_code != 0 and not (tmp_path / "x").exists()

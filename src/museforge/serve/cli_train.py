@@ -48,6 +48,24 @@ def composer_command(
         raise typer.Exit(code)
 
 
+@app.command("ship")
+def ship_command(
+    checkpoint: Path = typer.Option(..., help="composer checkpoint folder to ship (e.g. checkpoints/composer/best)"),
+    to: Path = typer.Option(None, help="destination (default: the package's weights/composer, a source checkout)"),
+) -> None:
+    """Copy a checkpoint's config.json + model.safetensors to where `compose` finds them by default.
+
+    Example: museforge train ship --checkpoint ~/.cache/museforge/checkpoints/composer/best
+    """
+    from museforge.music.generate import CHECKPOINT_PLACES
+    from museforge.music.models.transformer import Composer
+
+    dest = to or CHECKPOINT_PLACES[0]
+    model = Composer.load(checkpoint)  # refuses a folder that is not a checkpoint, before anything is written
+    model.save(dest)
+    typer.echo(f"shipped {model.num_params():,} parameters to {dest}")
+
+
 @app.command("eval")
 def eval_command(
     checkpoint: Path = typer.Option(..., help="composer checkpoint folder (config.json + model.safetensors)"),

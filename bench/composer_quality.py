@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -294,20 +293,34 @@ def run(quick: bool = False, *, minutes: float | None = None, data: str | Path |
     with tempfile.TemporaryDirectory(prefix="composer_quality_") as tmp:
         folder = Path(tmp)
         specs = [Spec(**{**asdict(base), "side": side, "barrier": None if sequential else tmp}) for side in SIDES]
-        sides = {}
         if sequential:
+            sides = {}
             for spec in specs:
-                sides[spec.side] = _finish(*_launch(spec, folder))
+                sides.update(_finish([_launch(spec, folder)]))
         else:
-            launched = [_launch(spec, folder) for spec in specs]
-            sides = {spec.side: _finish(*job) for spec, job in zip(specs, launched)}
+            sides = _finish([_launch(spec, folder) for spec in specs])
     return _report(sides, base, "sequential" if sequential else "concurrent", quick)
 
 
-def _finish(proc: subprocess.Popen, out: Path) -> dict:
-    if proc.wait() != 0:
-        raise RuntimeError(f"{out.stem}: training process failed (exit {proc.returncode}); see its stderr above")
-    return json.loads(out.read_text())
+def _finish(jobs: list[tuple[subprocess.Popen, Path]]) -> dict[str, dict]:
+    """Wait for the side processes and read their figures, by side; if one fails, end the others
+    (they would wait at the barrier) and say which failed."""
+    _stop_all_if_one_fails([proc for proc, _ in jobs])
+    failed = [f"{out.name.split('.')[0]} (exit {proc.returncode})" for proc, out in jobs if proc.returncode]
+    if failed:
+        raise RuntimeError(f"side process failed: {', '.join(failed)}; see its stderr above")
+    return {out.name.split(".")[0]: json.loads(out.read_text()) for _, out in jobs}
+
+
+def _stop_all_if_one_fails(procs: list[subprocess.Popen]) -> None:
+    while None in (codes := [p.poll() for p in procs]):
+        if any(code not in (None, 0) for code in codes):
+            for p in procs:
+                if p.poll() is None:
+                    p.terminate()
+                    p.wait()
+            return
+        time.sleep(0.5)
 
 
 def _report(sides: dict, spec: Spec, mode: str, quick: bool) -> dict:

@@ -337,6 +337,8 @@ def _report(sides: dict, spec: Spec, mode: str, quick: bool) -> dict:
                                                       "dropout", "position")},
          "train": {k: getattr(train_cfg, k) for k in ("batch_size", "micro_batch", "lr", "min_lr_ratio", "beta2",
                                                       "weight_decay", "grad_clip", "warmup_steps", "bf16", "seed")},
+         "schedule": "warmup, then cosine whose length each side fits to its budget after timing its first "
+                     "calibration_steps steps (docs/composer_quality.md)",
          "calibration_steps": spec.calibration_steps, "eval_rows_per_style": spec.eval_rows_per_style,
          "data": spec.data, "peer": "transformers GPT2LMHeadModel (same shape, tied embeddings)",
          "torch": torch.__version__, "transformers": transformers.__version__,

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from museforge.errors import MuseforgeError
-from museforge.serve.cli_common import JSON_OPTION, print_json, progress_bar, run
+from museforge.serve.cli_common import JSON_OPTION, busy, print_json, progress_bar, run
 
 app = typer.Typer(help="Procedural sound effects: recipes, presets, variations, seamless loops.",
                   no_args_is_help=True, add_completion=False)
@@ -176,8 +176,9 @@ def mix(
     from museforge.sfx.batch import export_batch
     from museforge.sfx.layer import render_layers
 
-    audio = render_layers([parse_layer(spec) for spec in layers], duration_s=seconds, sample_rate=sample_rate,
-                          seed=seed, normalize=None if normalize == "none" else normalize, level_db=level_db)
+    with busy(f"mixing {len(layers)} layers"):
+        audio = render_layers([parse_layer(spec) for spec in layers], duration_s=seconds, sample_rate=sample_rate,
+                              seed=seed, normalize=None if normalize == "none" else normalize, level_db=level_db)
     from museforge.api import SFX_GENERATOR
 
     provenance = {"kind": "sfx", "recipe": "layers", "seed": seed, "generator": SFX_GENERATOR,

@@ -133,3 +133,5 @@ def test_index_of_a_token_cache_skips_transposed_copies(tmp_path):
     (tmp_path / "manifest.jsonl").write_text(json.dumps(rows[0]) + "\n")
     with pytest.raises(MuseforgeError, match="rebuild the corpus cache"):
         untransposed_pieces(tmp_path, "train")
+    with pytest.raises(MuseforgeError, match="missing tokens_test.npy, offsets_test.npy"):
+        untransposed_pieces(tmp_path, "test")

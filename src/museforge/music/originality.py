@@ -139,6 +139,11 @@ def untransposed_pieces(cache_dir: str | Path, split: str) -> list[tuple[dict, n
     import json
 
     root = Path(cache_dir)
+    needed = [root / f"tokens_{split}.npy", root / f"offsets_{split}.npy", root / "manifest.jsonl"]
+    missing = [p.name for p in needed if not p.is_file()]
+    if missing:
+        raise MuseforgeError(f"{root} is not a token cache with a {split!r} split: missing {', '.join(missing)} "
+                             "(build it with `museforge data build`)")
     tokens = np.load(root / f"tokens_{split}.npy", mmap_mode="r")
     offsets = np.load(root / f"offsets_{split}.npy")
     rows = [json.loads(line) for line in (root / "manifest.jsonl").read_text().splitlines() if line.strip()]

@@ -59,7 +59,8 @@ def progress_bar(total: int, description: str, *, show: bool | None = None) -> I
         TimeRemainingColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("eta"), TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+                  TextColumn("eta"), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                  redirect_stdout=sys.stdout.isatty()) as bar:  # piped stdout stays on stdout
         task = bar.add_task(description, total=total)
         yield lambda: bar.advance(task)
 
@@ -74,6 +75,6 @@ def busy(description: str, *, show: bool | None = None) -> Iterator[None]:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as spinner:
+                  console=Console(stderr=True), transient=True, redirect_stdout=sys.stdout.isatty()) as spinner:
         spinner.add_task(description, total=None)
         yield

@@ -73,7 +73,11 @@ class ComposerConfig:
 
 
 class KVCache:
-    """Preallocated keys/values for every layer, so decoding never re-concatenates tensors."""
+    """Preallocated keys/values for every layer, so decoding never re-concatenates tensors.
+
+    ``generate`` keeps it in float32 whatever the model's dtype: a decoding step attends in fp32, and
+    storing bf16 keys would mean converting the whole cache every step (bf16 -> fp32 is exact, so the
+    result is the same, only faster)."""
 
     def __init__(self, cfg: ComposerConfig, batch: int, max_len: int, dtype: torch.dtype, device: torch.device):
         head_dim = cfg.d_model // cfg.n_head
@@ -121,9 +125,12 @@ class Attention(nn.Module):
     def forward(self, x: torch.Tensor, start: int, rope: tuple | None, alibi: torch.Tensor | None,
                 cache: KVCache | None, layer: int) -> torch.Tensor:
         B, T, C = x.shape
-        q, k, v = self.qkv(x).view(B, T, 3, self.n_head, self.head_dim).permute(2, 0, 3, 1, 4)  # 3 x [B, H, T, D]
+        qkv = self.qkv(x).view(B, T, 3, self.n_head, self.head_dim).permute(2, 0, 3, 1, 4)  # [3, B, H, T, D]
         if rope is not None:
-            q, k = apply_rope(q, *rope), apply_rope(k, *rope)
+            q, k = apply_rope(qkv[:2], *rope)  # q and k rotated in one pass (per-op overhead rules decoding)
+            v = qkv[2]
+        else:
+            q, k, v = qkv
         if cache is not None:
             k, v = cache.update(layer, k, v, start)  # [B, H, start+T, D]
         if T == 1 and alibi is None:
@@ -131,6 +138,7 @@ class Attention(nn.Module):
             att = (q.float() @ k.float().transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))  # [B, H, 1, start+1]
             y = (att.softmax(dim=-1) @ v.float()).to(q.dtype)  # [B, H, 1, D]
             return self.proj(y.transpose(1, 2).reshape(B, T, C))
+        k, v = k.to(q.dtype), v.to(q.dtype)  # an fp32 cache under a bf16 model: exact round trip
         mask, causal = None, False
         if alibi is not None:
             mask = alibi.to(q.dtype)  # [H, T, start+T], causal part already -inf
@@ -153,7 +161,8 @@ class MLP(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.drop(self.down(F.gelu(self.up(x), approximate="tanh")))
+        y = self.down(F.gelu(self.up(x), approximate="tanh"))
+        return self.drop(y) if self.training else y
 
 
 class Block(nn.Module):
@@ -166,7 +175,8 @@ class Block(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
 
     def forward(self, x, start, rope, alibi, cache, layer):
-        x = x + self.drop(self.attn(self.norm1(x), start, rope, alibi, cache, layer))
+        a = self.attn(self.norm1(x), start, rope, alibi, cache, layer)
+        x = x + (self.drop(a) if self.training else a)  # skip the no-op module call when decoding
         return x + self.mlp(self.norm2(x))
 
 
@@ -231,7 +241,8 @@ class Composer(nn.Module):
         x = self.tok_emb(idx)  # [B, T, C]
         if self.pos_emb is not None:
             x = x + self.pos_emb(torch.arange(start, start + T, device=idx.device))
-        x = self.drop(x)
+        if self.training:
+            x = self.drop(x)
         for i, block in enumerate(self.blocks):
             x = block(x, start, rope, alibi, cache, i)
         if cache is not None:
@@ -288,7 +299,7 @@ class Composer(nn.Module):
         idx = idx.to(device)
         B, T = idx.shape
         gen = torch.Generator(device="cpu").manual_seed(int(seed))
-        cache = KVCache(cfg, B, T + max_new_tokens, self.tok_emb.weight.dtype, device)
+        cache = KVCache(cfg, B, T + max_new_tokens, torch.float32, device)  # fp32: see KVCache
         ids = torch.empty(B, T + max_new_tokens, dtype=torch.long, device=device)  # [B, T+N], filled as we go
         ids[:, :T] = idx
         done = torch.zeros(B, dtype=torch.bool, device=device)
@@ -370,14 +381,17 @@ def _sample(logits: torch.Tensor, temperature: float, top_k: int, top_p: float,
     """Pick one id per row of logits [B, V] -> [B]."""
     if temperature == 0:
         return logits.argmax(dim=-1)
-    logits = logits / temperature
+    if temperature != 1.0:
+        logits = logits / temperature
     if 0 < top_k < logits.shape[-1]:
         kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]  # [B, 1]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     if top_p < 1.0:
         sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
-        cum = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
-        drop = cum - sorted_logits.softmax(dim=-1) >= top_p  # tokens after the nucleus is already full
+        p_sorted = sorted_logits.softmax(dim=-1)
+        drop = p_sorted.cumsum(dim=-1) - p_sorted >= top_p  # tokens after the nucleus is already full
         logits = logits.masked_fill(drop.scatter(-1, order, drop), float("-inf"))
     probs = logits.softmax(dim=-1)
+    if probs.device.type == "cpu":
+        return torch.multinomial(probs, 1, generator=gen).squeeze(-1)
     return torch.multinomial(probs.cpu(), 1, generator=gen).squeeze(-1).to(logits.device)

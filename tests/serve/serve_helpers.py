@@ -52,7 +52,7 @@ class Server:
             args += ["--token", self.token]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # generous: tests share the machine with training runs
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log_path.read_text()}")
@@ -62,6 +62,8 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.proc.kill()  # a server that is still starting must not outlive the test as an orphan
+        self.proc.wait()
         raise RuntimeError(f"server did not come up:\n{self.log_path.read_text()}")
 
     def kill9(self) -> None:

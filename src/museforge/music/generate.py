@@ -18,34 +18,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from symusic import Score, Tempo, TimeSignature
 
 from museforge.controls import MAX_VARIATIONS, MusicControls
 from museforge.errors import MuseforgeError, check_range
+from museforge.music.checkpoint import CHECKPOINT_PLACES, find_checkpoint  # noqa: F401  (re-exported)
 from museforge.music.compose_request import Request, chords_per_bar, make_plan, resolve
 from museforge.music.grammar import MAX_NOTES_PER_BAR, GrammarProcessor, GrammarState, Plan, Vocab
 from museforge.music.tokenizer import Tokenizer
 
 MIN_ROOM = 48  # context tokens left after the control prefix: below this a window can't hold a bar
-PACKAGE = Path(__file__).resolve().parents[1]
-# Where a composer checkpoint is looked for, in order, when none is named.
-CHECKPOINT_PLACES = (PACKAGE / "weights" / "composer", PACKAGE.parents[1] / "checkpoints" / "composer" / "best",
-                     PACKAGE.parents[1] / "checkpoints" / "composer" / "latest")
-
-
-def find_checkpoint(path: str | Path | None = None) -> Path:
-    """The composer checkpoint to use: ``path``, $MUSEFORGE_COMPOSER, the shipped weights, then training output."""
-    import os
-
-    named = path or os.environ.get("MUSEFORGE_COMPOSER")
-    places = [Path(named)] if named else list(CHECKPOINT_PLACES)
-    for place in places:
-        if (place / "model.safetensors").is_file():
-            return place
-    raise MuseforgeError(f"no composer checkpoint at {', '.join(map(str, places))}; train one "
-                         "(`museforge train composer`) or name a directory holding config.json + model.safetensors")
 
 
 @dataclass

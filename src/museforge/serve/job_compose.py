@@ -104,20 +104,14 @@ class ComposeRequest(JobRequest):
 # --- availability and the model -----------------------------------------------------------------
 
 def composer_unavailable() -> str | None:
-    """Why this server cannot compose (no checkpoint found), or None."""
-    from museforge.music.generate import find_checkpoint
+    """Why this server cannot compose (no checkpoint found), or None. Cheap: no torch import."""
+    from museforge.music.checkpoint import find_checkpoint
 
     try:
         find_checkpoint()
     except MuseforgeError as exc:
         return str(exc)
     return None
-
-
-def warm_up() -> None:
-    """Import the composer's request code (torch, tokenizer) so the first submission does not wait for it."""
-    composer_unavailable()
-    import museforge.music.compose_request  # noqa: F401
 
 
 _MODELS: dict[tuple, tuple] = {}  # (checkpoint, mtime, size) -> (model, tokenizer, model info); one per worker
@@ -128,7 +122,7 @@ def _composer():
     import hashlib
     from dataclasses import asdict
 
-    from museforge.music.generate import find_checkpoint
+    from museforge.music.checkpoint import find_checkpoint
     from museforge.music.models.transformer import Composer
     from museforge.music.tokenizer import get_tokenizer
 

@@ -197,6 +197,8 @@ def test_infill_shows_a_fill_in_the_middle_model_the_bars_after_the_gap(tok, mon
     assert notes_of(after) == expected  # the kept bars 4-6, shifted to start at 0
     outside = {n for n in notes_of(base) if not ticks <= n[1] < 3 * ticks}
     assert outside <= notes_of(out.score)
+    monkeypatch.undo()
+    assert continue_score(fim_model, tok, base, 2, seed=1).score.end() == 2 * ticks  # no right context there
     with pytest.raises(MuseforgeError, match="not trained for fill-in-the-middle"):
         from museforge.music.generate import sample_body
 

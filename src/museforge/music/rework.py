@@ -127,9 +127,8 @@ def continue_score(model, tokenizer: Tokenizer, primer: Score | str | Path | byt
     prompt = tokenizer.encode_notes(primer)
     plan = make_plan(request, tokenizer, first_bar=primer_bars + 1, empty_until=primer_bars, with_tempo=False)
     prefix = [tokenizer.bos_id, *(tokenizer.token_id(t) for t in request.controls().tokens())]
-    after = _bars_after(tokenizer, score, end, model.cfg.context_len // 4) if model.cfg.fim else []
     body = sample_body(model, tokenizer, prefix, prompt, plan, temperature=temperature, top_k=top_k,
-                       top_p=top_p, seed=seed, after=after)
+                       top_p=top_p, seed=seed)
     prompt_bars = sum(1 for t in prompt if t == tokenizer.vocab["Bar_None"])
     new = _finish(_decode_at(tokenizer, body, prompt_bars, request), request, request.n_bars)
     start = primer_bars * _bar_ticks(new.ticks_per_quarter, request)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from museforge.errors import MuseforgeError
-from museforge.music.models.transformer import Composer, ComposerConfig, KVCache, quantize_int8
+from museforge.music.models.transformer import Composer, ComposerConfig, KVCache, load_for_generation, quantize_int8
 
 SCHEMES = ["rope", "alibi", "learned"]
 
@@ -161,6 +161,18 @@ def test_int8_decoding_model_tracks_the_full_precision_one():
     assert (p_full - p_int8).abs().sum(-1).max() < 0.05  # total variation per position
     out = fast.generate(x, max_new_tokens=8, seed=2)
     assert out.shape == (2, 8) and torch.equal(out, fast.generate(x, max_new_tokens=8, seed=2))
+
+
+def test_load_for_generation_is_the_int8_model_of_the_checkpoint(tmp_path):
+    model = make(d_model=64, n_head=2)
+    model.save(tmp_path / "ckpt")
+    fast = load_for_generation(tmp_path / "ckpt")
+    assert fast.blocks[0].mlp.up.weight.dtype == torch.int8 and fast.head.weight.dtype == torch.int8
+    x = ids(2, 16)
+    with torch.no_grad():
+        assert torch.equal(fast(x)[0], quantize_int8(model)(x)[0])
+    again = quantize_int8(model).generate(x, max_new_tokens=8, seed=3)
+    assert torch.equal(fast.generate(x, max_new_tokens=8, seed=3), again)
 
 
 def test_default_config_size_and_json_round_trip(tmp_path):

@@ -30,7 +30,7 @@ def _load_model(checkpoint: Path | None, debug_model: bool):
     import torch
 
     from museforge.music.generate import find_checkpoint
-    from museforge.music.models.transformer import Composer, ComposerConfig
+    from museforge.music.models.transformer import Composer, ComposerConfig, load_for_generation
     from museforge.music.tokenizer import get_tokenizer
 
     tokenizer = get_tokenizer()
@@ -40,7 +40,7 @@ def _load_model(checkpoint: Path | None, debug_model: bool):
         model.description = "debug preset, random weights"
         return model, tokenizer
     path = find_checkpoint(checkpoint)
-    model = Composer.load(path)
+    model = load_for_generation(path)  # int8 linears: same held-out loss, faster decoding
     model.description = str(path)
     return model, tokenizer
 

@@ -376,6 +376,16 @@ def quantize_int8(model: Composer) -> Composer:
     return q
 
 
+def load_for_generation(directory: str | Path) -> Composer:
+    """A saved checkpoint as compose uses it (CLI, Python API): :func:`quantize_int8` of its weights.
+
+    Measured on the trained composer: held-out loss per token equal to fp32's within 0.001 nats on the
+    same test pieces, 1.2x less CPU per token in a whole compose (grammar and sampling are not quantised)
+    and ~2x in raw decoding (docs/composer_speed.md). Training and evaluation use :meth:`Composer.load`.
+    """
+    return quantize_int8(Composer.load(directory))
+
+
 def _sample(logits: torch.Tensor, temperature: float, top_k: int, top_p: float,
             gen: torch.Generator) -> torch.Tensor:
     """Pick one id per row of logits [B, V] -> [B]."""

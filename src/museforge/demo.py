@@ -1,9 +1,9 @@
 """The main job on the shipped defaults (`make demo` / `museforge demo`): finished files in one folder.
 
-Music: a public-domain tune from the music21 corpus (O'Neill's Music of Ireland, 1850) is
-arranged as a folk band piece, rendered with the bundled soundfont, mastered to -14 LUFS and
-exported as WAV + stems + MIDI with sidecars. When the composer's shipped weights exist, the
-tune will be composed instead; the rest of the chain stays the same.
+Music: a piece composed from a text prompt by the shipped Transformer composer, and a
+public-domain tune from the music21 corpus (O'Neill's Music of Ireland, 1850) arranged as a folk
+band piece. Both are rendered with the bundled soundfont, mastered to -14 LUFS and exported as
+WAV + stems + MIDI with sidecars (provenance: model, seed, controls, data licences).
 Sound effects: a seamless rain loop, four impact variations and a retro coin pickup.
 """
 
@@ -14,14 +14,26 @@ from pathlib import Path
 
 DEMO_TUNE = "oneills1850/0001-0050"  # an ABC collection; the demo takes its first tune
 DEMO_SEED = 7
+DEMO_PROMPT = "calm celtic tune for a village square, fiddle, flute, guitar and bass, 40 seconds"
 
 
 def run_demo(out_dir: str | Path, log: Callable[[str], None] = print) -> list[Path]:
     """Write the demo files into ``out_dir``; returns every path written."""
     out_dir = Path(out_dir)
-    written = _music(out_dir / "music", log)
+    written = _composed(out_dir / "composed", log)
+    written += _music(out_dir / "music", log)
     written += _sound_effects(out_dir / "sfx", log)
     return written
+
+
+def _composed(folder: Path, log: Callable[[str], None]) -> list[Path]:
+    from museforge.api import compose
+
+    log(f"composing '{DEMO_PROMPT}' (seed {DEMO_SEED}) with the shipped composer")
+    piece = compose(DEMO_PROMPT, seed=DEMO_SEED)
+    log(f"rendering {piece!r}")
+    piece.render(loudness="streaming")
+    return piece.save(folder, stems=True)
 
 
 def _music(folder: Path, log: Callable[[str], None]) -> list[Path]:

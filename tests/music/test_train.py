@@ -242,10 +242,16 @@ def test_ship_copies_a_checkpoint_that_loads_the_same_and_refuses_a_non_checkpoi
     model = Composer(ComposerConfig.debug(fim=True)).eval()
     model.save(tmp_path / "best")
     runner = CliRunner()
-    done = runner.invoke(app, ["ship", "--checkpoint", str(tmp_path / "best"), "--to", str(tmp_path / "pkg")])
+    corpus = write_synthetic_cache(tmp_path / "corpus")
+    done = runner.invoke(app, ["ship", "--checkpoint", str(tmp_path / "best"), "--to", str(tmp_path / "pkg"),
+                               "--data", str(corpus)])
     assert done.exit_code == 0, done.output
+    from museforge.music.checkpoint import training_data
+
+    assert training_data(tmp_path / "pkg")["sources"] == {"unknown": {"pieces": 36, "licences": ["synthetic"]}}
     shipped = Composer.load(tmp_path / "pkg")
     assert shipped.cfg == model.cfg and shipped.cfg.fim
     assert all(torch.equal(a, b) for a, b in zip(shipped.state_dict().values(), model.state_dict().values()))
-    refused = runner.invoke(app, ["ship", "--checkpoint", str(tmp_path / "nothing"), "--to", str(tmp_path / "x")])
+    refused = runner.invoke(app, ["ship", "--checkpoint", str(tmp_path / "nothing"), "--to", str(tmp_path / "x"),
+                                  "--data", str(corpus)])
     assert refused.exit_code != 0 and not (tmp_path / "x").exists()

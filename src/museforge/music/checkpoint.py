@@ -4,7 +4,9 @@ checkpoint" (and where it looked) without importing torch. :mod:`museforge.music
 
 from __future__ import annotations
 
+import json
 import os
+from collections import Counter
 from pathlib import Path
 
 from museforge.errors import MuseforgeError
@@ -24,3 +26,30 @@ def find_checkpoint(path: str | Path | None = None) -> Path:
             return place
     raise MuseforgeError(f"no composer checkpoint at {', '.join(map(str, places))}; train one "
                          "(`museforge train composer`) or name a directory holding config.json + model.safetensors")
+
+
+TRAINING_DATA_FILE = "training_data.json"  # beside the weights: what the model learned from, and its licences
+
+
+def summarize_training_data(manifest: str | Path) -> dict:
+    """Sources, piece counts and licences of a token cache's training split, from its manifest.jsonl."""
+    path = Path(manifest)
+    if not path.is_file():
+        raise MuseforgeError(f"{path} not found: build the corpus first (`museforge data build`)")
+    pieces: Counter = Counter()
+    licences: dict[str, set] = {}
+    for line in path.read_text().splitlines():
+        row = json.loads(line) if line.strip() else {}
+        if row.get("split") != "train" or row.get("transpose", 0):
+            continue
+        source = str(row.get("source", "unknown"))
+        pieces[source] += 1
+        licences.setdefault(source, set()).add(str(row.get("licence", "unknown")))
+    return {"split": "train (untransposed pieces)",
+            "sources": {s: {"pieces": pieces[s], "licences": sorted(licences[s])} for s in sorted(pieces)}}
+
+
+def training_data(checkpoint: str | Path) -> dict | None:
+    """The training-data summary shipped beside a checkpoint, if it has one."""
+    path = Path(checkpoint) / TRAINING_DATA_FILE
+    return json.loads(path.read_text()) if path.is_file() else None

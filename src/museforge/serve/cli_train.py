@@ -52,17 +52,23 @@ def composer_command(
 def ship_command(
     checkpoint: Path = typer.Option(..., help="composer checkpoint folder to ship (e.g. checkpoints/composer/best)"),
     to: Path = typer.Option(None, help="destination (default: the package's weights/composer, a source checkout)"),
+    data: Path = typer.Option(DEFAULT_CORPUS, help="the token cache it was trained on (for the licences)"),
 ) -> None:
-    """Copy a checkpoint's config.json + model.safetensors to where `compose` finds them by default.
+    """Copy a checkpoint's config.json + model.safetensors to where `compose` finds them by default,
+    with training_data.json (sources, pieces and licences of the training split) beside them.
 
     Example: museforge train ship --checkpoint ~/.cache/museforge/checkpoints/composer/best
     """
-    from museforge.music.generate import CHECKPOINT_PLACES
+    import json
+
+    from museforge.music.checkpoint import CHECKPOINT_PLACES, TRAINING_DATA_FILE, summarize_training_data
     from museforge.music.models.transformer import Composer
 
     dest = to or CHECKPOINT_PLACES[0]
     model = Composer.load(checkpoint)  # refuses a folder that is not a checkpoint, before anything is written
+    summary = summarize_training_data(data / "manifest.jsonl")
     model.save(dest)
+    (dest / TRAINING_DATA_FILE).write_text(json.dumps(summary, indent=1) + "\n")
     typer.echo(f"shipped {model.num_params():,} parameters to {dest}")
 
 

@@ -389,12 +389,15 @@ def _lock_data_dir(data_dir: Path):
 
 
 def _warm_up() -> None:
-    """Load the recipe registry and the prompt reader in the background, so the first request does not wait."""
+    """Load the recipe registry, the prompt reader and (on a server that can compose) the composer's request
+    code in the background, so the first request does not wait."""
     from museforge.prompt import understand
+    from museforge.serve.job_compose import warm_up
     from museforge.sfx.recipe import recipe_names
 
     recipe_names()
     understand("rain")
+    warm_up()
 
 
 def _strings(value, path: str = ""):

@@ -114,6 +114,13 @@ def composer_unavailable() -> str | None:
     return None
 
 
+def warm_up() -> None:
+    """Import the composer's request code (torch, tokenizer: seconds of CPU, ~300 MB) on a server that can
+    compose, so its first submission does not wait for it (a server without weights never imports torch)."""
+    if composer_unavailable() is None:
+        import museforge.music.compose_request  # noqa: F401
+
+
 _MODELS: dict[tuple, tuple] = {}  # (checkpoint, mtime, size) -> (model, tokenizer, model info); one per worker
 
 

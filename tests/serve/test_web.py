@@ -235,7 +235,7 @@ def test_studio_composes_continues_and_regenerates_bars(composing_studio, tmp_pa
         page.click(button)
         page.wait_for_function(f"document.querySelectorAll('#cards .card[data-ready]').length === {count} && "
                                f"document.querySelector('#cards .card').dataset.job !== '{before}' && "
-                               "document.querySelector('#status').textContent.startsWith('done')", timeout=60_000)
+                               "document.querySelector('#status').textContent.startsWith('done')", timeout=120_000)
         with srv.client() as client:
             job = client.get(f"/v1/jobs/{page.get_attribute('#cards .card', 'data-job')}").json()
             assert client.get("/v1/jobs", params={"status": "done"}).json()[0]["kind"] == "compose"  # no render job

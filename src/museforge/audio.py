@@ -85,7 +85,7 @@ class Audio:
     # --- measures (one owner for loudness) -------------------------------------------------
 
     def peak_dbfs(self) -> float:
-        peak = float(np.max(np.abs(self.samples))) if self.n_frames else 0.0
+        peak = max(float(self.samples.max()), -float(self.samples.min())) if self.n_frames else 0.0
         return amplitude_to_db(peak)
 
     def rms_dbfs(self) -> float:
@@ -93,13 +93,11 @@ class Audio:
         return amplitude_to_db(rms)
 
     def true_peak_dbtp(self) -> float:
-        """True peak per ITU-R BS.1770-4: the sample peak after 4x oversampling."""
-        from scipy.signal import resample_poly
+        """True peak per ITU-R BS.1770-4: the sample peak after 4x oversampling.
 
-        if self.n_frames == 0:
-            return amplitude_to_db(0.0)
-        upsampled = resample_poly(self.samples.astype(np.float64), 4, 1, axis=1)
-        return amplitude_to_db(float(np.max(np.abs(upsampled))))
+        ``resample_poly(x, 4, 1)``'s interpolator run in float32 (:func:`true_peak_amplitude`).
+        """
+        return amplitude_to_db(true_peak_amplitude(self.samples))
 
     def loudness_lufs(self) -> float:
         """Integrated loudness (ITU-R BS.1770, EBU R128 gating) via pyloudnorm; -inf for silence."""
@@ -161,3 +159,25 @@ def amplitude_to_db(amplitude: float) -> float:
 
 def db_to_amplitude(gain_db: float) -> float:
     return float(10.0 ** (gain_db / 20.0))
+
+
+# float32 copy of resample_poly(x, 4, 1)'s default FIR (81 Kaiser taps; resample_poly scales it by 4)
+_INTERPOLATOR: np.ndarray | None = None
+
+
+def true_peak_amplitude(samples: np.ndarray) -> float:
+    """Max |x| of float samples [channels, frames] after 4x oversampling (0 for no frames).
+
+    resample_poly's default filter, but in float32: on 60 s of stereo the float64 version moves
+    ~170 MB and took 0.16-0.5 s here against 0.13 s; the figure differs by < 1e-5 (a test).
+    """
+    from scipy.signal import firwin, resample_poly
+
+    global _INTERPOLATOR
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.size == 0:
+        return 0.0
+    if _INTERPOLATOR is None:
+        _INTERPOLATOR = firwin(81, 1.0 / 4, window=("kaiser", 5.0)).astype(np.float32)
+    upsampled = resample_poly(samples, 4, 1, axis=1, window=_INTERPOLATOR)
+    return max(float(upsampled.max()), -float(upsampled.min()))  # |x| without a temporary

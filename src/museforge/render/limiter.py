@@ -56,6 +56,7 @@ def limit(
     lookahead_ms: float = 5.0,
     hold_ms: float = 20.0,
     release_db_per_s: float = 120.0,
+    frame_peaks: np.ndarray | None = None,
 ) -> np.ndarray:
     """Limit float samples [channels, frames] so their true peak stays under ``ceiling_db``.
 
@@ -66,34 +67,53 @@ def limit(
         lookahead_ms: attack ramp length (gain starts falling this early).
         hold_ms: gain reduction held this long after a peak (avoids distortion on low notes).
         release_db_per_s: recovery speed afterwards.
+        frame_peaks: :func:`frame_true_peaks` of ``samples`` if already known. The sidechain is
+            linear in the input, so mastering computes it once and scales it for each gain it tries.
 
     Returns:
         Limited float32 samples of the same shape.
     """
+    samples = np.asarray(samples, dtype=np.float32)
     n_frames = samples.shape[1]
     if n_frames == 0:
-        return samples.astype(np.float32)
-    ceiling = db_to_amplitude(ceiling_db)
-    needed = np.minimum(1.0, ceiling / np.maximum(frame_true_peaks(samples), 1e-12))
+        return samples.copy()
+    peaks = frame_true_peaks(samples) if frame_peaks is None else np.asarray(frame_peaks, dtype=np.float32)
+    ceiling = np.float32(db_to_amplitude(ceiling_db))
+    needed = np.minimum(np.float32(1.0), ceiling / np.maximum(peaks, np.float32(1e-12)))
+    if needed.min() >= 1.0:  # nothing reaches the ceiling: the gain is 1 everywhere
+        return samples.copy()
     lookahead = max(1, round(lookahead_ms * sample_rate / 1000))
     hold = max(0, round(hold_ms * sample_rate / 1000))
     # held[n] = min(needed[n - hold : n + lookahead]): a centred filter read at a shifted index
     size = hold + lookahead
     held = _shifted(minimum_filter1d(needed, size=size, mode="nearest"), size // 2 - hold)
-    # release: gain_db[n] = min over k <= n of held_db[k] + rate * (n - k)  (vectorised recursion)
+    # release: gain_db[n] = min over k <= n of held_db[k] + rate * (n - k)  (vectorised recursion);
+    # float64 here: the ramp reaches thousands of dB on long audio
     rate_db = release_db_per_s / sample_rate
-    held_db = 20.0 * np.log10(np.maximum(held, 1e-12))
+    held_db = 20.0 * np.log10(held, dtype=np.float64)  # held >= 1e-12 * ceiling > 0
     ramp = rate_db * np.arange(n_frames)
-    released_db = np.minimum(np.minimum.accumulate(held_db - ramp) + ramp, 0.0)
-    released = 10.0 ** (released_db / 20.0)
+    released_db = np.minimum.accumulate(held_db - ramp)
+    released_db += ramp
+    np.minimum(released_db, 0.0, out=released_db)
+    released = np.exp(released_db.astype(np.float32) * np.float32(np.log(10.0) / 20.0))
     # smoothed[n] = mean(released[n - lookahead + 1 : n + 1]): every term covers frame n (module doc)
     centred = uniform_filter1d(released, size=lookahead, mode="nearest")
     smoothed = _shifted(centred, lookahead // 2 - (lookahead - 1))
     gain = np.minimum(smoothed, needed)  # guards the edges where the filters pad
-    return (samples * gain[None, :]).astype(np.float32)
+    return samples * gain[None, :]
 
 
 def _shifted(values: np.ndarray, shift: int) -> np.ndarray:
     """``out[n] = values[n + shift]``, repeating the edge values outside the array."""
-    index = np.clip(np.arange(values.size) + shift, 0, values.size - 1)
-    return values[index]
+    if shift == 0 or values.size == 0:
+        return values
+    out = np.empty_like(values)
+    if shift > 0:
+        shift = min(shift, values.size)
+        out[: values.size - shift] = values[shift:]
+        out[values.size - shift:] = values[-1]
+    else:
+        shift = min(-shift, values.size)
+        out[shift:] = values[: values.size - shift]
+        out[:shift] = values[0]
+    return out

@@ -248,7 +248,7 @@ def master(
     Returns:
         :class:`Mastered` with the mastered (region of the) audio and measured figures.
     """
-    from museforge.render.limiter import limit
+    from museforge.render.limiter import frame_true_peaks
 
     check_range("target_lufs", target_lufs, -60.0, 0.0, "LUFS")
     check_range("true_peak_dbtp", true_peak_dbtp, -20.0, 0.0, "dBTP")
@@ -259,17 +259,36 @@ def master(
     def take(samples: np.ndarray) -> Audio:
         return Audio(samples[:, start:end], audio.sample_rate)
 
-    measured = take(audio.samples).loudness_lufs()
-    if not np.isfinite(measured):
-        raise MuseforgeError("cannot master silence: the mix has no audible signal")
-    gain_db = target_lufs - measured
+    # pyloudnorm's filters (lfilter) and the 4x interpolators (correlate1d, resample_poly) release
+    # the GIL, so loudness and peak measures run on two threads. The sidechain scales with the
+    # gain: computed once for every pass.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        sidechain = pool.submit(frame_true_peaks, audio.samples)
+        measured = take(audio.samples).loudness_lufs()
+        frame_peaks = sidechain.result()
+        if not np.isfinite(measured):
+            raise MuseforgeError("cannot master silence: the mix has no audible signal")
+        result, gain_db, ceiling_db, loudness, peak, iteration = _limit_to_targets(
+            audio, take, pool, frame_peaks, target_lufs - measured, true_peak_dbtp, target_lufs,
+            tolerance_lu, max_iterations)
+    return Mastered(result, target_lufs, gain_db, ceiling_db, loudness, peak, iteration)
+
+
+def _limit_to_targets(audio, take, pool, frame_peaks, gain_db, true_peak_dbtp, target_lufs, tolerance_lu,
+                      max_iterations):
+    """master()'s loop: gain + limiter passes until loudness and true peak meet the targets."""
+    from museforge.render.limiter import limit
+
     ceiling_db = true_peak_dbtp - 0.05  # margin for float32 rounding and the 4x estimate
-    result, loudness, peak = None, measured, 0.0
+    result, loudness, peak = None, None, 0.0
     previous: tuple[float, float] | None = None  # (gain_db, loudness) of the last pass
     for iteration in range(1, max_iterations + 1):
-        samples = limit(audio.samples * np.float32(db_to_amplitude(gain_db)), audio.sample_rate, ceiling_db=ceiling_db)
+        amplitude = np.float32(db_to_amplitude(gain_db))
+        samples = limit(audio.samples * amplitude, audio.sample_rate, ceiling_db=ceiling_db,
+                        frame_peaks=frame_peaks * amplitude)
         result = take(samples)
-        loudness, peak = result.loudness_lufs(), result.true_peak_dbtp()
+        true_peak = pool.submit(result.true_peak_dbtp)
+        loudness, peak = result.loudness_lufs(), true_peak.result()
         if peak > true_peak_dbtp:
             ceiling_db -= peak - true_peak_dbtp + 0.05
             previous = None  # a new ceiling changes the gain -> loudness curve
@@ -285,4 +304,4 @@ def master(
     if peak > true_peak_dbtp:  # last resort: trade loudness for the peak limit
         result = result.gain(true_peak_dbtp - peak - 0.01)
         loudness, peak = result.loudness_lufs(), result.true_peak_dbtp()
-    return Mastered(result, target_lufs, gain_db, ceiling_db, loudness, peak, iteration)
+    return result, gain_db, ceiling_db, loudness, peak, iteration

@@ -129,8 +129,8 @@ def _composer():
     import hashlib
     from dataclasses import asdict
 
-    from museforge.music.checkpoint import find_checkpoint
-    from museforge.music.models.transformer import Composer
+    from museforge.music.checkpoint import find_checkpoint, training_data
+    from museforge.music.models.transformer import load_for_generation
     from museforge.music.tokenizer import get_tokenizer
 
     path = find_checkpoint()
@@ -139,9 +139,10 @@ def _composer():
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     if key not in _MODELS:
         _MODELS.clear()
-        model = Composer.load(path).eval()
+        model = load_for_generation(path)  # int8 linears, as the CLI and Python API decode
         info = {"checkpoint": str(path), "sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
-                "config": asdict(model.cfg)}
+                "config": asdict(model.cfg), "decoding": "int8 dynamic-quantised linears",
+                "training_data": training_data(path)}
         _MODELS[key] = (model, get_tokenizer(), info)
     return _MODELS[key]
 

@@ -209,3 +209,15 @@ def _title(piece) -> str | None:
 
 def _ticks(quarter_length: float) -> int:
     return int(round(quarter_length * TICKS_PER_QUARTER))
+
+
+def cut_notes_at(score: Score, end_tick: int) -> Score:
+    """Drop notes starting at or after ``end_tick``, shorten the rest to end there, drop empty
+    tracks; in place, returns ``score``."""
+    for track in score.tracks:
+        keep = [n for n in track.notes if n.time < end_tick]
+        for note in keep:
+            note.duration = max(1, min(note.duration, end_tick - note.time))
+        track.notes = keep
+    score.tracks = [t for t in score.tracks if len(t.notes)]
+    return score

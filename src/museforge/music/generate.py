@@ -25,6 +25,7 @@ from museforge.controls import MAX_VARIATIONS, MusicControls
 from museforge.errors import MuseforgeError, check_range
 from museforge.music.checkpoint import CHECKPOINT_PLACES, find_checkpoint  # noqa: F401  (re-exported)
 from museforge.music.compose_request import Request, chords_per_bar, make_plan, resolve
+from museforge.music.convert import cut_notes_at
 from museforge.music.grammar import MAX_NOTES_PER_BAR, GrammarProcessor, GrammarState, Plan, Vocab
 from museforge.music.tokenizer import Tokenizer
 
@@ -154,14 +155,7 @@ def _finish(score: Score, request: Request, n_bars: int) -> Score:
     num, den = request.meter
     score.tempos = [Tempo(0, request.tempo_bpm)]
     score.time_signatures = [TimeSignature(0, num, den)]
-    end = n_bars * _bar_ticks(score.ticks_per_quarter, request)
-    for track in score.tracks:
-        keep = [n for n in track.notes if n.time < end]
-        for note in keep:
-            note.duration = max(1, min(note.duration, end - note.time))
-        track.notes = keep
-    score.tracks = [t for t in score.tracks if len(t.notes)]
-    return score
+    return cut_notes_at(score, n_bars * _bar_ticks(score.ticks_per_quarter, request))
 
 
 def _record(request: Request, method: str, seed: int, temperature: float, top_k: int, top_p: float,

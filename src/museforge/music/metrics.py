@@ -68,15 +68,9 @@ def piece_features(score: Score) -> dict[str, float]:
 
 def crop_bars(score: Score, n_bars: int) -> Score:
     """A copy holding the first ``n_bars`` bars: later notes dropped, notes cut at the last bar line."""
-    end = n_bars * bar_ticks(score)
-    out = score.copy()
-    for track in out.tracks:
-        keep = [n for n in track.notes if n.time < end]
-        for note in keep:
-            note.duration = max(1, min(note.duration, end - note.time))
-        track.notes = keep
-    out.tracks = [t for t in out.tracks if len(t.notes)]
-    return out
+    from museforge.music.convert import cut_notes_at
+
+    return cut_notes_at(score.copy(), n_bars * bar_ticks(score))
 
 
 def set_distances(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
@@ -183,12 +182,6 @@ def test_cli_reports_bad_data_dir_without_traceback(tmp_path, capsys):
     assert "not a token cache" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _step_losses(path) -> list[float]:
     return [r["loss"] for r in map(json.loads, path.read_text().splitlines()) if r["event"] == "step"]
 
@@ -199,9 +192,11 @@ def test_two_process_ddp_matches_one_process(cache, tmp_path):
             "--no-progress"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     subprocess.run([sys.executable, *args, "--out", str(tmp_path / "one")], check=True, env=env, timeout=120)
-    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr",
-                    "127.0.0.1", "--master_port", str(_free_port()), *args, "--out", str(tmp_path / "two")],
-                   check=True, env=env, timeout=120, capture_output=True)
+    # --standalone: the rendezvous binds a port itself (a port picked here could be taken before torchrun binds it)
+    two_run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                              *args, "--out", str(tmp_path / "two")], env=env, timeout=120, capture_output=True,
+                             text=True)
+    assert two_run.returncode == 0, two_run.stderr[-3000:]
     one, two = _step_losses(tmp_path / "one" / "log.jsonl"), _step_losses(tmp_path / "two" / "log.jsonl")
     assert len(one) == len(two) == 6
     assert one[-1] < one[0]

@@ -30,6 +30,9 @@ def _assert_worker_exits(pid: int) -> None:
     assert _gone(pid), "the orphaned worker kept running after the server died"
 
 
+RAIN_S = 120
+
+
 def test_kill_9_mid_job_loses_nothing(tmp_path):
     """Two kill -9s: interrupted jobs re-run (attempt 2), the queued job runs, and a job interrupted on its
     last allowed attempt is marked failed with the reason; orphaned workers stop by themselves."""
@@ -37,11 +40,12 @@ def test_kill_9_mid_job_loses_nothing(tmp_path):
     try:
         with server.client() as client:
             long_id = client.post("/v1/jobs", json={"kind": "test_sleep", "seconds": 60, "steps": 100}).json()["id"]
-            rain_id = client.post("/v1/jobs", json={"kind": "sfx", "recipe": "rain", "duration_s": 30, "variations": 4,
-                                                    "sample_rate": 48000}).json()["id"]
+            # Long enough (4 x 120 s of audio) to be still rendering when the server is killed on a fast machine.
+            rain_id = client.post("/v1/jobs", json={"kind": "sfx", "recipe": "rain", "duration_s": RAIN_S,
+                                                    "variations": 4, "sample_rate": 48000}).json()["id"]
             queued_id = client.post("/v1/jobs", json={"kind": "sfx", "recipe": "ui", "preset": "click"}).json()["id"]
-            wait_for(client, rain_id, ("running",), predicate=lambda j: j["progress"] > 0)  # one of four rendered
             long_job = wait_for(client, long_id, ("running",), predicate=lambda j: j["progress"] > 0)
+            wait_for(client, rain_id, ("running",), predicate=lambda j: j["progress"] > 0)  # one of four rendered
             assert client.get(f"/v1/jobs/{queued_id}").json()["status"] == "queued"
         server.kill9()
         _assert_worker_exits(_worker_pid(long_job))
@@ -54,7 +58,7 @@ def test_kill_9_mid_job_loses_nothing(tmp_path):
             assert len(wavs) == 4
             for f in wavs:
                 samples, rate = soundfile.read(io.BytesIO(client.get(f["url"]).content), always_2d=True)
-                assert rate == 48000 and samples.shape == (30 * 48000, 2) and np.sqrt(np.mean(samples**2)) > 1e-3
+                assert rate == 48000 and samples.shape == (RAIN_S * 48000, 2) and np.sqrt(np.mean(samples**2)) > 1e-3
             queued = wait_for(client, queued_id)
             assert queued["status"] == "done" and queued["attempts"] == 1 and queued["files"]
             long_job = wait_for(client, long_id, ("running",), predicate=lambda j: j["attempts"] == 2

@@ -18,7 +18,6 @@ ours on the n-gram share (> 1: ours copies less).
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 
@@ -26,14 +25,12 @@ from bench.common import result
 from bench.composer_metrics import (
     CACHE,
     CORPUS,
-    FRAMINGS,
-    MAX_BARS,
-    PIECES,
-    QUICK_BARS,
-    QUICK_PIECES,
     SAMPLING,
+    _round,
     generated_pieces,
+    parse_args,
     reference_sets,
+    run_size,
     style_plan,
 )
 
@@ -55,21 +52,13 @@ def training_index(tokenizer) -> tuple[object, dict]:
     return index, {"seconds": time.perf_counter() - start, "cached": False, "path": str(path)}
 
 
-def _round(d: dict) -> dict:
-    return {k: round(v, 3) if isinstance(v, float) else v for k, v in d.items()}
-
-
 def run(quick: bool = False, pieces_per_style: int | None = None, max_bars: int | None = None,
         checkpoint: str | None = None, framing: str = "test") -> dict:
-    from museforge.errors import MuseforgeError
     from museforge.music.metrics import crop_bars
     from museforge.music.originality import summarise
     from museforge.music.tokenizer import get_tokenizer
 
-    n_pieces = pieces_per_style or (QUICK_PIECES if quick else PIECES)
-    bars_cap = max_bars or (QUICK_BARS if quick else MAX_BARS)
-    if n_pieces < 1 or bars_cap < 1:
-        raise MuseforgeError(f"need >= 1 piece per style and >= 1 bar, got {n_pieces} pieces, {bars_cap} bars")
+    n_pieces, bars_cap = run_size(quick, pieces_per_style, max_bars, min_pieces=1)
     tokenizer = get_tokenizer()
     index, built = training_index(tokenizer)
     test = reference_sets(CORPUS, "test", tokenizer)
@@ -82,12 +71,12 @@ def run(quick: bool = False, pieces_per_style: int | None = None, max_bars: int 
         human = [index.piece_figures(crop_bars(s, n_bars)) for _, s in test[style]]
         all_ours += ours
         all_human += human
-        per_style[style] = {"bars": n_bars, "ours": _round(summarise(ours)), "human": _round(summarise(human))}
+        per_style[style] = {"bars": n_bars, "ours": _round(summarise(ours), 3), "human": _round(summarise(human), 3)}
     ours_sum, human_sum = summarise(all_ours), summarise(all_human)
     details = {
         "model": gen["model"], "pieces_per_style": n_pieces, "max_bars": bars_cap, "styles": list(plan),
         "skipped_styles": skipped, "sampling": SAMPLING, "framing": framing,
-        "ours": _round(ours_sum), "human_test": _round(human_sum),
+        "ours": _round(ours_sum, 3), "human_test": _round(human_sum, 3),
         "longest_run_mean_ratio": round(human_sum["longest_run_mean"] / ours_sum["longest_run_mean"], 3)
         if ours_sum["longest_run_mean"] else None,
         "per_style": per_style,
@@ -107,13 +96,7 @@ def run(quick: bool = False, pieces_per_style: int | None = None, max_bars: int 
 def main(argv: list[str] | None = None) -> None:
     from bench.common import write_result
 
-    parser = argparse.ArgumentParser(prog="python -m bench.composer_copying", description=__doc__.split("\n")[0])
-    parser.add_argument("--pieces", type=int, default=None, help=f"pieces per style (default {PIECES})")
-    parser.add_argument("--max-bars", type=int, default=None, help=f"length cap in bars (default {MAX_BARS})")
-    parser.add_argument("--checkpoint", default=None, help="composer checkpoint folder (default: find_checkpoint)")
-    parser.add_argument("--framing", choices=FRAMINGS, default="test", help="controls per batch (as composer_metrics)")
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK_PIECES} pieces, {QUICK_BARS} bars")
-    args = parser.parse_args(argv)
+    args = parse_args("python -m bench.composer_copying", __doc__.split("\n")[0], argv)
     res = run(args.quick, args.pieces, args.max_bars, args.checkpoint, args.framing)
     print(json.dumps({k: res[k] for k in ("ours", "peer", "ratio")} | {
         "ours_detail": res["details"]["ours"], "human_test": res["details"]["human_test"]}, indent=1))

@@ -151,21 +151,39 @@ def generated_pieces(plan: dict[str, int], n_pieces: int, checkpoint: str | None
             "store": str(store)}
 
 
-def _round(d: dict) -> dict:
-    return {k: round(v, 4) if isinstance(v, float) else v for k, v in d.items()}
+def _round(d: dict, digits: int = 4) -> dict:
+    return {k: round(v, digits) if isinstance(v, float) else v for k, v in d.items()}
+
+
+def run_size(quick: bool, pieces_per_style: int | None, max_bars: int | None, min_pieces: int) -> tuple[int, int]:
+    """(pieces per style, bar cap) from the knobs; refuses fewer than ``min_pieces`` or bars < 1."""
+    from museforge.errors import MuseforgeError
+
+    n_pieces = pieces_per_style or (QUICK_PIECES if quick else PIECES)
+    bars_cap = max_bars or (QUICK_BARS if quick else MAX_BARS)
+    if n_pieces < min_pieces or bars_cap < 1:
+        raise MuseforgeError(f"need >= {min_pieces} piece(s) per style and >= 1 bar, "
+                             f"got {n_pieces} pieces, {bars_cap} bars")
+    return n_pieces, bars_cap
+
+
+def parse_args(prog: str, description: str, argv: list[str] | None) -> argparse.Namespace:
+    """The knobs both generated-piece benchmarks take (composer_metrics, composer_copying)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--pieces", type=int, default=None, help=f"pieces per style (default {PIECES})")
+    parser.add_argument("--max-bars", type=int, default=None, help=f"length cap in bars (default {MAX_BARS})")
+    parser.add_argument("--checkpoint", default=None, help="composer checkpoint folder (default: find_checkpoint)")
+    parser.add_argument("--framing", choices=FRAMINGS, default="test", help="controls per batch (batch_request)")
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_PIECES} pieces, {QUICK_BARS} bars")
+    return parser.parse_args(argv)
 
 
 def run(quick: bool = False, pieces_per_style: int | None = None, max_bars: int | None = None,
         checkpoint: str | None = None, framing: str = "test") -> dict:
-    from museforge.errors import MuseforgeError
     from museforge.music.metrics import FEATURES, compare_sets, crop_bars, piece_features
     from museforge.music.tokenizer import get_tokenizer
 
-    n_pieces = pieces_per_style or (QUICK_PIECES if quick else PIECES)
-    bars_cap = max_bars or (QUICK_BARS if quick else MAX_BARS)
-    if n_pieces < 3 or bars_cap < 1:
-        raise MuseforgeError(f"need >= 3 pieces per style (intra-set distances) and >= 1 bar, "
-                             f"got {n_pieces} pieces, {bars_cap} bars")
+    n_pieces, bars_cap = run_size(quick, pieces_per_style, max_bars, min_pieces=3)  # 3: intra-set distances
     tokenizer = get_tokenizer()
     test = reference_sets(CORPUS, "test", tokenizer)
     valid = reference_sets(CORPUS, "valid", tokenizer)
@@ -216,13 +234,7 @@ def run(quick: bool = False, pieces_per_style: int | None = None, max_bars: int 
 def main(argv: list[str] | None = None) -> None:
     from bench.common import write_result
 
-    parser = argparse.ArgumentParser(prog="python -m bench.composer_metrics", description=__doc__.split("\n")[0])
-    parser.add_argument("--pieces", type=int, default=None, help=f"pieces per style (default {PIECES})")
-    parser.add_argument("--max-bars", type=int, default=None, help=f"length cap in bars (default {MAX_BARS})")
-    parser.add_argument("--checkpoint", default=None, help="composer checkpoint folder (default: find_checkpoint)")
-    parser.add_argument("--framing", choices=FRAMINGS, default="test", help="controls per batch (batch_request)")
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK_PIECES} pieces, {QUICK_BARS} bars")
-    args = parser.parse_args(argv)
+    args = parse_args("python -m bench.composer_metrics", __doc__.split("\n")[0], argv)
     res = run(args.quick, args.pieces, args.max_bars, args.checkpoint, args.framing)
     print(json.dumps({k: res[k] for k in ("ours", "peer", "ratio")} | {
         "lowest_overlap_per_feature": res["details"]["lowest_overlap_per_feature"]}, indent=1))

@@ -304,15 +304,8 @@ def _run_sfx(fields: dict, out_dir: Path, _base: Path, _ckpt) -> tuple[list[str]
 
 def _save_piece(piece, fields: dict, out_dir: Path) -> list[str]:
     if fields.get("render"):
-        piece.render(loudness=_loudness(fields.get("loudness", "streaming")))
+        piece.render(loudness=fields.get("loudness", "streaming"))
     return [str(p) for p in piece.save(out_dir, fmt=fields.get("format", "wav"))]
-
-
-def _loudness(text: object) -> str | float:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return str(text)
 
 
 def _run_compose(fields: dict, out_dir: Path, base_dir: Path, checkpoint) -> tuple[list[str], list[int]]:
@@ -372,7 +365,7 @@ def _run_render(fields: dict, out_dir: Path, base_dir: Path, _ckpt) -> tuple[lis
     seed = fields.get("seed", sidecar_seed(path))
     piece = Piece(score, {"kind": "render", "style": fields.get("style", "render"), "seed": seed,
                           "source_score": path.name})
-    sound = piece.render(loudness=_loudness(fields.get("loudness", "streaming")),
+    sound = piece.render(loudness=fields.get("loudness", "streaming"),
                          sample_rate=fields.get("sample_rate", 44_100), n_channels=fields.get("channels", 2),
                          duration_s=fields.get("duration_s"))
     return [str(p) for p in sound.save(out_dir, fields.get("format", "wav"))], [seed]

@@ -157,3 +157,8 @@ def test_bad_mix_and_master_input_lists_what_is_allowed(band_stems):
         mixing.master(Audio(np.zeros((2, 48_000), np.float32), 48_000))
     with pytest.raises(MuseforgeError, match="target loudness"):
         mixing.loudness_target(-3.0)
+    assert mixing.loudness_target("-16") == -16.0 and mixing.loudness_target("ebu-r128") == -23.0  # CLI/CSV text
+    with pytest.raises(MuseforgeError, match="target loudness"):
+        mixing.loudness_target("-3")
+    with pytest.raises(MuseforgeError, match="valid: apple, console, ebu-r128, streaming"):
+        mixing.loudness_target("loud")

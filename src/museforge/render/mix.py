@@ -214,9 +214,13 @@ def mix_stems(
 
 
 def loudness_target(loudness: str | float) -> float:
-    """A preset name from :data:`LOUDNESS_PRESETS` or a number in [-36, -6] LUFS."""
+    """A preset name from :data:`LOUDNESS_PRESETS` or a number in [-36, -6] LUFS (also as text, "-16",
+    as a CLI option or a CSV cell gives it)."""
     if isinstance(loudness, str):
-        return LOUDNESS_PRESETS[check_choice("loudness preset", loudness, LOUDNESS_PRESETS)]
+        try:
+            loudness = float(loudness)
+        except ValueError:
+            return LOUDNESS_PRESETS[check_choice("loudness preset", loudness, LOUDNESS_PRESETS)]
     return check_range("target loudness", loudness, -36.0, -6.0, "LUFS")
 
 

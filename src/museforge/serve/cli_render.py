@@ -44,13 +44,6 @@ def _load(source: Path):
         raise MuseforgeError(f"cannot read {source.name} as MIDI ({exc}); give a standard MIDI file") from None
 
 
-def _loudness(text: str) -> str | float:
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
 def _meta(score, source: Path, style: str, seed: int | None, controls: dict, soundfont_name: str | None):
     from museforge.export import ExportMeta, sidecar_seed
     from museforge.render.soundfont import DEFAULT_SOUNDFONT_LICENCE
@@ -97,7 +90,7 @@ def audio_command(source: Path = SOURCE, out: Path = OUT, fmt: str = FORMAT, bit
     score = _load(source)
     with busy("rendering"):
         rendered = render(score, soundfont=soundfont, backend=backend, sample_rate=sample_rate,
-                          n_channels=1 if mono else 2, loudness=_loudness(loudness), duration_s=duration_s)
+                          n_channels=1 if mono else 2, loudness=loudness, duration_s=duration_s)
     controls = {"loudness": loudness, "sample_rate": sample_rate, "mono": mono, "backend": backend,
                 "duration_s": duration_s}
     meta = _meta(score, source, style, seed, controls, soundfont.name if soundfont else None)
@@ -123,7 +116,7 @@ def loop_command(source: Path = SOURCE, bars: int = BARS, duration_s: float = DU
     score = _load(source)
     with busy("rendering the loop"):
         rendered = render_loop(score, n_bars=bars, duration_s=duration_s, soundfont=soundfont, backend=backend,
-                               sample_rate=sample_rate, n_channels=1 if mono else 2, loudness=_loudness(loudness))
+                               sample_rate=sample_rate, n_channels=1 if mono else 2, loudness=loudness)
     controls = {"bars": bars, "duration_s": duration_s, "loudness": loudness, "sample_rate": sample_rate,
                 "mono": mono, "backend": backend}
     meta = _meta(score, source, style, seed, controls, soundfont.name if soundfont else None)
@@ -151,7 +144,7 @@ def layers_command(source: Path = SOURCE, bars: int = BARS, duration_s: float = 
     score = _load(source)
     with busy("rendering intensity layers"):
         layer_set = render_layers(score, loop=not whole, n_bars=bars, duration_s=duration_s,
-                                  loudness=_loudness(loudness), soundfont=soundfont, backend=backend,
+                                  loudness=loudness, soundfont=soundfont, backend=backend,
                                   sample_rate=sample_rate, n_channels=1 if mono else 2)
     controls = {"bars": bars, "duration_s": duration_s, "loudness": loudness, "loop": not whole}
     meta = _meta(score, source, style, seed, controls, soundfont.name if soundfont else None)

@@ -173,6 +173,11 @@ def test_load_for_generation_is_the_int8_model_of_the_checkpoint(tmp_path):
         assert torch.equal(fast(x)[0], quantize_int8(model)(x)[0])
     again = quantize_int8(model).generate(x, max_new_tokens=8, seed=3)
     assert torch.equal(fast.generate(x, max_new_tokens=8, seed=3), again)
+    assert load_for_generation(tmp_path / "ckpt") is fast  # loaded once per process
+    other = make(d_model=64, n_head=2, seed=9)
+    other.save(tmp_path / "ckpt")  # new weights in the same place: reloaded
+    reloaded = load_for_generation(tmp_path / "ckpt")
+    assert reloaded is not fast and not torch.equal(reloaded(x)[0], fast(x)[0])
 
 
 def test_default_config_size_and_json_round_trip(tmp_path):

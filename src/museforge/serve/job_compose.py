@@ -121,11 +121,11 @@ def warm_up() -> None:
         import museforge.music.compose_request  # noqa: F401
 
 
-_MODELS: dict[tuple, tuple] = {}  # (checkpoint, mtime, size) -> (model, tokenizer, model info); one per worker
+_INFO: dict[tuple, dict] = {}  # (checkpoint, mtime, size) -> the model's provenance; one per worker
 
 
 def _composer():
-    """The composer for this worker process: loaded on first use, reloaded only if its weights file changes."""
+    """The composer for this worker process (load_for_generation keeps it until its weights file changes)."""
     import hashlib
     from dataclasses import asdict
 
@@ -134,17 +134,16 @@ def _composer():
     from museforge.music.tokenizer import get_tokenizer
 
     path = find_checkpoint()
+    model = load_for_generation(path)  # int8 linears, as the CLI and Python API decode
     weights = path / "model.safetensors"
     stat = weights.stat()
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    if key not in _MODELS:
-        _MODELS.clear()
-        model = load_for_generation(path)  # int8 linears, as the CLI and Python API decode
-        info = {"checkpoint": str(path), "sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
-                "config": asdict(model.cfg), "decoding": "int8 dynamic-quantised linears",
-                "training_data": training_data(path)}
-        _MODELS[key] = (model, get_tokenizer(), info)
-    return _MODELS[key]
+    if key not in _INFO:
+        _INFO.clear()
+        _INFO[key] = {"checkpoint": str(path), "sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
+                      "config": asdict(model.cfg), "decoding": "int8 dynamic-quantised linears",
+                      "training_data": training_data(path)}
+    return model, get_tokenizer(), _INFO[key]
 
 
 # --- checks at submit time ----------------------------------------------------------------------

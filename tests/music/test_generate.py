@@ -237,6 +237,29 @@ def test_long_form_returns_replay_the_section_opening(tok):
     assert bar_notes(3) != bar_notes(7) or bar_notes(4) != bar_notes(8)  # only the opening is replayed
 
 
+def test_long_form_melody_returns_under_new_parts_and_a_bridge_on_its_own_chords(tok):
+    small = _model(tok, context_len=128, seed=4)
+    controls = MusicControls(n_bars=16, instruments=("violin", "guitar", "bass"), tonic="C", mode="major")
+    piece = compose_long(small, tok, controls, seed=2, form="AABA")  # replay="melody", whole openings
+    sections, returns = section_plan("AABA", 16, 16)
+    assert returns == {5: 1, 6: 2, 7: 3, 13: 1, 14: 2, 15: 3}  # all but each section's last bar
+    chords = piece.record["chords_per_bar"]
+    assert chords[8:12] == ["F", "G", "Em", "G"]  # B (bars 9-12) walks IV V iii and ends on V
+    assert chords[:8] == [None] * 8 and chords[12:] == [None] * 4  # A sections and the final cadence stay free
+    ticks = bar_ticks(piece.score, "4/4")
+    violin = 40
+
+    def bar_notes(bar, keep):  # (offset in bar, pitch) of the chosen programs' notes starting in a 1-based bar
+        return sorted((n.time - (bar - 1) * ticks, n.pitch) for t in piece.score.tracks for n in t.notes
+                      if keep(t.program) and (bar - 1) * ticks <= n.time < bar * ticks)
+    for target, source in returns.items():
+        assert bar_notes(target, lambda p: p == violin) == bar_notes(source, lambda p: p == violin)
+    others = [bar_notes(b, lambda p: p != violin) for b in returns]
+    assert any(others) and others != [bar_notes(s, lambda p: p != violin) for s in returns.values()]
+    again = compose_long(small, tok, controls, seed=2, form="AABA")
+    assert notes_of(again.score) == notes_of(piece.score)
+
+
 def test_seconds_become_exact_bars_or_a_helpful_error():
     assert bars_for_duration(16.0, 120.0, "4/4") == 8
     assert bars_for_duration(9.0, 120.0, "3/4") == 6

@@ -10,8 +10,8 @@ give the same output.
 - :func:`compose`: a new piece from controls; :func:`compose_variations`: several, batched.
 - :func:`continue_score`, :func:`infill`, :func:`harmonise`: work on an existing score; they live in
   :mod:`museforge.music.rework` and are importable from here too.
-- :func:`compose_long`: a sectioned piece (``"AABA"``); a return of a section replays its opening
-  bars, and the model continues from them with that material in context.
+- :func:`compose_long`: a sectioned piece (``"AABA"``); a return of a section brings its melody back
+  under freshly written parts, and contrasting sections get their own harmony.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from museforge.music.checkpoint import CHECKPOINT_PLACES, find_checkpoint  # noq
 from museforge.music.compose_request import Request, chords_per_bar, make_plan, resolve
 from museforge.music.convert import cut_notes_at
 from museforge.music.grammar import MAX_NOTES_PER_BAR, GrammarProcessor, GrammarState, Plan, Vocab
+from museforge.music.arrange.chords import parse_chord
 from museforge.music.tokenizer import Tokenizer
 
 MIN_ROOM = 48  # context tokens left after the control prefix: below this a window can't hold a bar
@@ -235,28 +236,65 @@ def section_plan(form: str, n_bars: int, motif_bars: int) -> tuple[list[tuple[st
     return sections, returns
 
 
+# The harmony of a contrasting section (B of AABA) when the request gives no progression: it leaves
+# the tonic, and its last bar is the dominant, which leads back into the return of A.
+BRIDGE = {"major": ("IV", "V", "iii", "vi"), "minor": ("iv", "VII", "III", "VI")}
+
+
+def contrast_chords(request: Request, sections: list[tuple[str, int, int]]) -> list[str | None]:
+    """Chord symbols per bar (None = free) for a sectioned piece without a progression: sections of
+    the first letter stay in the key's home, every other section walks :data:`BRIDGE` and ends on V.
+    The piece's last bar stays free for the final cadence."""
+    from museforge.controls import roman_to_chords
+
+    home = sections[0][0]
+    out: list[str | None] = [None] * request.n_bars
+    bridge = roman_to_chords(BRIDGE[request.mode], request.tonic, request.mode)
+    dominant = roman_to_chords(("V",), request.tonic, request.mode)[0]
+    for letter, lo, hi in sections:
+        if letter != home:
+            for bar in range(lo, hi + 1):
+                out[bar - 1] = dominant if bar == hi and hi > lo else bridge[(bar - lo) % len(bridge)]
+    if request.cadence:
+        out[-1] = None
+    return out
+
+
 def compose_long(model, tokenizer: Tokenizer, controls: MusicControls | None = None, *, form: str = "AABA",
-                 motif_bars: int = 2, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
-                 seed: int | None = None, keep_in_key: bool = False, programs: tuple[int, ...] | None = None,
-                 **overrides) -> Composition:
+                 motif_bars: int | None = None, replay: str = "melody", temperature: float = 1.0, top_k: int = 0,
+                 top_p: float = 1.0, seed: int | None = None, keep_in_key: bool = False,
+                 programs: tuple[int, ...] | None = None, **overrides) -> Composition:
     """A long piece in sections (``form``), written with the sliding window.
 
-    Bars are shared out over the sections in order. Each return of a section (the second A of AABA)
-    starts by replaying the first ``motif_bars`` bars of that section's first occurrence, note for
-    note, and the model continues from there with that material in its window.
+    Bars are shared out over the sections in order. A return of a section (the second A of AABA)
+    replays the first ``motif_bars`` bars of that section's first statement (default: all but its
+    last bar): with ``replay="melody"`` the lead part (the first pitched instrument) comes back note
+    for note and the other parts are written afresh around it; ``replay="all"`` replays every part.
+    Without a requested progression, contrasting sections get their own harmony (:func:`contrast_chords`).
     """
     seed = int(seed if seed is not None else (controls.seed if controls and controls.seed is not None else 0))
-    if isinstance(motif_bars, bool) or not isinstance(motif_bars, int) or motif_bars < 0:
+    if motif_bars is not None and (isinstance(motif_bars, bool) or not isinstance(motif_bars, int) or motif_bars < 0):
         raise MuseforgeError(f"motif_bars must be a whole number >= 0, got {motif_bars!r}")
+    if replay not in ("melody", "all"):
+        raise MuseforgeError(f"replay must be 'melody' or 'all', got {replay!r}")
     request = resolve(controls, seed=seed, keep_in_key=keep_in_key, programs=programs, **overrides)
-    sections, returns = section_plan(form, request.n_bars, motif_bars)
-    plan = make_plan(request, tokenizer, returns=returns)
+    sections, returns = section_plan(form, request.n_bars, request.n_bars if motif_bars is None else motif_bars)
+    pitched = [p for p in request.programs if p >= 0]
+    fields = {"returns": returns, "replay_programs": frozenset(pitched[:1]) if replay == "melody" and pitched else None}
+    contrast = []
+    if not request.chords and len({letter for letter, _, _ in sections}) > 1:
+        contrast = contrast_chords(request, sections)
+        parsed = [parse_chord(c) if c else None for c in contrast]
+        fields.update(chords=tuple(c.pitch_classes if c else None for c in parsed),
+                      roots=tuple(c.root if c else None for c in parsed))
+    plan = make_plan(request, tokenizer, **fields)
     prefix = [tokenizer.bos_id, *(tokenizer.token_id(t) for t in request.controls().tokens())]
     body = sample_body(model, tokenizer, prefix, [], plan, temperature=temperature, top_k=top_k, top_p=top_p,
                        seed=seed)
     score = _finish(tokenizer.decode(body), request, request.n_bars)
-    record = _record(request, "compose_long", seed, temperature, top_k, top_p, form=form.upper(),
-                     sections=[list(s) for s in sections], returns={str(k): v for k, v in returns.items()})
+    record = _record(request, "compose_long", seed, temperature, top_k, top_p, form=form.upper(), replay=replay,
+                     sections=[list(s) for s in sections], returns={str(k): v for k, v in returns.items()},
+                     **({"chords_per_bar": contrast} if contrast else {}))
     return Composition(score, [*prefix, *body, tokenizer.eos_id], [], record)
 
 

@@ -75,6 +75,8 @@ class Plan:
             when there is none (a loop leading back to its start): a dominant, or None.
         forced: bar -> position -> token-id tuples (Program, Pitch, Velocity, Duration) to emit.
         returns: bar -> earlier bar whose tokens are replayed there (a section's return of material).
+        replay_programs: Programs whose notes a return replays, at their positions, while the other
+            programs are written afresh around them; None = the whole bar is replayed as it was.
     """
 
     n_bars: int
@@ -98,6 +100,7 @@ class Plan:
     penultimate_pcs: frozenset[int] | None = None
     forced: dict[int, dict[int, list[tuple[int, ...]]]] = field(default_factory=dict)
     returns: dict[int, int] = field(default_factory=dict)
+    replay_programs: frozenset[int] | None = None
 
     @property
     def positions_per_bar(self) -> int:
@@ -149,6 +152,24 @@ class Vocab:
         k = int(self.kind[token_id])
         return self.KINDS[k] if k >= 0 else ("EOS" if token_id == self.eos else "Other")
 
+    def notes_by_bar(self, ids: list[int], programs: frozenset[int] | None = None
+                     ) -> dict[int, dict[int, list[tuple[int, ...]]]]:
+        """bar (from 1) -> position -> note token tuples (Program, Pitch|PitchDrum, Velocity, Duration)
+        of a REMI stream, keeping only ``programs`` (None = all)."""
+        out: dict[int, dict[int, list[tuple[int, ...]]]] = {}
+        bar, pos, note = 0, 0, []
+        for t in ids:
+            kind = self.kind_of(t)
+            if kind == "Bar":
+                bar += 1
+            elif kind == "Position":
+                pos = int(self.value[t])
+            elif kind in ("Program", "Pitch", "PitchDrum", "Velocity", "Duration"):
+                note = [t] if kind == "Program" else [*note, t]
+                if kind == "Duration" and (programs is None or int(self.value[note[0]]) in programs):
+                    out.setdefault(bar, {}).setdefault(pos, []).append(tuple(note))
+        return out
+
     def single(self, token_id: int) -> torch.Tensor:
         mask = torch.zeros(self.size, dtype=torch.bool)
         mask[token_id] = True
@@ -173,6 +194,7 @@ class GrammarState:
         self.pitched = any(p != DRUMS for p in plan.programs)
         self.queue: list[int] = []  # forced tokens still to emit
         self.pending: list[int] = []  # forced onset positions left in this bar
+        self.bar_forced: dict[int, list[tuple[int, ...]]] = {}  # position -> notes forced in this bar
         self.tempo_done = plan.tempo_token is None
         self.done = False
         self.bar_tokens: dict[int, list[int]] = {}  # what each bar was, for returns of material
@@ -180,6 +202,7 @@ class GrammarState:
         self.program_mask = torch.zeros(vocab.size, dtype=torch.bool)
         for program in plan.programs:
             self.program_mask[vocab.ids[f"Program_{program}"]] = True
+        self.free_programs = self.program_mask  # programs that may start free notes in this bar
 
     # --- transitions -------------------------------------------------------------------------
     def feed(self, token_id: int) -> None:
@@ -192,10 +215,22 @@ class GrammarState:
             self.bar += 1
             self.pos, self.notes_in_bar, self.at_pos, self.played = -1, 0, set(), set()
             self.pcs_in_bar = set()
-            self.pending = sorted(self.plan.forced.get(self.bar, {}))
+            self.bar_forced = self.plan.forced.get(self.bar, {})
             source = self.bar_tokens.get(self.plan.returns.get(self.bar, -1), [])
+            if source and self.plan.replay_programs is not None:  # replay some parts, write the others
+                replayed = self.v.notes_by_bar(source, self.plan.replay_programs).get(1, {})
+                self.bar_forced = {pos: [*self.bar_forced.get(pos, []), *replayed.get(pos, [])]
+                                   for pos in {*self.bar_forced, *replayed}}
+                source = []
+                self.free_programs = self.program_mask.clone()  # the replayed parts get nothing else
+                for program in self.plan.replay_programs:
+                    self.free_programs[self.v.ids[f"Program_{program}"]] = False
+            else:
+                self.free_programs = self.program_mask
+            self.pending = sorted(self.bar_forced)
             self.queue.extend(t for t in source[1:] if self.v.kind_of(t) != "Tempo")
-            self.sealed = bool(source)  # a replayed bar gets nothing beyond the replay
+            # a replayed bar gets nothing beyond the replay
+            self.sealed = bool(source) or not bool(self.free_programs.any())
         elif kind == "Position":
             self.pos = int(self.v.value[token_id])
             self.onset_units = (self.bar - 1) * self.plan.positions_per_bar + self.pos
@@ -204,7 +239,7 @@ class GrammarState:
                 self.queue.append(self.v.ids[self.plan.tempo_token])  # the tempo sits on bar 1's downbeat
             if self.pending and self.pending[0] == self.pos:
                 self.pending.pop(0)
-                for note in self.plan.forced[self.bar][self.pos]:
+                for note in self.bar_forced[self.pos]:
                     self.queue.extend(note)
         elif kind == "Tempo":
             self.tempo_done = True
@@ -285,7 +320,7 @@ class GrammarState:
             for program in unplayed:
                 mask[self.v.ids[f"Program_{program}"]] = True
             return mask
-        return self.program_mask.clone()
+        return self.free_programs.clone()
 
     def _free_onset_ok(self, pos: int) -> bool:
         return not self._final() or pos == 0

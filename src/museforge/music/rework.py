@@ -223,24 +223,6 @@ def _melody_notes(tokenizer: Tokenizer, melody: Score, track_index: int | None) 
     return only, int(only.tracks[0].program)
 
 
-def _forced_from_tokens(tokenizer: Tokenizer, ids: list[int]) -> dict[int, dict[int, list[tuple[int, ...]]]]:
-    """bar -> position -> (Program, Pitch, Velocity, Duration) ids, from a REMI stream."""
-    vocab = _vocab(tokenizer)
-    forced: dict[int, dict[int, list[tuple[int, ...]]]] = {}
-    bar, pos, note = 0, 0, []
-    for t in ids:
-        kind = vocab.kind_of(t)
-        if kind == "Bar":
-            bar += 1
-        elif kind == "Position":
-            pos = int(vocab.value[t])
-        elif kind in ("Program", "Pitch", "Velocity", "Duration"):
-            note = [t] if kind == "Program" else [*note, t]
-            if kind == "Duration":
-                forced.setdefault(bar, {}).setdefault(pos, []).append(tuple(note))
-    return forced
-
-
 def harmonise(model, tokenizer: Tokenizer, melody: Score | str | Path | bytes, programs: tuple[int, ...], *,
               controls: MusicControls | None = None, melody_track: int | None = None, temperature: float = 1.0,
               top_k: int = 0, top_p: float = 1.0, seed: int = 0, keep_in_key: bool = False,
@@ -259,7 +241,7 @@ def harmonise(model, tokenizer: Tokenizer, melody: Score | str | Path | bytes, p
     probe = _request_for(melody, controls, seed, keep_in_key, programs, 1, cadence)
     n_bars = _score_bars(melody, probe)
     request = _request_for(melody, controls, seed, keep_in_key, (*programs, melody_program), n_bars, cadence)
-    forced = _forced_from_tokens(tokenizer, tokenizer.encode_notes(melody))
+    forced = _vocab(tokenizer).notes_by_bar(tokenizer.encode_notes(melody))
     plan = make_plan(request, tokenizer, programs=frozenset(programs), forced=forced)
     prefix = [tokenizer.bos_id, *(tokenizer.token_id(t) for t in request.controls().tokens())]
     body = sample_body(model, tokenizer, prefix, [], plan, temperature=temperature, top_k=top_k, top_p=top_p,

@@ -22,9 +22,9 @@ def cache(tmp_path_factory):
     return write_synthetic_cache(tmp_path_factory.mktemp("corpus"))
 
 
-def trainer(cache, out, callbacks=(), model=None, **train):
+def trainer(cache, out, callbacks=(), model=None, init_from=None, **train):
     model_cfg = model or ComposerConfig.debug(context_len=48)
-    return Trainer(model_cfg, TrainConfig.debug(**train), cache, out, callbacks)
+    return Trainer(model_cfg, TrainConfig.debug(**train), cache, out, callbacks, init_from=init_from)
 
 
 def test_corpus_reads_pieces_styles_and_control_prefix(cache):
@@ -250,3 +250,18 @@ def test_ship_copies_a_checkpoint_that_loads_the_same_and_refuses_a_non_checkpoi
     refused = runner.invoke(app, ["ship", "--checkpoint", str(tmp_path / "nothing"), "--to", str(tmp_path / "x"),
                                   "--data", str(corpus)])
     assert refused.exit_code != 0 and not (tmp_path / "x").exists()
+
+
+def test_warm_start_loads_the_weights_and_only_writes_best_when_it_improves(cache, tmp_path):
+    first = trainer(cache, tmp_path / "first", max_steps=30, eval_every=30, lr=1e-2)
+    first.fit()
+    warm = trainer(cache, tmp_path / "warm", max_steps=2, eval_every=2, lr=1.0, init_from=tmp_path / "first" / "best")
+    for pa, pb in zip(first.model.parameters(), warm.model.parameters()):
+        assert torch.equal(pa, pb)
+    assert warm.best_val == pytest.approx(warm.evaluate()["val_loss"])  # the loaded weights' own score
+    assert warm.best_val == pytest.approx(first.best_val, abs=1e-6)
+    warm.fit()  # two steps at a learning rate of 1.0 wreck the weights: no best/ is written
+    assert not (tmp_path / "warm" / "best").exists()
+    with pytest.raises(MuseforgeError, match="another model config"):
+        trainer(cache, tmp_path / "other", model=ComposerConfig.debug(context_len=48, n_layer=3),
+                init_from=tmp_path / "first" / "best")

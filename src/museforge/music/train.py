@@ -75,7 +75,7 @@ class Trainer:
     """Owns the optimiser, data, checkpoints and the loop; the model only owns weights."""
 
     def __init__(self, model_cfg: ComposerConfig, cfg: TrainConfig, data_dir: str | Path, out_dir: str | Path,
-                 callbacks: Sequence[Callback] = (), resume: bool = True):
+                 callbacks: Sequence[Callback] = (), resume: bool = True, init_from: str | Path | None = None):
         self.cfg, self.out = cfg, Path(out_dir)
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
@@ -108,6 +108,24 @@ class Trainer:
         self.callbacks = list(callbacks)
         if resume and (self.out / "latest" / STATE_FILE).is_file():
             self.load_checkpoint(self.out / "latest")
+        elif init_from is not None:
+            self.warm_start(Path(init_from))
+
+    def warm_start(self, directory: Path) -> None:
+        """Start a new run (fresh optimiser and schedule) from the weights in ``directory`` (e.g. the
+        shipped composer); their validation loss on this run's rows is the score to beat, so ``best``
+        is only written by a checkpoint that improves on them."""
+        from safetensors.torch import load_model
+
+        saved_cfg = ComposerConfig.from_json(directory / "config.json")
+        if replace(saved_cfg, fim=self.model_cfg.fim) != self.model_cfg:
+            raise MuseforgeError(f"{directory} holds another model config ({saved_cfg}); "
+                                 f"this run's is {self.model_cfg}")
+        load_model(self.model, str(directory / "model.safetensors"))
+        start = self.evaluate()
+        self.best_val = start["val_loss"]
+        self.history.append({"step": 0, "init_from": str(directory), **start})
+        self._emit("eval", {"step": 0, **start})
 
     # -- one optimiser step ------------------------------------------------------------------------
     def _autocast(self):
@@ -322,6 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--max-steps", type=int)
     p.add_argument("--max-minutes", type=float)
     p.add_argument("--position", choices=["rope", "alibi", "learned"])
+    p.add_argument("--init-from", help="start a new run from these weights (a model folder, e.g. the shipped "
+                                       "composer) instead of from random ones")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs still go to out/log.jsonl)")
     args = p.parse_args(argv)
     try:
@@ -337,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             callbacks.append(ProgressBar())
         if args.fresh:
             shutil.rmtree(Path(args.out) / "latest", ignore_errors=True)
-        trainer = Trainer(model_cfg, train_cfg, args.data, args.out, callbacks)
+        trainer = Trainer(model_cfg, train_cfg, args.data, args.out, callbacks, init_from=args.init_from)
         trainer.fit()
     except MuseforgeError as exc:
         print(f"error: {exc}", file=sys.stderr)

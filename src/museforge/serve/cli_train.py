@@ -31,6 +31,8 @@ def composer_command(
     max_steps: int = typer.Option(None, help="optimiser steps (default from the config)"),
     max_minutes: float = typer.Option(None, help="stop after this wall-clock time (resume later)"),
     fresh: bool = typer.Option(False, help="ignore an existing checkpoint in --out"),
+    init_from: Path = typer.Option(None, help="start a new run from these weights (e.g. the shipped composer's "
+                                              "folder) instead of random ones; best/ is only written if it improves"),
     progress: bool = typer.Option(True, help="show a progress bar with ETA"),
 ) -> None:
     """Train (or resume training) the composer; validation loss per style is logged to OUT/log.jsonl."""
@@ -42,6 +44,7 @@ def composer_command(
     argv += ["--max-steps", str(max_steps)] if max_steps is not None else []
     argv += ["--max-minutes", str(max_minutes)] if max_minutes is not None else []
     argv += ["--fresh"] if fresh else []
+    argv += ["--init-from", str(init_from)] if init_from else []
     argv += [] if progress else ["--no-progress"]
     code = main(argv)
     if code:

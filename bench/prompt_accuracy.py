@@ -162,7 +162,8 @@ def headline(scope_report: dict) -> float:
 def first_look() -> dict | None:
     """Pooled ``stated`` accuracy of every held-out split, each scored by the package as it was at
     the freeze before the split was written (``git archive`` of ``src/`` at that commit, run in a
-    subprocess). None if git or the history is missing.
+    subprocess), and each split's own figures under ``split=<name>/<scope>``. None if git or the
+    history is missing.
     """
     root = PROMPTS.parents[2]
     pooled: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))  # scope -> field -> [right, n]
@@ -178,9 +179,11 @@ def first_look() -> dict | None:
             for scope, fields in json.loads(out).items():
                 for field, entry in fields.items():
                     if "stated" in entry and not scope.startswith("split="):
-                        tally = pooled[scope][field]
-                        tally[0] += round(entry["stated"]["accuracy"] * entry["stated"]["n"])
-                        tally[1] += entry["stated"]["n"]
+                        right = round(entry["stated"]["accuracy"] * entry["stated"]["n"])
+                        # pooled over splits, and this split on its own ("split=heldout6/lang=zh")
+                        for key in (scope, f"split={split}/{scope}"):
+                            pooled[key][field][0] += right
+                            pooled[key][field][1] += entry["stated"]["n"]
     except (OSError, subprocess.CalledProcessError, tarfile.TarError):
         return None
     return {scope: {f: {"stated": {"accuracy": r / n, "n": n}} for f, (r, n) in fields.items()}
@@ -215,7 +218,8 @@ def run(quick: bool = False) -> dict:
             headline(first["all"])
         details["first_look"] = {scope: {f: {"accuracy": round(v["stated"]["accuracy"], 4), "n": v["stated"]["n"]}
                                          for f, v in rep.items()} for scope, rep in first.items()}
-        details["first_look_min"] = {scope: headline(rep) for scope, rep in first.items()}
+        details["first_look_min"] = {scope: headline(rep) for scope, rep in first.items()
+                                     if not scope.startswith("split=")}
     return result("prompt_accuracy", metric, ours, None, "fraction", details)
 
 

@@ -118,6 +118,97 @@ def test_instruments_and_exclusions():
     assert music("drumless jazz").exclude == ("drums",)
 
 
+@pytest.mark.parametrize("text, instruments, exclude", [
+    ("slow blues, no drums, saxophone lead", ("saxophone",), ("drums",)),  # a comma ends the exclusion
+    ("no strings, no brass: just piano and bass", ("piano", "bass"), ("strings", "brass")),
+    ("folk dance, leave out the accordion, fiddle and guitar", ("fiddle", "guitar"), ("accordion",)),
+    ("calm flute, no violins, no cellos", ("flute",), ("violin", "cello")),
+    ("march without the tuba", (), ("tuba",)),
+    ("恬静的电钢琴，不用贝斯也不用鼓", ("electric piano",), ("bass", "drums")),
+    ("抒情流行，钢琴伴奏，别用小号", ("piano",), ("trumpet",)),
+    ("民谣，不要鼓，口琴", ("harmonica",), ("drums",)),
+    ("tropical steel drum tune", ("steel drums",), ()),
+    ("冬日小镇，铃铛和钟琴，爱尔兰哨笛", ("bells", "glockenspiel", "whistle"), ()),
+])
+def test_exclusion_lists_and_instrument_words(text, instruments, exclude):
+    c = music(text)
+    assert (c.instruments, c.exclude) == (instruments, exclude)
+
+
+@pytest.mark.parametrize("text, bpm", [("忧伤的大提琴，60拍", 60.0), ("吉他二重奏，七十二拍", 72.0),
+                                       ("电子乐，120拍，三分钟", 120.0), ("华尔兹，3/4拍", None),
+                                       ("四分之三拍的圆舞曲", None)])
+def test_chinese_beats_without_per_minute_are_a_tempo_when_they_can_be(text, bpm):
+    c = music(text)
+    assert c.tempo_bpm == bpm
+
+
+@pytest.mark.parametrize("text, recipe, params, duration_s", [
+    ("wind at 12 m/s with gustiness 0.8", "wind", {"speed_mps": 12.0, "gustiness": 0.8}, None),
+    ("howling wind, 20 m/s, 1 minute loop", "wind", {"speed_mps": 20.0}, 60.0),  # 20 m/s is not 20 minutes
+    ("wind, 36 km/h", "wind", {"speed_mps": 10.0}, None),
+    ("thunder 8 km away, rumble 12 seconds", "thunder", {"distance_km": 8.0, "rumble_s": 12.0}, None),
+    ("notification chime, pitch 1000 Hz", "ui", {"pitch_hz": 1000.0}, None),
+    ("room tone, 60 Hz hum", "room_tone", {"mains": "60"}, None),
+    ("metal impact, size 1.5 m, strength 0.9", "impact", {"material": "metal", "size_m": 1.5, "strength": 0.9},
+     None),
+    ("rain on leaves, intensity 0.95, 30 s", "rain", {"surface": "leaves", "intensity": 0.95}, 30.0),
+    ("雨落在树叶上，强度0.7", "rain", {"surface": "leaves", "intensity": 0.7}, None),
+    ("风速12米每秒，阵风0.8", "wind", {"speed_mps": 12.0, "gustiness": 0.8}, None),
+    ("8公里外的雷声，隆隆声持续12秒", "thunder", {"distance_km": 8.0, "rumble_s": 12.0}, None),
+    ("打字的声音，三十个按键", "ui", {"keys": 30.0}, None),
+])
+def test_sound_parameters_given_with_numbers(text, recipe, params, duration_s):
+    u = understand(text)
+    assert u.kind == "sfx", (text, u)
+    assert (u.controls.recipe, dict(u.controls.params), u.controls.duration_s) == (recipe, params, duration_s)
+    assert any(item.field.startswith("params.") for item in u.understood)
+
+
+@pytest.mark.parametrize("text, recipe, params", [
+    ("high heels on concrete, 8 steps", "footsteps", {"shoe": "heel", "surface": "concrete", "steps": 8.0}),
+    ("boots on a metal catwalk", "footsteps", {"shoe": "boot", "surface": "metal"}),
+    ("穿靴子走在碎石路上", "footsteps", {"shoe": "boot", "surface": "gravel"}),
+    ("keyboard typing, 30 keys", "ui", {"keys": 30.0}),
+])
+def test_a_shoe_surface_or_count_is_a_sound_effect(text, recipe, params):
+    u = understand(text)
+    assert (u.kind, u.controls.recipe, dict(u.controls.params)) == ("sfx", recipe, params)
+
+
+def test_every_multi_word_preset_name_picks_its_preset():
+    from museforge.sfx.recipe import get_recipe, recipe_names
+
+    checked = 0
+    for name in recipe_names():
+        for preset in type(get_recipe(name)).presets:
+            if " " not in preset or name == "footsteps" and preset != "snow trudge":
+                continue  # footsteps read "boots on gravel" as shoe + surface (the prompt set's convention)
+            c = understand(f"{preset} sound effect").controls
+            assert (c.recipe, c.preset) == (name, preset)
+            checked += 1
+    assert checked >= 25
+
+
+@pytest.mark.parametrize("text, recipe, preset", [
+    ("cloak swish", "whoosh", "cloak"), ("stormy sea surf", "surf", "storm surf"),
+    ("glass clink, 5 variations", "impact", "glass tink"), ("玻璃杯轻碰的声音", "impact", "glass tink"),
+    ("披风甩动的声音", "whoosh", "cloak"), ("刮风的树林", "forest", "windy forest"),
+    ("雪地里艰难行走的脚步声，十步", "footsteps", "snow trudge"), ("近处的雷声", "thunder", "close strike"),
+    ("远方的闷雷，二十秒", "thunder", "distant rumble"), ("金属门猛地关上", "door", "slam"),
+    ("炮弹落水的巨大水花", "splash", "cannonball"),
+])
+def test_preset_words(text, recipe, preset):
+    c = understand(text).controls
+    assert (c.recipe, c.preset) == (recipe, preset)
+
+
+def test_door_actions_in_chinese():
+    c = understand("木门吱呀关上").controls
+    assert (c.recipe, c.preset, c.params) == ("door", "haunted creak", {"action": "close"})
+    assert understand("推开金属门").controls.params == {"action": "open", "material": "metal"}
+
+
 def test_seed_variations_and_loop():
     assert music("calm piano, seed 42").seed == 42
     assert music("钢琴曲，种子7，循环").seed == 7

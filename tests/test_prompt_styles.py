@@ -47,6 +47,7 @@ TUNING = [
     # English
     ("vaporwave", "electronic"), ("trip hop beat", "electronic"), ("big band swing", "jazz"),
     ("hard rock anthem", "rock"), ("rumba", "latin"), ("bach chorale", "baroque_chorale"),
+    ("pop ballad, piano", "ballad"), ("creepy horror score", "cinematic"), ("horror music for a haunted house", "cinematic"),
 ]
 
 

@@ -5,7 +5,7 @@
 ('music', 140.0, 'D', 'minor', 90.0)
 
 Rule-based and deterministic: regular expressions read explicit values (tempo, key, metre,
-duration, bars, chords, seed, variations, "no drums"), then one longest-match pass over the
+duration, bars, chords, seed, variations, "no drums", sound parameters such as "12 m/s"), then one longest-match pass over the
 keyword lexicons (:mod:`museforge.prompt_lexicon`) reads styles, moods, instruments and sounds.
 Each character of the prompt is claimed at most once, in that order, so an explicit value is
 never re-read as a keyword. Whatever is left (minus filler words) is reported as ignored.
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from museforge import prompt_lexicon as lex
 from museforge.controls import MusicControls, SfxControls
 from museforge.errors import MuseforgeError
-from museforge.prompt_build import Understood, build_music, build_sfx
+from museforge.prompt_build import Understood, build_music, build_sfx, implied_recipe
 from museforge.prompt_numbers import CN_NUM, NUM, cn_number, number, tonic_name
 
 MAX_PROMPT_CHARS = 1000
@@ -89,6 +89,21 @@ _DURATION = _en(
     rf"|(?P<cs2>{CN_NUM})\s*秒(?:钟)?"
     rf"|(?P<ch>{CN_NUM})\s*(?:个)?\s*小时")
 _DECADE = re.compile(r"(?:the\s+|')$")
+# Chinese "120拍" without 每分钟: a tempo when the number is one (>= 30; "四拍" is a count of beats)
+_TEMPO_BARE_ZH = re.compile(rf"(?P<c>{CN_NUM})\s*拍(?!子|每小节)")
+
+
+def _alternation(words) -> str:
+    """Longest first; English words only as whole words."""
+    return "|".join(re.escape(w) if _CJK.search(w) else rf"(?<![a-z]){re.escape(w)}"
+                    for w in sorted(words, key=len, reverse=True))
+
+
+_PARAM_VALUE = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+"
+# "intensity 0.7", "rumble 12 seconds", "size 1.5 m", "风速12米每秒"; then a unit alone: "8 km", "1000 Hz"
+_PARAM = _en(rf"(?P<name>{_alternation(lex.PARAM_NAMES)})\s*(?:of|at|to|is|=|:|：|为|是)?\s*(?P<v>{_PARAM_VALUE})"
+             rf"(?:\s*(?P<unit>{_alternation([*lex.PARAM_UNITS, *lex.PARAM_NAMED_UNITS])})(?![a-z]))?"
+             rf"|(?<![\d.])(?P<v2>{_PARAM_VALUE})\s*(?P<unit2>{_alternation(lex.PARAM_UNITS)})(?![a-z])")
 _STEPS = _en(rf"(?P<n>{NUM})\s*(?:steps|footsteps|footfalls)\b|(?P<c>{CN_NUM})\s*步")
 _BARS = _en(rf"(?P<n>{NUM})\s*[-\s]?\s*(?:bars?|measures?)\b|(?P<c>{CN_NUM})\s*(?:个)?小节")
 _ACC = r"(?:#|♯|b|♭|[\s-]?sharp|[\s-]?flat)"
@@ -157,9 +172,12 @@ class _PhraseIndex:
 _WORD_CHAR = re.compile(r"[a-z0-9]")
 _NEXT_WORD = re.compile(r"[\s\-]*[a-z0-9]+")  # one more word, from where the last one ended
 _INSTRUMENTS = _PhraseIndex(list(lex.INSTRUMENT_WORDS))
-_NEGATION = _en(r"(?:\bno|\bwithout|\bminus|\bexcept|\bexcluding|\bnot|\bskip|\bdrop|\bsans|不要|没有|无|不用|去掉|"
-                r"去除|别用|不带|不加|别加|不需要|拿掉)\s*(?:any\s+|the\s+|a\s+)?")
-_AND = _en(r"\s*(?:,|/|\bor\b|\band\b|\bnor\b|和|或|、|与|跟|，)\s*(?:no\s+)?")
+_NEGATION = _en(r"(?:\bno|\bwithout|\bminus|\bexcept|\bexcluding|\bnot|\bskip|\bdrop|\bsans|\bleave\s+out|"
+                r"\bleaving\s+out|\bremove|\bomit|不要|没有|无|不用|去掉|去除|别用|不带|不加|别加|不需要|拿掉|不含|"
+                r"不包括|不包含|除去|省略|删掉)\s*(?:any\s+|the\s+|a\s+)?")
+# joins the next excluded instrument; a bare comma does not ("no drums, saxophone lead" keeps the sax)
+_AND = _en(r"\s*(?:,?\s*\b(?:or|and|nor)\b|,(?=\s*no\b)|/|和|或|、|与|跟|，(?=\s*(?:不要|没有|不用|也不|无)))"
+           r"\s*(?:no\s+|也不用|也不要|不要|没有|不用|无)?")
 _LESS = _en(r"(?<![a-z])(?P<i>[a-z]+?)[\s-]?(?:free|less)(?![a-z])")  # "drumless", "vocal-free"
 
 
@@ -233,6 +251,8 @@ def _explicit(claims: _Claims) -> None:
         claims.take(m.start(), m.end(), "seed", int(m.group(1) or m.group(2)))
     for m in claims.scan(_VARIATIONS):
         claims.take(m.start(), m.end(), "variations", int(_count(m)))
+    for m in claims.scan(_PARAM):  # before durations: "20 m/s" is a wind speed, "rumble 12 s" a rumble
+        _param(claims, m)
     for m in claims.scan(_TEMPO):
         g = m.groupdict()
         value = number(g["n"]) if g["n"] else float(g["d"]) if g["d"] else cn_number(g["c"] or g["c2"])
@@ -242,6 +262,9 @@ def _explicit(claims: _Claims) -> None:
         sig = f"{g['n']}/{g['d']}" if g["n"] else _WORD_SIGS.get(re.sub(r"\s+", " ", g["w"])) if g["w"] else \
             f"{int(cn_number(g['cn']))}/{int(cn_number(g['cd']))}"
         claims.take(m.start(), m.end(), "time_signature", sig)
+    for m in claims.scan(_TEMPO_BARE_ZH):
+        if cn_number(m.group("c")) >= 30:
+            claims.take(m.start(), m.end(), "tempo_bpm", cn_number(m.group("c")))
     for m in claims.scan(_DURATION):
         seconds = _duration_s(m, lower)
         if seconds is not None:
@@ -275,6 +298,26 @@ def _explicit(claims: _Claims) -> None:
         names = _instrument_names(m.group("i"))
         if names:
             claims.take(m.start(), m.end(), "exclude", names)
+
+
+def _param(claims: _Claims, m: re.Match) -> None:
+    """A sound parameter with its number: value ``(candidate parameter names, number)``."""
+    value = number(m.group("v") or m.group("v2"))
+    unit = (m.group("unit") or m.group("unit2") or "").lower()
+    if m.group("name"):
+        candidates = lex.PARAM_NAMES[m.group("name").lower()]
+        if unit in lex.PARAM_UNITS:  # the unit narrows the name: "distance 8 km" is distance_km
+            by_unit = lex.PARAM_UNITS[unit]
+            candidates = tuple(c for c in candidates if c in by_unit[0]) or by_unit[0]
+            value *= by_unit[1]
+        elif unit in ("m", "metres", "meters", "米"):
+            candidates = tuple(c for c in candidates if c.endswith("_m")) or candidates
+        elif unit:
+            candidates = tuple(c for c in candidates if c.endswith("_s")) or candidates
+    else:
+        candidates, factor = lex.PARAM_UNITS[unit]
+        value *= factor
+    claims.take(m.start(), m.end(), "param", (candidates, round(value, 6)))
 
 
 def _count(m: re.Match) -> float:
@@ -383,17 +426,24 @@ def understand(text: object) -> Understanding:
 
 def _kind(claims: _Claims, keywords: list) -> str:
     music = sfx = 0.0
+    named_sound = False
     for _start, _span, field, _value in claims.hits:
         if field in ("tempo_bpm", "key", "mode", "chords", "roman", "n_bars", "time_signature", "exclude"):
             music += 3
         elif field == "variations":
             sfx += 1
-    named_sound = False
+        elif field in ("steps", "param"):  # "8 steps", "30 keys", "wind 12 m/s" describe a sound
+            sfx += 2
+            named_sound = True
     for _start, _end, _span, meanings in keywords:
         kinds = {k for k, _ in meanings}
         music += 3 * ("music" in kinds) + 2 * ("instruments" in kinds) + ("style" in kinds) + 0.5 * ("mood" in kinds)
         sfx += 3 * ("sfx_word" in kinds) + 2 * bool(kinds & {"sfx", "sfx_combo"})
         named_sound |= bool(kinds & {"sfx", "sfx_combo"})
+        implied = implied_recipe(dict(meanings).get("sfx_mod", {}))
+        if implied and not kinds & {"sfx", "sfx_combo"}:  # "boots on gravel": a shoe names footsteps
+            sfx += 1.5
+            named_sound = True
     if sfx > music and not named_sound and music >= 1:
         return "music"  # "sound"/"声" but no sound named, and a style or instrument is: music ("电影原声")
     return "sfx" if sfx > music else "music"

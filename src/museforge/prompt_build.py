@@ -33,6 +33,12 @@ def _validated(cls: type, fields: dict, spans: list[str]):
         raise MuseforgeError(f"{exc} (read from the prompt: {', '.join(repr(s) for s in spans)})") from None
 
 
+def implied_recipe(effect: dict) -> str | None:
+    """The one sound a modifier can only describe ("heels", "gravel": footsteps), or None."""
+    recipes = [recipe for recipe, (param, _) in effect.items() if (recipe, param) in lex.IMPLIED_BY_PARAM]
+    return recipes[0] if len(effect) == 1 and recipes else None
+
+
 def _mood(vectors: list[tuple[float, float]]) -> str | None:
     if not vectors:
         return None
@@ -49,7 +55,7 @@ def build_music(hits: list, keywords: list, text: str) -> tuple[MusicControls, l
     roman = None
     for start, span, field, value in sorted(hits, key=lambda h: h[0]):
         target = {"key": "tonic"}.get(field, field)
-        if field in ("variations", "steps") or (target in fields and field not in ("exclude", "mode")):
+        if field in ("variations", "steps", "param") or (target in fields and field not in ("exclude", "mode")):
             unused.append(span)
             continue
         spans.append(span)
@@ -160,6 +166,8 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
         else:
             unused.append(span)
     if not sounds:
+        sounds = _implied_sound(hits, modifiers)
+    if not sounds:
         raise MuseforgeError("the prompt asks for a sound effect but names no sound this version knows; "
                              f"sounds: {', '.join(recipe_names())}")
     for start, span, effect in modifiers:
@@ -172,6 +180,19 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
         sound[3][param] = value
         understood.append(_understood(start, span, f"params.{param}" if sound is sounds[0] else
                                       f"layers.{sound[1]}.{param}", value))
+    for start, span, field, value in hits:
+        target = _set_param(sounds, value) if field == "param" else None
+        if target:
+            sound, name = target
+            understood.append(_understood(start, span, f"params.{name}" if sound is sounds[0] else
+                                          f"layers.{sound[1]}.{name}", sound[3][name]))
+    for sound in sounds:
+        if sound[2] is None:  # Chinese words that name a preset ("高跟鞋 ... 水泥地" -> heels on concrete)
+            hint = _preset_hint(sound[1], text)
+            if hint:
+                sound[2] = hint[1]
+                understood.append(_understood(text.find(hint[0]), hint[0], "preset" if sound is sounds[0] else
+                                              f"layers.{sound[1]}.preset", hint[1]))
     for sound in sounds:  # a modifier that repeats the preset's own value adds nothing
         preset_values = type(get_recipe(sound[1])).presets.get(sound[2] or "", {})
         sound[3] = {k: v for k, v in sound[3].items() if preset_values.get(k, object()) != v}
@@ -185,7 +206,9 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
         else:
             unused.append(span)
     for start, span, field, value in sorted(hits, key=lambda h: h[0]):
-        if field == "steps" and fields["recipe"] == "footsteps":
+        if field == "param" and any(u.span == span for _, u in understood):
+            spans.append(span)
+        elif field == "steps" and fields["recipe"] == "footsteps":
             fields["params"]["steps"] = float(value)  # "6 steps": the footsteps recipe's own count
             understood.append(_understood(start, span, "params.steps", float(value)))
             spans.append(span)
@@ -197,3 +220,48 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
             unused.append(span)
     understood.sort(key=lambda u: u[0])
     return _validated(SfxControls, fields, spans), [u for _, u in understood], unused
+
+
+def _implied_sound(hits: list, modifiers: list) -> list[list]:
+    """No sound named: one a footsteps count, a shoe or surface ("穿靴子走在碎石路上"), a struck material
+    or a parameter only one recipe has ("风速12米每秒") describes; [] if none does."""
+    from museforge.sfx.recipe import get_recipe, recipe_names
+
+    for start, span, field, value in sorted(hits, key=lambda h: h[0]):
+        if field == "steps":
+            return [[start, "footsteps", None, {}, span]]
+        if field == "param":
+            owners = [name for name in recipe_names() if not name.startswith("retro")
+                      and any(p.name in value[0] for p in type(get_recipe(name)).params)]
+            if len(owners) == 1:
+                return [[start, owners[0], None, {}, span]]
+    for start, span, effect in modifiers:
+        recipe = implied_recipe(effect)
+        if recipe:
+            return [[start, recipe, None, {}, span]]
+    return []
+
+
+def _set_param(sounds: list[list], value: tuple) -> tuple[list, str] | None:
+    """Give ``(candidate names, number)`` to the first sound that has one of the names (main sound
+    first); choices such as mains "60" take the number as text. Returns (sound, parameter) or None."""
+    from museforge.sfx.recipe import get_recipe
+
+    candidates, number = value
+    for sound in sounds:
+        params = {p.name: p for p in type(get_recipe(sound[1])).params}
+        name = next((c for c in candidates if c in params), None)
+        if name is not None:
+            choices = params[name].choices
+            sound[3][name] = f"{number:g}" if choices else float(number)
+            return sound, name
+    return None
+
+
+def _preset_hint(recipe: str, text: str) -> tuple[str, str] | None:
+    """(first word found, preset) when every word group of a preset hint is in the text."""
+    for preset, groups in lex.PRESET_HINTS_ZH.get(recipe, {}).items():
+        found = [next((w for w in group if w in text), None) for group in groups]
+        if all(found):
+            return found[0], preset
+    return None

@@ -21,13 +21,14 @@ STYLE_WORDS: dict[str, str] = {
     "solo piano piece": "piano",
     "orchestral": "orchestral", "orchestra": "orchestral", "symphonic": "orchestral", "symphony": "orchestral",
     "cinematic": "cinematic", "film score": "cinematic", "movie score": "cinematic", "trailer": "cinematic",
-    "soundtrack": "cinematic",
+    "soundtrack": "cinematic", "horror score": "cinematic", "horror music": "cinematic",
     "folk": "folk", "bluegrass": "folk", "acoustic folk": "folk",
     "celtic": "celtic_folk", "irish": "celtic_folk", "scottish": "celtic_folk", "jig": "celtic_folk",
     "reel": "celtic_folk", "celtic folk": "celtic_folk",
     "country": "country", "western": "country", "world music": "world", "middle eastern": "world", "arabic": "world", "indian": "world",
     "african": "world", "japanese": "world", "chinese": "world", "asian": "world", "oriental": "world",
     "pop": "pop", "k-pop": "pop", "synth pop": "electronic", "ballad": "ballad", "power ballad": "ballad",
+    "pop ballad": "ballad",
     "latin": "latin", "bossa nova": "latin", "salsa": "latin", "tango": "latin", "samba": "latin",
     "funk": "funk", "funky": "funk", "disco": "funk",
     "pop rock": "rock", "pop punk": "rock", "folk rock": "rock", "indie rock": "rock", "electro pop": "electronic",
@@ -168,6 +169,7 @@ INSTRUMENT_WORDS: dict[str, tuple[str, ...]] = {
         "oboe", "bassoon", "clarinet", "piccolo", "flute", "recorder", "pan flute", "shakuhachi", "whistle",
         "ocarina", "synth lead", "synth pad", "sitar", "banjo", "koto", "bagpipe", "fiddle", "erhu", "pipa",
         "guzheng", "dizi", "steel drums", "bass")},
+    "steel drum": ("steel drums",), "steel pan": ("steel drums",), "steelpan": ("steel drums",),
     "bass guitar": ("bass",), "electric bass": ("bass",), "upright bass": ("acoustic bass",),
     "double bass": ("contrabass",), "drum": ("drums",), "drums": ("drums",), "percussion": ("drums",),
     "drum kit": ("drums",), "beats": ("drums",), "horn": ("french horn",), "horns": ("brass",),
@@ -194,6 +196,8 @@ INSTRUMENT_WORDS: dict[str, tuple[str, ...]] = {
     "西塔琴": ("sitar",), "班卓琴": ("banjo",), "古筝": ("guzheng",), "筝": ("guzheng",), "二胡": ("erhu",),
     "琵琶": ("pipa",), "笛子": ("dizi",), "竹笛": ("dizi",), "风笛": ("bagpipe",), "鼓": ("drums",),
     "架子鼓": ("drums",), "打击乐": ("drums",), "鼓点": ("drums",), "鼓组": ("drums",), "钟声": ("bells",),
+    "铃铛": ("bells",), "铃声": ("bells",), "哨笛": ("whistle",), "锡哨": ("whistle",), "钢鼓": ("steel drums",),
+    "手鼓": ("drums",),
 }
 
 # words that turn "explosion"/"hit"/"click" into the sfxr-style retro recipes
@@ -267,6 +271,28 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "item pickup": ("retro_pickup", None, {}), "jump": ("retro_jump", None, {}), "laser": ("retro_laser", None, {}),
     "power-up": ("retro_powerup", None, {}), "powerup": ("retro_powerup", None, {}), "blip": ("retro_blip", None, {}),
     "zap": ("retro_laser", None, {}),
+    # a preset named in full ("storm surf", "cave drips") picks that preset; a test checks every multi-word
+    # preset name is here. Footstep presets are not: the prompt set reads "boots on gravel" as the shoe and
+    # surface modifiers (same sound, and the walker's pace stays the default)
+    "snow trudge": ("footsteps", "snow trudge", {}), "trudge": ("footsteps", "snow trudge", {}),
+    "quiet side street": ("city_street", "quiet side street", {}),
+    "pedestrian zone": ("city_street", "pedestrian zone", {}),
+    "wooden door close": ("door", "wooden door close", {}), "wooden door open": ("door", "wooden door open", {}),
+    "haunted creak": ("door", "haunted creak", {}), "metal hatch": ("door", "metal hatch", {}),
+    "distant artillery": ("explosion", "distant artillery", {}), "glass tink": ("impact", "glass tink", {}),
+    "plastic tap": ("impact", "plastic tap", {}), "fireball cast": ("magic", "fireball cast", {}),
+    "cool evening": ("night", "cool evening", {}), "lone cricket": ("night", "lone cricket", {}),
+    "quiet bedroom": ("room_tone", "quiet bedroom", {}), "heavy roof": ("rain", "heavy roof", {}),
+    "storm surf": ("surf", "storm surf", {}), "distant sea": ("surf", "distant sea", {}),
+    "close strike": ("thunder", "close strike", {}), "distant rumble": ("thunder", "distant rumble", {}),
+    "babbling brook": ("water", "babbling brook", {}), "wide river": ("water", "wide river", {}),
+    "cave drips": ("water", "cave drips", {}), "stick swish": ("whoosh", "stick swish", {}),
+    # and their everyday synonyms
+    "stormy sea": ("surf", "storm surf", {}), "stormy surf": ("surf", "storm surf", {}),
+    "storm waves": ("surf", "storm surf", {}), "stormy waves": ("surf", "storm surf", {}),
+    "rough sea": ("surf", "storm surf", {}), "cloak": ("whoosh", "cloak", {}), "cape": ("whoosh", "cloak", {}),
+    "clink": ("impact", "glass tink", {}), "tink": ("impact", "glass tink", {}),
+    "glass clink": ("impact", "glass tink", {}), "lightning strike": ("thunder", "close strike", {}),
     # Chinese
     "雨": ("rain", None, {}), "下雨": ("rain", None, {}), "雨声": ("rain", None, {}), "小雨": ("rain", "drizzle", {}),
     "毛毛雨": ("rain", "drizzle", {}), "细雨": ("rain", "drizzle", {}), "大雨": ("rain", None, {"intensity": 0.9}),
@@ -308,6 +334,14 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "施法": ("magic", None, {}), "火球": ("magic", "fireball cast", {}), "治疗": ("magic", "healing", {}),
     "回血": ("magic", "healing", {}), "蓄力": ("magic", "power charge", {}), "充能": ("magic", "power charge", {}),
     "诅咒": ("magic", "curse", {}),
+    "披风": ("whoosh", "cloak", {}), "斗篷": ("whoosh", "cloak", {}), "甩动": ("whoosh", None, {}),
+    "刮风的树林": ("forest", "windy forest", {}), "有风的树林": ("forest", "windy forest", {}),
+    "有风的森林": ("forest", "windy forest", {}), "风吹树林": ("forest", "windy forest", {}),
+    "风吹过树林": ("forest", "windy forest", {}), "碰杯": ("impact", "glass tink", {}),
+    "嘎吱": ("door", "haunted creak", {}), "猛地关上": ("door", "slam", {}), "砰地关上": ("door", "slam", {}),
+    "重重关上": ("door", "slam", {}), "用力关上": ("door", "slam", {}), "行走": ("footsteps", None, {}),
+    "奔跑": ("footsteps", None, {"pace_hz": 3.0}), "雷击": ("thunder", "close strike", {}),
+    "闷雷": ("thunder", "distant rumble", {}), "炮弹落水": ("splash", "cannonball", {}),
     "驱散": ("magic", "dispel", {}), "门": ("door", None, {}), "关门": ("door", "wooden door close", {}),
     "开门": ("door", "wooden door open", {}), "摔门": ("door", "slam", {}), "吱呀": ("door", "haunted creak", {}),
     "舱门": ("door", "metal hatch", {}), "水花": ("splash", None, {}), "扑通": ("splash", None, {}),
@@ -391,7 +425,61 @@ SFX_MODIFIERS: dict[str, dict[str, tuple[str, float | str]]] = {
     "玻璃": {"impact": ("material", "glass")}, "石头": {"impact": ("material", "stone")},
     "塑料": {"impact": ("material", "plastic")}, "靴子": {"footsteps": ("shoe", "boot")},
     "高跟鞋": {"footsteps": ("shoe", "heel")}, "赤脚": {"footsteps": ("shoe", "barefoot")},
+    "关上": {"door": ("action", "close")}, "关闭": {"door": ("action", "close")},
+    "打开": {"door": ("action", "open")}, "推开": {"door": ("action", "open")},
 }
+
+# modifiers whose parameter says which sound it is when none is named ("boots on gravel" are footsteps,
+# "glass" struck is an impact): (recipe, param)
+IMPLIED_BY_PARAM = frozenset({("footsteps", "shoe"), ("footsteps", "surface"), ("impact", "material")})
+
+# Chinese hints for a sound's preset when no phrase named one: recipe -> preset -> groups of words; the
+# preset applies when one word of every group is in the prompt ("雪地里艰难行走" -> snow trudge). First
+# match wins. Only where the words mean more than the modifiers say (the set reads "远处的雷声" as
+# distance_km 14 and "金属撞击声" as material metal, not as the presets).
+PRESET_HINTS_ZH: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {
+    "footsteps": {"snow trudge": (("雪",), ("艰难", "跋涉", "吃力", "深一脚"))},
+    "impact": {"glass tink": (("玻璃",), ("轻碰", "轻敲", "叮", "碰杯")), "stone thud": (("石",), ("闷", "砸"))},
+    "night": {"cool evening": (("凉",), ("夜", "晚")), "lone cricket": (("一只", "孤单", "孤独"), ("蟋蟀",))},
+    "thunder": {"close strike": (("近处", "近距离", "头顶", "很近"),)},
+    "surf": {"storm surf": (("暴风", "风暴", "汹涌", "巨浪", "惊涛"),), "lapping": (("轻拍", "拍岸"),)},
+    "room_tone": {"quiet bedroom": (("卧室",),), "empty hall": (("大厅", "空旷"),), "server room": (("服务器",),)},
+    "city_street": {"pedestrian zone": (("步行街",),), "quiet side street": (("小巷", "僻静", "小街"),),
+                    "busy avenue": (("繁忙", "车水马龙", "大街"),)},
+    "splash": {"cannonball": (("炮弹", "跳水"),), "pebble": (("石子", "小石头"),)},
+    "whoosh": {"stick swish": (("棍", "棒", "鞭"),)},
+}
+
+# sound parameters given with a number: "intensity 0.7", "风速12米每秒", "8 km away", "pitch 1000 Hz".
+# name -> candidate parameters, tried on the main sound, then the layers
+PARAM_NAMES: dict[str, tuple[str, ...]] = {
+    "intensity": ("intensity",), "gustiness": ("gustiness",), "gusts": ("gustiness",), "gust": ("gustiness",),
+    "wind speed": ("speed_mps",), "speed": ("speed_mps", "speed"), "strength": ("strength",),
+    "size": ("size_m", "size"), "distance": ("distance_km", "distance"), "pitch": ("pitch_hz", "pitch"),
+    "rumble": ("rumble_s",), "crackle": ("crackle",), "debris": ("debris",), "traffic": ("traffic",),
+    "horns": ("horns",), "crowd": ("crowd",), "birds": ("birds",), "rustle": ("rustle",),
+    "crickets": ("crickets",), "flow": ("flow",), "sparkle": ("sparkle",), "darkness": ("darkness",),
+    "whistle": ("whistle",), "creakiness": ("creakiness",), "weight": ("weight",), "damping": ("damping",),
+    "velocity": ("velocity",), "brightness": ("brightness",), "temperature": ("temperature_c",),
+    "pace": ("pace_hz",), "drop size": ("drop_size_mm",), "wave period": ("wave_period_s",),
+    "强度": ("intensity", "strength"), "风速": ("speed_mps",), "阵风": ("gustiness",), "力度": ("strength",),
+    "大小": ("size_m", "size"), "尺寸": ("size_m", "size"), "距离": ("distance_km", "distance"),
+    "音高": ("pitch_hz", "pitch"), "亮度": ("brightness",), "温度": ("temperature_c",), "流量": ("flow",),
+    "隆隆声持续": ("rumble_s",), "隆隆声": ("rumble_s",), "雷声持续": ("rumble_s",),
+}
+# unit -> (candidate parameters, factor to the parameter's unit); a unit alone names the parameter
+PARAM_UNITS: dict[str, tuple[tuple[str, ...], float]] = {
+    "m/s": (("speed_mps",), 1.0), "mps": (("speed_mps",), 1.0), "km/h": (("speed_mps",), 1 / 3.6),
+    "kph": (("speed_mps",), 1 / 3.6), "mph": (("speed_mps",), 0.44704), "km": (("distance_km",), 1.0),
+    "hz": (("pitch_hz", "mains"), 1.0), "mm": (("drop_size_mm",), 1.0), "°c": (("temperature_c",), 1.0),
+    "keys": (("keys",), 1.0), "key presses": (("keys",), 1.0), "keystrokes": (("keys",), 1.0),
+    "米每秒": (("speed_mps",), 1.0), "米/秒": (("speed_mps",), 1.0), "公里每小时": (("speed_mps",), 1 / 3.6),
+    "公里": (("distance_km",), 1.0), "千米": (("distance_km",), 1.0), "赫兹": (("pitch_hz", "mains"), 1.0),
+    "毫米": (("drop_size_mm",), 1.0), "摄氏度": (("temperature_c",), 1.0), "个按键": (("keys",), 1.0),
+    "次按键": (("keys",), 1.0), "个键": (("keys",), 1.0), "下按键": (("keys",), 1.0),
+}
+# units only read after a parameter name ("size 1.5 m", "rumble 12 seconds"): a bare "12 s" is a duration
+PARAM_NAMED_UNITS = ("m", "metres", "meters", "米", "s", "sec", "seconds", "秒")
 
 # filler words reported neither as understood nor as ignored
 STOPWORDS_EN = frozenset("""a an the for with of in on at to and or but some please make me i want need give

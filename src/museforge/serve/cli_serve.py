@@ -8,7 +8,6 @@ Examples:
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import typer
@@ -59,6 +58,8 @@ def serve(
                                   max_upload_bytes=max_upload_bytes, max_queued=max_queued, n_workers=n_workers,
                                   job_timeout_s=job_timeout_s, max_attempts=max_attempts, retention_s=retention_s,
                                   kind_modules=tuple(kind_module) or None)
+    import logging  # here, not at the top: every other command's cold start would pay for it
+
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     api = create_app(settings)
     typer.echo(f"museforge API on http://{host}:{port}  data in {settings.data_dir.resolve()}"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
-from itertools import accumulate
+from bisect import bisect_left
 
 import numpy as np
 from scipy import signal
@@ -145,32 +145,65 @@ def _segments(n_ticks: int, repeat_ticks: int) -> tuple[np.ndarray, np.ndarray]:
     return start, t - start
 
 
+def _running(first: float, step: float, n: int) -> np.ndarray:
+    """``x += step`` n times from ``first`` (numpy's cumsum adds in order, as jsfxr's loop does)."""
+    return np.cumsum(np.concatenate(([first], np.full(n, step))))[1:]
+
+
 def _periods(p: SfxrParams, n_ticks: int, seg_start: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, int]:
-    """Oscillator period per tick (in sub-samples, before vibrato) and the tick the cutoff ends the sound."""
+    """Oscillator period per tick (in sub-samples, before vibrato) and the tick the cutoff ends the sound.
+
+    Every repeat segment replays one pitch sequence (``mult += slide; period *= mult``), so it is
+    computed once, with the same float operations in the same order as jsfxr, and indexed by the
+    tick's place in its segment; the arpeggio's jump is one more factor in that product.
+    """
     period0 = 100.0 / (p.p_base_freq ** 2 + 0.001)
     period_max = 100.0 / (p.p_freq_limit ** 2 + 0.001)
     mult0 = 1.0 - p.p_freq_ramp ** 3 * 0.01
-    mult_slide = -p.p_freq_dramp ** 3 * 1e-6
     arp_mult = 1.0 - p.p_arp_mod ** 2 * 0.9 if p.p_arp_mod >= 0 else 1.0 + p.p_arp_mod ** 2 * 10.0
     arp_tick = 0 if p.p_arp_speed == 1.0 else int(math.floor((1.0 - p.p_arp_speed) ** 2 * 20_000 + 32))
-    t = np.arange(n_ticks)
+    length = int(j[-1]) + 1 if seg_start[-1] == 0 else int(j.max()) + 1
+    mult = _running(mult0, -p.p_freq_dramp ** 3 * 1e-6, length)
 
-    log_step = np.log(mult0 + (j + 1) * mult_slide)  # period *= periodMult after periodMult += slide
+    def chain(fire: int | None) -> np.ndarray:  # a segment's periods, the arpeggio firing at local tick `fire`
+        with np.errstate(over="ignore", under="ignore"):  # past any limit (cut or clamped below) or 8
+            if fire is None or fire >= length:
+                return np.cumprod(np.concatenate(([period0], mult)))[1:]
+            factors = np.concatenate(([period0], mult[:fire], [arp_mult], mult[fire:]))
+            return np.delete(np.cumprod(factors)[1:], fire)  # drop the value between the jump and that tick's slide
+
+    t = np.arange(n_ticks)
+    if not arp_tick or arp_tick >= n_ticks:
+        period = chain(None)[j]
+    elif seg_start[-1] == 0:  # no repeat
+        period = chain(arp_tick)
+    else:  # before the jump / in the segment where it fires / segments starting after it (fire at once)
+        first = int(seg_start[arp_tick])
+        period = np.where(t < arp_tick, chain(None)[j],
+                          np.where(seg_start > first, chain(0)[j], chain(arp_tick - first)[j]))
+    over = np.flatnonzero(period > period_max)
+    if p.p_freq_limit > 0:
+        cut = int(over[0]) if over.size else n_ticks
+        return period[:cut], cut
+    if over.size:  # clamped to the lowest pitch, sliding on from there
+        return _clamped_periods(p, n_ticks, seg_start, j, arp_tick, arp_mult, period0, period_max, mult0), n_ticks
+    return period, n_ticks
+
+
+def _clamped_periods(p: SfxrParams, n_ticks: int, seg_start: np.ndarray, j: np.ndarray, arp_tick: int,
+                     arp_mult: float, period0: float, period_max: float, mult0: float) -> np.ndarray:
+    """Periods when some reach ``period_max`` (no cutoff): jsfxr clamps and keeps sliding (a Lindley recursion)."""
+    t = np.arange(n_ticks)
+    log_step = np.log(mult0 + (j + 1) * (-p.p_freq_dramp ** 3 * 1e-6))
     if arp_tick:  # the jump fires on the first tick of a segment at or after arp_tick (global time)
         log_step = log_step + np.where(t == np.maximum(arp_tick, seg_start), math.log(arp_mult), 0.0)
     csum = np.cumsum(log_step)
     before = np.concatenate(([0.0], csum))[seg_start]  # cumulative value where each segment began
     log_period = math.log(period0) + csum - before
     log_max = math.log(period_max)
-    over = np.flatnonzero(log_period > log_max)
-    if p.p_freq_limit > 0:
-        cut = int(over[0]) if over.size else n_ticks
-        return np.exp(log_period[:cut]), cut
-    if over.size:  # period is clamped to the maximum and keeps sliding from there (Lindley recursion)
-        seg_id = np.cumsum(np.concatenate(([0], np.diff(seg_start) != 0)))
-        excess = np.maximum.accumulate(log_period - log_max + seg_id * MAX_SEGMENT_OFFSET) - seg_id * MAX_SEGMENT_OFFSET
-        log_period = log_period - np.maximum(excess, 0.0)
-    return np.exp(log_period), n_ticks
+    seg_id = np.cumsum(np.concatenate(([0], np.diff(seg_start) != 0)))
+    excess = np.maximum.accumulate(log_period - log_max + seg_id * MAX_SEGMENT_OFFSET) - seg_id * MAX_SEGMENT_OFFSET
+    return np.exp(log_period - np.maximum(excess, 0.0))
 
 
 def _envelope(p: SfxrParams) -> np.ndarray:
@@ -184,51 +217,252 @@ def _envelope(p: SfxrParams) -> np.ndarray:
 def _geometric(start: float, ratio: float, n: int, low: float, high: float) -> np.ndarray:
     """``x *= ratio`` then clamp to [low, high], n times: monotone, so one clip after the first step."""
     first = min(max(start * ratio, low), high)
+    if ratio == 1.0:
+        return np.full(n, first)
     return np.clip(first * ratio ** np.arange(n, dtype=np.float64), low, high)
 
 
-# --- sub-sample signal path ---------------------------------------------------------------------
+# --- oscillator ---------------------------------------------------------------------------------
 
-def _phases(iperiod: np.ndarray) -> np.ndarray:
-    """Oscillator phase at each tick's start: jsfxr's ``phase++, phase %= iperiod`` eight times a tick.
+SUB = np.arange(1, OVERSAMPLING + 1, dtype=np.int32)[:, None]  # sub-sample k = 1..8 of a tick, as rows
 
-    Within a run of ticks with one period the phase is a closed form, so Python only steps runs.
+
+def _tick_phases(period: np.ndarray) -> np.ndarray:
+    """jsfxr's oscillator phase at the start of each tick (unreduced: it may exceed a shorter new period).
+
+    Per tick the phase becomes ``(phase + 8) % period``. Between wraps it just grows by 8 a tick, and
+    the next wrap is the first tick t with ``8 (t + 1) - period[t] >= origin``, where ``origin = 8 t -
+    phase`` holds still until then: a running maximum of the left side finds it by bisection. So
+    Python steps from wrap to wrap (and over runs of one period in closed form), never tick by tick.
     """
-    n = iperiod.size
-    run_start = np.concatenate(([0], np.flatnonzero(np.diff(iperiod)) + 1))
-    run_len = np.diff(np.concatenate((run_start, [n])))
-    run_period = iperiod[run_start]
-    steps = accumulate(zip(run_period.tolist(), run_len.tolist()),
-                       lambda phase, run: (phase + OVERSAMPLING * run[1]) % run[0], initial=0)
-    phase_at_run = np.fromiter(steps, dtype=np.int64, count=run_start.size + 1)[:-1]
-    run_of_tick = np.repeat(np.arange(run_start.size), run_len)
-    k = np.arange(n) - run_start[run_of_tick]
-    first = phase_at_run[run_of_tick]
-    # at a run's first tick keep the raw phase: it may exceed the new period (jsfxr then wraps by %)
-    return np.where(k == 0, first, (first + OVERSAMPLING * k) % iperiod)
+    n = period.size
+    reach = memoryview(np.maximum.accumulate(8 * np.arange(1, n + 1) - period))
+    per = memoryview(period)
+    edges = np.flatnonzero(np.diff(period)) + 1
+    starts, ends = np.concatenate(([0], edges)), np.concatenate((edges, [n]))
+    long = 2 * (ends - starts) >= period[starts]  # runs of one period holding four cycles or more
+    long_starts, long_ends = starts[long].tolist(), ends[long].tolist()
+    seg_t, seg_phase, seg_reduce = [], [], []
+    t = phase = run = 0
+    while t < n:
+        if long_ends:
+            while run < len(long_ends) and long_ends[run] <= t:
+                run += 1
+            if (run < len(long_ends) and long_starts[run] <= t and phase < per[t]
+                    and 4 * (long_ends[run] - t) >= per[t]):
+                seg_t.append(t), seg_phase.append(phase), seg_reduce.append(True)
+                phase, t = (phase + OVERSAMPLING * (long_ends[run] - t)) % per[t], long_ends[run]
+                continue
+        seg_t.append(t), seg_phase.append(phase), seg_reduce.append(False)
+        origin = OVERSAMPLING * t - phase
+        if t and reach[t - 1] >= origin:  # the running maximum cannot see this wrap (rare): one tick
+            phase, t = (phase + OVERSAMPLING) % per[t], t + 1
+            continue
+        # guess the wrap as if the period held, then as if it held at the guess; else search
+        w = max(t, t + (per[t] - 1 - phase) // OVERSAMPLING)
+        if w >= n or reach[w] < origin or (w > t and reach[w - 1] >= origin):
+            w = max(t, t + (per[min(w, n - 1)] - 1 - phase) // OVERSAMPLING)
+            if w >= n or reach[w] < origin or (w > t and reach[w - 1] >= origin):
+                w = _first_at_least(reach, per, origin, t)
+                if w >= n:
+                    break
+        phase, t = (OVERSAMPLING * (w + 1) - origin) % per[w], w + 1
+    seg_t = np.array(seg_t)
+    lengths = np.diff(np.append(seg_t, n))
+    raw = np.repeat(np.array(seg_phase) - OVERSAMPLING * seg_t, lengths) + OVERSAMPLING * np.arange(n)
+    reduce = np.repeat(np.array(seg_reduce), lengths)
+    raw[reduce] %= period[reduce]
+    return raw
 
 
-def _oscillator(wave: str, iperiod: np.ndarray, duty: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """[ticks, 8] raw waveform (int32 phase arithmetic: periods stay below 2**17)."""
-    start = _phases(iperiod).astype(np.int32)[:, None]
-    period = iperiod.astype(np.int32)[:, None]
-    # (start + s) % period with s <= 8 <= period: one conditional subtraction once start < period
-    phase = np.remainder(start, period) + np.arange(1, OVERSAMPLING + 1, dtype=np.int32)
-    phase -= period * (phase >= period)
+def _first_at_least(reach: memoryview, per: memoryview, origin: int, lo: int) -> int:
+    """First tick >= lo whose running maximum reaches ``origin`` (len(reach) if none)."""
+    n = len(reach)
+    est = lo
+    for _ in range(3):  # guess the wrap from the current period, as if it held
+        if reach[est] >= origin:
+            return bisect_left(reach, origin, lo, est)
+        lo = est + 1
+        est += max(1, -((origin - OVERSAMPLING * est - OVERSAMPLING + per[est]) // -OVERSAMPLING))
+        if est >= n:
+            est = n - 1
+            if reach[est] < origin:
+                return n
+    step = OVERSAMPLING
+    while reach[est] < origin:  # the period keeps growing: gallop, then bisect
+        lo, est, step = est + 1, min(est + step, n - 1), step * 2
+        if lo >= n:
+            return n
+    return bisect_left(reach, origin, lo, est)
+
+
+def _duty_threshold(duty: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Smallest integer phase m with ``m / period >= duty`` in floats, so ``phase < m`` is jsfxr's ``fp < duty``."""
+    m = np.ceil(duty * period)
+    m -= (m >= 1) & ((m - 1) / period >= duty)
+    m += m / period < duty
+    return m.astype(np.int32)
+
+
+def _oscillator(wave: str, phase0: np.ndarray, period: np.ndarray, duty: np.ndarray,
+                rng: np.random.Generator) -> np.ndarray:
+    """[8, ticks] raw waveform: row k-1 holds each tick's sub-sample k (int32 phases: periods stay below 2**17)."""
+    p32 = period.astype(np.int32)
+    phase = (phase0 % period).astype(np.int32) + SUB  # jsfxr: phase++, then phase %= period when it reaches it
+    np.subtract(phase, p32, out=phase, where=phase >= p32)
     if wave == "noise":  # 32 random values per cycle, redrawn whenever the phase wraps
         wraps = phase == 0
-        wraps[:, 0] = start[:, 0] + 1 >= period[:, 0]
-        cycle = np.cumsum(wraps.ravel(), dtype=np.int32)
-        table = rng.uniform(-1.0, 1.0, size=(int(cycle[-1]) + 1) * 32)
-        return table[cycle * 32 + ((phase * 32) // period).ravel()].reshape(phase.shape)
-    fp = phase / period
+        wraps[0] = phase0 + 1 >= period  # an unreduced phase wraps (to non-zero) on the first sub-sample
+        cycle = np.cumsum(wraps, axis=0, dtype=np.int32)
+        ends = np.cumsum(cycle[-1])
+        cycle += (ends - cycle[-1]).astype(np.int32)
+        table = rng.uniform(-1.0, 1.0, size=(int(ends[-1]) + 1) * 32)
+        # phase * 32 // period in float32 is exact: the quotient is <= 32 and >= 1/period from any other integer
+        slot = ((phase * np.float32(32)) / p32.astype(np.float32)).astype(np.int32)
+        return np.take(table, (cycle * 32 + slot).astype(np.intp))
+    if wave == "sine":  # sin(2 pi phase / period) by rotation: two complex exponentials per tick, not eight sines
+        step = np.exp(2j * np.pi / period)
+        z = np.exp((2j * np.pi) * (phase0 % period) / period)
+        out = np.empty(phase.shape)
+        for k in range(OVERSAMPLING):
+            z = z * step
+            out[k] = z.imag
+        return out
+    threshold = _duty_threshold(duty, period)
+    high = phase < threshold
     if wave == "square":
-        return np.where(fp < duty[:, None], 0.5, -0.5)
-    if wave == "sawtooth":
-        d = duty[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(fp < d, -1.0 + 2.0 * fp / d, 1.0 - 2.0 * (fp - d) / (1.0 - d))
-    return np.sin(2.0 * np.pi * fp)
+        out = high.astype(np.float64)
+        out -= 0.5
+        return out
+    fp = phase / p32  # sawtooth: up from -1 while fp < duty, down from 1 after
+    with np.errstate(divide="ignore"):
+        rise = np.where(duty > 0, 2.0 / duty, 0.0)
+    fall = -2.0 / (1.0 - duty)
+    out = fp * fall + (1.0 - duty * fall)
+    np.copyto(out, fp * rise - 1.0, where=high)
+    return out
+
+
+# --- filters and phaser, a tick (8 sub-samples) at a time ---------------------------------------
+
+_LAG = np.subtract.outer(np.arange(OVERSAMPLING), np.arange(OVERSAMPLING))  # k - i for output k, input i
+
+
+def _block_matrices(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, ...]:
+    """One tick of the per-sub-sample system ``s' = a s + b x; y = c . s'``, as matrices.
+
+    Returns (a^8, into_state [d, 8]: each sub-sample's input in the tick-end state, from_state [8, d]
+    and from_input [8, 8]: each sub-sample's output from the tick-start state and from the inputs).
+    """
+    powers = np.empty((OVERSAMPLING + 1, b.size, b.size))
+    powers[0] = np.eye(b.size)
+    for k in range(OVERSAMPLING):
+        np.matmul(a, powers[k], out=powers[k + 1])
+    into_state = (powers[OVERSAMPLING - 1::-1] @ b).T
+    response = c @ powers[:OVERSAMPLING] @ b  # output k sub-samples after an input
+    from_input = np.where(_LAG >= 0, response[np.maximum(_LAG, 0)], 0.0)
+    return powers[OVERSAMPLING], into_state, c @ powers[1:], from_input
+
+
+def _lti_recurrence(a: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``s[t] = a s[t-1] + v[t]`` from s = 0, for all t: (I - a z^-1)^-1 = adj / det via Faddeev-LeVerrier."""
+    d = a.shape[0]
+    tap, den, taps = np.zeros_like(a), [1.0], []
+    for k in range(1, d + 1):
+        tap = a @ tap + den[-1] * np.eye(d)
+        taps.append(tap)
+        den.append(-float(np.trace(a @ tap)) / k)
+    w = v.copy()
+    for m in range(1, d):
+        w[:, m:] += taps[m] @ v[:, :-m]
+    return signal.lfilter([1.0], den, w, axis=-1)
+
+
+def _state_recurrence(a8: np.ndarray, u: np.ndarray, groups: list[list[int]]) -> np.ndarray:
+    """Tick-end states of ``s[t] = a8 s[t-1] + u[t]``, solving one group of a block-triangular a8 after another.
+
+    Each group only feeds later ones (the low-pass feeds the high-pass, not back), which keeps each
+    recursion short and well conditioned.
+    """
+    s = np.empty_like(u)
+    done: list[int] = []
+    for g in groups:
+        if not a8[g].any():  # a state that only follows the input (jsfxr's fltp = x with the low-pass off)
+            s[g] = u[g]
+        else:
+            v = u[g].copy()
+            if done:
+                v[:, 1:] += a8[np.ix_(g, done)] @ s[done, :-1]
+            s[g] = _lti_recurrence(a8[np.ix_(g, g)], v)
+        done += g
+    return s
+
+
+def _run_blocks(system: tuple, x: np.ndarray, rows: np.ndarray, *, cumulative: bool) -> np.ndarray:
+    """Outputs of a constant linear system over ``x`` [8, ticks], state 0 at the start.
+
+    Returns [len(rows), ticks]: for each row r, sub-sample r+1's output, or with ``cumulative`` the sum
+    of the first r+1 outputs of each tick. The recursion runs once per tick (scipy's lfilter on the
+    tick-end states); everything per sub-sample is a matrix product.
+    """
+    a, b, c, groups = system
+    a8, into_state, from_state, from_input = _block_matrices(a, b, c)
+    if cumulative:
+        from_state, from_input = np.cumsum(from_state, axis=0), np.cumsum(from_input, axis=0)
+    end = _state_recurrence(a8, into_state @ x, groups)
+    start = np.zeros_like(end)
+    start[:, 1:] = end[:, :-1]
+    return from_input[rows] @ x + from_state[rows] @ start
+
+
+def _varying_recurrence(c: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``y[t] = c[t] y[t-1] + u[t]`` from y = 0 with 0 < c <= 1: closed form in blocks.
+
+    Within a block y = P (y0 + cumsum(u / P)) with P the running product of c (exp of a cumulative log
+    sum, kept within e^+-500 by the block length); the blocks' carries are the same recurrence, shorter.
+    """
+    n = c.size
+    log_c = np.maximum(np.log(c), -250.0)  # a carry below e^-250 is below any sample's precision
+    steepest = float(-log_c.min())
+    block = int(min(4096, max(2, 500.0 // steepest))) if steepest > 0 else n
+    if n <= 1 or block >= n:
+        growth = np.exp(np.cumsum(log_c))
+        return growth * np.cumsum(u / growth)
+    pad = -n % block
+    log_c = np.concatenate((log_c, np.zeros(pad))).reshape(-1, block)
+    growth = np.exp(np.cumsum(log_c, axis=1))
+    inner = growth * np.cumsum(np.concatenate((u, np.zeros(pad))).reshape(-1, block) / growth, axis=1)
+    carry = _varying_recurrence(growth[:, -1], inner[:, -1])
+    inner[1:] += growth[1:] * carry[:-1, None]
+    return inner.ravel()[:n]
+
+
+def _low_pass_system(p: SfxrParams, hp: float | None) -> tuple:
+    """jsfxr's resonant low-pass (state fltp, fltdp), with its high-pass (fltphp, coefficient hp) behind it."""
+    w = p.p_lpf_freq ** 3 * 0.1
+    g = 1.0 - min(5.0 / (1.0 + p.p_lpf_resonance ** 2 * 20.0) * (0.01 + w), 0.8)
+    gw = g * w
+    # fltdp = (fltdp + (x - fltp) w) g; fltp += fltdp; fltphp = (fltphp + fltp - fltp_before) (1 - flthp)
+    if hp is None:
+        return (np.array([[1 - gw, g], [-gw, g]]), np.array([gw, gw]), np.array([0.0, 1.0]), [[0, 1]])
+    k = 1.0 - hp
+    return (np.array([[1 - gw, g, 0.0], [-gw, g, 0.0], [-k * gw, k * g, k]]), np.array([gw, gw, k * gw]),
+            np.array([0.0, 0.0, 1.0]), [[0, 1], [2]])
+
+
+def _high_pass_system(hp: float, *, on_input: bool) -> tuple:
+    """jsfxr's high-pass: on the raw input (low-pass off: state fltp = x, fltphp) or on input differences."""
+    k = 1.0 - hp
+    if on_input:
+        return np.array([[0.0, 0.0], [-k, k]]), np.array([1.0, k]), np.array([0.0, 1.0]), [[0], [1]]
+    return np.array([[k]]), np.array([k]), np.array([1.0]), [[0]]
+
+
+def _swept_low_pass(p: SfxrParams, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per-sub-sample changes of the low-pass output when its cutoff sweeps (coefficient held in 0.5% blocks)."""
+    g = 1.0 - min(5.0 / (1.0 + p.p_lpf_resonance ** 2 * 20.0) * (0.01 + p.p_lpf_freq ** 3 * 0.1), 0.8)
+    flat = _swept_filter(x.T.ravel(), w, lambda c: ([g * c, 0.0], [1.0, -(1.0 + g * (1.0 - c)), g]))
+    return np.ascontiguousarray(np.diff(flat, prepend=0.0).reshape(-1, OVERSAMPLING).T)
 
 
 def _swept_filter(x: np.ndarray, coef: np.ndarray, design) -> np.ndarray:
@@ -237,9 +471,6 @@ def _swept_filter(x: np.ndarray, coef: np.ndarray, design) -> np.ndarray:
     ``design(c)`` returns (b, a) with len(b) == 2 and len(a) == 3; the state is carried as past
     outputs and inputs, so switching coefficients between blocks is exact for this filter form.
     """
-    if coef.size == 0 or coef[0] == coef[-1]:
-        b, a = design(float(coef[0]) if coef.size else 0.0)
-        return signal.lfilter(b, a, x)
     level = np.log(np.maximum(coef, 1e-9))  # below 1e-9 a coefficient no longer changes the sound
     bucket = np.floor((level - level[0]) / math.log1p(SWEEP_TOLERANCE))
     edges = np.concatenate(([0], np.flatnonzero(np.diff(bucket)) + 1, [x.size]))
@@ -253,36 +484,79 @@ def _swept_filter(x: np.ndarray, coef: np.ndarray, design) -> np.ndarray:
     return y
 
 
-def _low_pass(p: SfxrParams, x: np.ndarray) -> np.ndarray:
-    if p.p_lpf_freq == 1.0:  # jsfxr bypasses the filter entirely at 1
-        return x
-    w0 = p.p_lpf_freq ** 3 * 0.1
-    damping = min(5.0 / (1.0 + p.p_lpf_resonance ** 2 * 20.0) * (0.01 + w0), 0.8)
-    g = 1.0 - damping
-    w = _geometric(w0, 1.0 + p.p_lpf_ramp * 1e-4, x.size, 0.0, 0.1)
-    # fltdp = (fltdp + (x - fltp) * w) * g; fltp += fltdp  ==  y = (1 + g(1-w)) y1 - g y2 + g w x
-    return _swept_filter(x, w, lambda c: ([g * c, 0.0], [1.0, -(1.0 + g * (1.0 - c)), g]))
+def _swept_high_pass(delta: np.ndarray, hp: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Cumulative high-pass outputs (as ``_run_blocks``) when its coefficient moves from tick to tick.
+
+    Each tick runs from state 0 row by row (numpy over all ticks at once), the tick-to-tick state
+    goes through :func:`_varying_recurrence`, and the start state's share is added back.
+    """
+    k = 1.0 - hp
+    zero_start, gain = np.empty_like(delta), np.empty_like(delta)
+    y, total, power, powers = np.zeros_like(k), np.zeros_like(k), np.ones_like(k), np.zeros_like(k)
+    for i in range(OVERSAMPLING):
+        y = (y + delta[i]) * k
+        total = total + y
+        zero_start[i] = total
+        power = power * k
+        powers = powers + power
+        gain[i] = powers
+    end = _varying_recurrence(power, y)
+    start = np.concatenate(([0.0], end[:-1]))
+    return zero_start[rows] + gain[rows] * start
 
 
-def _high_pass(p: SfxrParams, x: np.ndarray, n_ticks: int) -> np.ndarray:
-    h = _geometric(p.p_hpf_freq ** 2 * 0.1, 1.0 + p.p_hpf_ramp * 3e-4, n_ticks, 1e-5, 0.1)
-    # fltphp = (fltphp + x - x1) * (1 - h), h updated once per tick
-    coef = h[:1] if h[0] == h[-1] else np.repeat(h, OVERSAMPLING)  # monotone: equal ends = constant
-    return _swept_filter(x, coef, lambda c: ([1.0 - c, -(1.0 - c)], [1.0, -(1.0 - c), 0.0]))
-
-
-def _phaser(p: SfxrParams, x: np.ndarray, n_ticks: int) -> np.ndarray:
-    """Add a copy delayed by the phaser offset (0..1023 sub-samples, from a 1024-slot ring buffer)."""
+def _phaser_delays(p: SfxrParams, n_ticks: int) -> np.ndarray:
+    """Phaser delay per tick in sub-samples (0..1023), jsfxr's running offset."""
     offset0 = math.copysign(p.p_pha_offset ** 2 * 1020.0, p.p_pha_offset)
     slide = math.copysign(p.p_pha_ramp ** 2, p.p_pha_ramp)
-    offsets = np.cumsum(np.concatenate(([offset0], np.full(n_ticks, slide))))[1:]  # jsfxr's running sum
-    delay = np.minimum(np.abs(np.floor(offsets)), 1023).astype(np.int64)
-    if delay.size and delay[0] == delay[-1] and np.all(delay == delay[0]):
-        d = int(delay[0])  # constant delay: a shifted copy (delay 0 reads back the sample just written)
-        return x + (np.concatenate((np.zeros(d), x[:x.size - d])) if d else x)
-    padded = np.concatenate((np.zeros(1024), x))
-    src = (np.arange(n_ticks) * OVERSAMPLING + 1024 - delay)[:, None] + np.arange(OVERSAMPLING)
-    return x + padded[src.ravel()]
+    if slide == 0.0:
+        return np.full(n_ticks, min(abs(math.floor(offset0)), 1023), dtype=np.int64)
+    return np.minimum(np.abs(np.floor(_running(offset0, slide, n_ticks))), 1023).astype(np.int64)
+
+
+def _filtered_sums(p: SfxrParams, x: np.ndarray, delay: np.ndarray) -> np.ndarray:
+    """Per tick: the sum of the 8 high-passed sub-samples plus the phaser's delayed copy of them.
+
+    The phaser adds the high-pass output ``delay`` sub-samples back (a 1024-slot ring buffer in
+    jsfxr); a delay d = 8 q + r spans the last r sub-samples of tick t-q-1 and the first 8-r of tick
+    t-q, so sums of each tick's first 8-r outputs are all it needs.
+    """
+    n_ticks = x.shape[1]
+    firsts = OVERSAMPLING - delay % OVERSAMPLING  # 1..8 outputs at the start of a tick
+    used = np.bincount(firsts, minlength=OVERSAMPLING + 1) if p.p_pha_ramp else np.zeros(9, np.int64)
+    used[[firsts[0], OVERSAMPLING]] = 1
+    rows = np.flatnonzero(used) - 1
+    hp = _geometric(p.p_hpf_freq ** 2 * 0.1, 1.0 + p.p_hpf_ramp * 3e-4, n_ticks, 1e-5, 0.1)
+    hp_fixed = hp[0] == hp[-1]  # monotone: equal ends = constant
+    lpf_on = p.p_lpf_freq != 1.0  # jsfxr bypasses the low-pass entirely at 1
+    w = _geometric(p.p_lpf_freq ** 3 * 0.1, 1.0 + p.p_lpf_ramp * 1e-4, x.size, 0.0, 0.1) if (
+        lpf_on and p.p_lpf_ramp != 0.0) else None
+    lpf_swept = w is not None and w[0] != w[-1]
+    if hp_fixed and not lpf_swept:
+        system = _low_pass_system(p, float(hp[0])) if lpf_on else _high_pass_system(float(hp[0]), on_input=True)
+        sums = _run_blocks(system, x, rows, cumulative=True)
+    else:
+        if lpf_swept:
+            delta = _swept_low_pass(p, x, w)
+        elif lpf_on:
+            delta = _run_blocks(_low_pass_system(p, None), x, np.arange(OVERSAMPLING), cumulative=False)
+        else:
+            delta = np.diff(x, axis=0, prepend=np.concatenate(([0.0], x[-1, :-1]))[None, :])
+        if hp_fixed:
+            sums = _run_blocks(_high_pass_system(float(hp[0]), on_input=False), delta, rows, cumulative=True)
+        else:
+            sums = _swept_high_pass(delta, hp, rows)
+    tick_sum = sums[-1]
+    if not delay.any():  # delay 0 reads back the sample just written
+        return 2.0 * tick_sum
+    lag = delay // OVERSAMPLING
+    pad = int(lag.max()) + 1
+    table = np.zeros((rows.size, n_ticks + pad))
+    table[:, pad:] = sums
+    where = np.searchsorted(rows, firsts - 1) * (n_ticks + pad) + np.arange(n_ticks) - lag + pad
+    last = (rows.size - 1) * (n_ticks + pad) + np.arange(n_ticks) - lag + pad
+    flat = table.ravel()
+    return tick_sum + flat[last - 1] - flat[where - 1] + flat[where]
 
 
 # --- public -------------------------------------------------------------------------------------
@@ -297,17 +571,16 @@ def render_sfxr_ticks(p: SfxrParams, rng: np.random.Generator) -> np.ndarray:
     n_ticks = cut
     if n_ticks == 0:
         return np.zeros(0)
-    period, env, j = period[:n_ticks], env[:n_ticks], j[:n_ticks]
+    env, j = env[:n_ticks], j[:n_ticks]
     if p.p_vib_strength > 0:
-        vibrato = np.sin(np.cumsum(np.full(n_ticks, p.p_vib_speed ** 2 * 0.01)))
+        vibrato = np.sin(_running(0.0, p.p_vib_speed ** 2 * 0.01, n_ticks))
         period = period * (1.0 + vibrato * (p.p_vib_strength * 0.5))
     iperiod = np.maximum(np.floor(period), OVERSAMPLING).astype(np.int64)
-    duty = np.clip(0.5 - p.p_duty * 0.5 + (j + 1) * (-p.p_duty_ramp * 5e-5), 0.0, 0.5)
+    duty = np.clip(_running(0.5 - p.p_duty * 0.5, -p.p_duty_ramp * 5e-5, int(j.max()) + 1), 0.0, 0.5)[j]
 
-    x = _oscillator(p.wave_type, iperiod, duty, rng).ravel()
-    x = _phaser(p, _high_pass(p, _low_pass(p, x), n_ticks), n_ticks)
+    x = _oscillator(p.wave_type, _tick_phases(iperiod), iperiod, duty, rng)
     gain = math.exp(p.sound_vol) - 1.0
-    return x.reshape(n_ticks, OVERSAMPLING).sum(axis=1) * env * (gain / OVERSAMPLING)
+    return _filtered_sums(p, x, _phaser_delays(p, n_ticks)) * env * (gain / OVERSAMPLING)
 
 
 def resample(x: np.ndarray, sample_rate: int) -> np.ndarray:

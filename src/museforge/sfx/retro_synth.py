@@ -94,8 +94,8 @@ class SfxrParams:
 
     def envelope_ticks(self) -> tuple[int, int, int]:
         """Attack, sustain and decay lengths in 44.1 kHz ticks, as jsfxr computes them."""
-        return tuple(int(math.floor(v * v * 100_000)) for v in
-                     (self.p_env_attack, self.p_env_sustain, self.p_env_decay))
+        a, s, d = self.p_env_attack, self.p_env_sustain, self.p_env_decay
+        return int(a * a * 100_000), int(s * s * 100_000), int(d * d * 100_000)
 
     def envelope_duration_s(self) -> float:
         """The full envelope's length; the sound is shorter only if ``p_freq_limit`` cuts it."""
@@ -147,6 +147,8 @@ def _segments(n_ticks: int, repeat_ticks: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _running(first: float, step: float, n: int) -> np.ndarray:
     """``x += step`` n times from ``first`` (numpy's cumsum adds in order, as jsfxr's loop does)."""
+    if step == 0.0:
+        return np.full(n, first)
     return np.cumsum(np.concatenate(([first], np.full(n, step))))[1:]
 
 
@@ -165,8 +167,11 @@ def _periods(p: SfxrParams, n_ticks: int, seg_start: np.ndarray, j: np.ndarray) 
     length = int(j[-1]) + 1 if seg_start[-1] == 0 else int(j.max()) + 1
     mult = _running(mult0, -p.p_freq_dramp ** 3 * 1e-6, length)
 
+    growth = max(mult0, float(mult[-1]), 1.0)
+    overflow = "ignore" if math.log(period0 * max(arp_mult, 1.0)) + length * math.log(growth) > 700 else "warn"
+
     def chain(fire: int | None) -> np.ndarray:  # a segment's periods, the arpeggio firing at local tick `fire`
-        with np.errstate(over="ignore", under="ignore"):  # past any limit (cut or clamped below) or 8
+        with np.errstate(over=overflow):  # a period past float range is past any limit: cut or clamped below
             if fire is None or fire >= length:
                 return np.cumprod(np.concatenate(([period0], mult)))[1:]
             factors = np.concatenate(([period0], mult[:fire], [arp_mult], mult[fire:]))
@@ -174,7 +179,7 @@ def _periods(p: SfxrParams, n_ticks: int, seg_start: np.ndarray, j: np.ndarray) 
 
     t = np.arange(n_ticks)
     if not arp_tick or arp_tick >= n_ticks:
-        period = chain(None)[j]
+        period = chain(None) if seg_start[-1] == 0 else chain(None)[j]
     elif seg_start[-1] == 0:  # no repeat
         period = chain(arp_tick)
     else:  # before the jump / in the segment where it fires / segments starting after it (fire at once)
@@ -236,9 +241,21 @@ def _tick_phases(period: np.ndarray) -> np.ndarray:
     Python steps from wrap to wrap (and over runs of one period in closed form), never tick by tick.
     """
     n = period.size
+    edges = np.flatnonzero(np.diff(period)) + 1
+    if edges.size < 64:  # few runs of one period: each in closed form
+        run_starts = [0, *edges.tolist()]
+        periods = period[run_starts].tolist()
+        phase, phases = 0, []
+        for start, end, p in zip(run_starts, [*run_starts[1:], n], periods):
+            phases.append(phase)
+            phase = (phase + OVERSAMPLING * (end - start)) % p
+        raw = np.repeat(np.array(phases) - OVERSAMPLING * np.array(run_starts), np.diff([*run_starts, n]))
+        raw += OVERSAMPLING * np.arange(n)
+        raw %= period
+        raw[run_starts] = phases  # a run's first phase may exceed its (shorter) period
+        return raw
     reach = memoryview(np.maximum.accumulate(8 * np.arange(1, n + 1) - period))
     per = memoryview(period)
-    edges = np.flatnonzero(np.diff(period)) + 1
     starts, ends = np.concatenate(([0], edges)), np.concatenate((edges, [n]))
     long = 2 * (ends - starts) >= period[starts]  # runs of one period holding four cycles or more
     long_starts, long_ends = starts[long].tolist(), ends[long].tolist()
@@ -335,8 +352,7 @@ def _oscillator(wave: str, phase0: np.ndarray, period: np.ndarray, duty: np.ndar
         out -= 0.5
         return out
     fp = phase / p32  # sawtooth: up from -1 while fp < duty, down from 1 after
-    with np.errstate(divide="ignore"):
-        rise = np.where(duty > 0, 2.0 / duty, 0.0)
+    rise = np.divide(2.0, duty, out=np.zeros_like(duty), where=duty > 0)
     fall = -2.0 / (1.0 - duty)
     out = fp * fall + (1.0 - duty * fall)
     np.copyto(out, fp * rise - 1.0, where=high)
@@ -505,6 +521,27 @@ def _swept_high_pass(delta: np.ndarray, hp: np.ndarray, rows: np.ndarray) -> np.
     return zero_start[rows] + gain[rows] * start
 
 
+def _high_pass_sums(x: np.ndarray, hp: float, rows: np.ndarray) -> np.ndarray:
+    """``_run_blocks`` for the constant high-pass straight on the oscillator (low-pass off), in closed form.
+
+    With k = 1 - hp and z = (high-pass state - last input) at a tick's end, jsfxr's
+    ``y = (y + x - x_before) k`` gives per tick ``z' = k^8 z + (k - 1) sum_j k^(8-j) x_j`` and the
+    sum of the first c outputs ``z (k + .. + k^c) + sum_(j<=c) k^(c-j+1) x_j``.
+    """
+    k = 1.0 - hp
+    powers = k ** np.arange(OVERSAMPLING + 1)
+    tail = powers[OVERSAMPLING - 1::-1]  # k^(8-j), j = 1..8
+    drive = tail @ x
+    z = signal.lfilter([k - 1.0], [1.0, -powers[OVERSAMPLING]], drive)
+    z_start = np.empty_like(z)
+    z_start[0], z_start[1:] = 0.0, z[:-1]
+    gains = np.cumsum(powers[1:])  # k + .. + k^c
+    if rows.size == 1 and rows[0] == OVERSAMPLING - 1:  # the tick sum only
+        return (k * drive + gains[-1] * z_start)[None, :]
+    weights = np.where(_LAG >= 0, powers[np.maximum(_LAG, 0) + 1], 0.0)[rows]  # k^(c-j+1), j <= c
+    return weights @ x + gains[rows, None] * z_start
+
+
 def _phaser_delays(p: SfxrParams, n_ticks: int) -> np.ndarray:
     """Phaser delay per tick in sub-samples (0..1023), jsfxr's running offset."""
     offset0 = math.copysign(p.p_pha_offset ** 2 * 1020.0, p.p_pha_offset)
@@ -522,10 +559,14 @@ def _filtered_sums(p: SfxrParams, x: np.ndarray, delay: np.ndarray) -> np.ndarra
     t-q, so sums of each tick's first 8-r outputs are all it needs.
     """
     n_ticks = x.shape[1]
-    firsts = OVERSAMPLING - delay % OVERSAMPLING  # 1..8 outputs at the start of a tick
-    used = np.bincount(firsts, minlength=OVERSAMPLING + 1) if p.p_pha_ramp else np.zeros(9, np.int64)
-    used[[firsts[0], OVERSAMPLING]] = 1
-    rows = np.flatnonzero(used) - 1
+    phased = p.p_pha_ramp != 0.0 or delay[0] != 0
+    if phased:
+        firsts = OVERSAMPLING - delay % OVERSAMPLING  # 1..8 outputs at the start of a tick
+        used = np.bincount(firsts, minlength=OVERSAMPLING + 1) if p.p_pha_ramp else np.zeros(9, np.int64)
+        used[[firsts[0], OVERSAMPLING]] = 1
+        rows = np.flatnonzero(used) - 1
+    else:
+        rows = np.array([OVERSAMPLING - 1])
     hp = _geometric(p.p_hpf_freq ** 2 * 0.1, 1.0 + p.p_hpf_ramp * 3e-4, n_ticks, 1e-5, 0.1)
     hp_fixed = hp[0] == hp[-1]  # monotone: equal ends = constant
     lpf_on = p.p_lpf_freq != 1.0  # jsfxr bypasses the low-pass entirely at 1
@@ -533,8 +574,10 @@ def _filtered_sums(p: SfxrParams, x: np.ndarray, delay: np.ndarray) -> np.ndarra
         lpf_on and p.p_lpf_ramp != 0.0) else None
     lpf_swept = w is not None and w[0] != w[-1]
     if hp_fixed and not lpf_swept:
-        system = _low_pass_system(p, float(hp[0])) if lpf_on else _high_pass_system(float(hp[0]), on_input=True)
-        sums = _run_blocks(system, x, rows, cumulative=True)
+        if lpf_on:
+            sums = _run_blocks(_low_pass_system(p, float(hp[0])), x, rows, cumulative=True)
+        else:
+            sums = _high_pass_sums(x, float(hp[0]), rows)
     else:
         if lpf_swept:
             delta = _swept_low_pass(p, x, w)
@@ -547,7 +590,7 @@ def _filtered_sums(p: SfxrParams, x: np.ndarray, delay: np.ndarray) -> np.ndarra
         else:
             sums = _swept_high_pass(delta, hp, rows)
     tick_sum = sums[-1]
-    if not delay.any():  # delay 0 reads back the sample just written
+    if not phased or not delay.any():  # delay 0 reads back the sample just written
         return 2.0 * tick_sum
     lag = delay // OVERSAMPLING
     pad = int(lag.max()) + 1
@@ -605,6 +648,6 @@ def render_sfxr(p: SfxrParams, *, sample_rate: int = TICK_RATE, seed: int | np.r
         clip: hard-clip to [-1, 1] as jsfxr does; False leaves peaks above full scale to the caller.
     """
     sample_rate = int(check_range("sample_rate", sample_rate, 8_000, 192_000, "Hz"))
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = seed if isinstance(seed, np.random.Generator) or p.wave_type != "noise" else np.random.default_rng(seed)
     x = resample(render_sfxr_ticks(p, rng), sample_rate)
     return Audio((np.clip(x, -1.0, 1.0) if clip else x).astype(np.float32)[None, :], sample_rate)

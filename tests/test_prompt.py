@@ -209,6 +209,20 @@ def test_door_actions_in_chinese():
     assert understand("推开金属门").controls.params == {"action": "open", "material": "metal"}
 
 
+def test_reading_a_music_prompt_loads_nothing_heavy():
+    """`museforge prompt read` starts cold on every call: a music prompt needs no numpy/scipy/torch."""
+    import json
+    import subprocess
+
+    code = ("import json, sys; from museforge.prompt import understand; "
+            "understand('tense orchestral boss fight, 140 bpm, D minor, 90 seconds, no drums'); "
+            "understand('轻快的钢琴曲，适合咖啡馆，两分钟，每分钟一百二十拍'); "
+            "print(json.dumps(sorted(m for m in ('numpy', 'scipy', 'torch', 'symusic', 'miditok', 'music21', "
+            "'soundfile') if m in sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []
+
+
 def test_seed_variations_and_loop():
     assert music("calm piano, seed 42").seed == 42
     assert music("钢琴曲，种子7，循环").seed == 7

@@ -207,6 +207,8 @@ def test_door_actions_in_chinese():
     c = understand("木门吱呀关上").controls
     assert (c.recipe, c.preset, c.params) == ("door", "haunted creak", {"action": "close"})
     assert understand("推开金属门").controls.params == {"action": "open", "material": "metal"}
+    c = understand("wooden door creaking open").controls  # a creak is the creak preset, as the set labels it
+    assert (c.preset, c.params) == ("haunted creak", {"action": "open"})
 
 
 def test_reading_a_music_prompt_loads_nothing_heavy():

@@ -263,6 +263,7 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "power charge": ("magic", "power charge", {}), "curse": ("magic", "curse", {}), "dispel": ("magic", "dispel", {}),
     "door": ("door", None, {}), "door slam": ("door", "slam", {}), "slam": ("door", "slam", {}),
     "creak": ("door", "haunted creak", {}), "creaking door": ("door", "haunted creak", {}),
+    "creaking": ("door", "haunted creak", {}), "creaky": ("door", "haunted creak", {}),  # as every split labels it
     "hatch": ("door", "metal hatch", {}), "splash": ("splash", None, {}), "cannonball": ("splash", "cannonball", {}),
     "pebble": ("splash", "pebble", {}),
     "coin": ("retro_coin", None, {}), "metal clang": ("impact", "metal clang", {}),
@@ -400,7 +401,6 @@ SFX_MODIFIERS: dict[str, dict[str, tuple[str, float | str]]] = {
     "barefoot": {"footsteps": ("shoe", "barefoot")}, "sneakers": {"footsteps": ("shoe", "sneaker")},
     "open": {"door": ("action", "open")}, "opening": {"door": ("action", "open")},
     "closing": {"door": ("action", "close")}, "slamming": {"door": ("action", "slam")},
-    "creaky": {"door": ("creakiness", 1.0)}, "creaking": {"door": ("creakiness", 1.0)},
     "50 hz": {"room_tone": ("mains", "50")}, "60 hz": {"room_tone": ("mains", "60")},
     "大": {"rain": ("intensity", 0.9), "wind": ("speed_mps", 20.0), "fire": ("size", 0.9),
           "explosion": ("size", 0.9)},

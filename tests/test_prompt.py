@@ -203,6 +203,16 @@ def test_preset_words(text, recipe, preset):
     assert (c.recipe, c.preset) == (recipe, preset)
 
 
+@pytest.mark.parametrize("text, recipe, layers", [
+    ("海滩上的篝火，循环", "fire", ["surf"]), ("森林中的溪流声，鸟叫", "water", ["forest"]),
+    ("暴风雨中的海浪", "surf", ["rain", "wind"]), ("下雨伴随远处的雷声", "rain", ["thunder"]),
+])
+def test_chinese_head_noun_comes_last(text, recipe, layers):
+    u = understand(text)
+    assert (u.controls.recipe, [lay.recipe for lay in u.controls.layers]) == (recipe, layers)
+    assert [item.value for item in u.understood if item.field == "recipe"] == [recipe]
+
+
 def test_door_actions_in_chinese():
     c = understand("木门吱呀关上").controls
     assert (c.recipe, c.preset, c.params) == ("door", "haunted creak", {"action": "close"})

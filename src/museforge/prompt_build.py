@@ -165,6 +165,9 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
             continue
         else:
             unused.append(span)
+    if _head_noun_first(sounds, text):  # fix which understood span named the recipe
+        understood = [(start, u._replace(field="recipe" if u.value == sounds[0][1] else "layers"))
+                      if u.field in ("recipe", "layers") else (start, u) for start, u in understood]
     if not sounds:
         sounds = _implied_sound(hits, modifiers)
     if not sounds:
@@ -265,3 +268,20 @@ def _preset_hint(recipe: str, text: str) -> tuple[str, str] | None:
         if all(found):
             return found[0], preset
     return None
+
+
+_LOCATIVE_ZH = ("中的", "里的", "上的", "下的", "边的", "旁的")
+
+
+def _head_noun_first(sounds: list[list], text: str) -> bool:
+    """Chinese puts the head noun last: in "海滩上的篝火" (a bonfire on the beach) and "暴风雨中的海浪"
+    the sound is the second one named, the first its place. Moves it first; True if it did."""
+    if not sounds:
+        return False
+    first = sounds[0]
+    later = next((s for s in sounds if s[0] > first[0]), None)
+    if later is None or text[first[0] + len(first[4]):later[0]] not in _LOCATIVE_ZH:
+        return False
+    sounds.remove(later)
+    sounds.insert(0, later)
+    return True

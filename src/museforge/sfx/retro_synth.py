@@ -359,6 +359,92 @@ def _oscillator(wave: str, phase0: np.ndarray, period: np.ndarray, duty: np.ndar
     return out
 
 
+class _Wave:
+    """The oscillator over all ticks: its [8, ticks] samples, or weighted sums of each tick's 8 samples.
+
+    The filters only need a few weighted sums per tick when the low-pass is off, and those come
+    straight from the tick's phase: square and sawtooth are piecewise linear in the phase (the duty
+    threshold and the wrap split a tick into at most four runs, summed with prefix sums of the
+    weights), and noise slower than 8 sub-samples per value changes at most once a tick.
+    """
+
+    def __init__(self, wave: str, phase0: np.ndarray, period: np.ndarray, duty: np.ndarray,
+                 rng: np.random.Generator):
+        self.wave, self.phase0, self.period, self.duty, self.rng = wave, phase0, period, duty, rng
+        self.n_ticks = period.size
+        self._rows: np.ndarray | None = None
+        self.slow_noise = wave == "noise" and period.min() >= 32 * OVERSAMPLING and bool(np.all(phase0 < period))
+
+    def rows(self) -> np.ndarray:
+        if self._rows is None:
+            self._rows = _oscillator(self.wave, self.phase0, self.period, self.duty, self.rng)
+        return self._rows
+
+    def weighted(self, w: np.ndarray) -> np.ndarray:
+        """``w @ rows()`` for weights w [m, 8]."""
+        if self._rows is not None or w.shape[0] > 2 or not (self.wave in ("square", "sawtooth") or self.slow_noise):
+            return w @ self.rows()
+        prefix = np.zeros((w.shape[0], OVERSAMPLING + 1))
+        np.cumsum(w, axis=1, out=prefix[:, 1:])
+        period = self.period
+        start = self.phase0 % period
+        wrap = period - start  # the sub-sample (1-based) at which the phase wraps to 0
+        if self.wave == "noise":
+            return self._slow_noise(prefix, start, wrap)
+        pre = np.minimum(wrap - 1, OVERSAMPLING)  # sub-samples before the wrap
+        threshold = _duty_threshold(self.duty, period)
+        threshold -= start
+        high_pre = np.minimum(pre, threshold - 1)  # phase < threshold before the wrap, then after it
+        np.maximum(high_pre, 0, out=high_pre)
+        high_post = threshold + (period - 1)
+        np.clip(high_post, 0, OVERSAMPLING, out=high_post)
+        out = np.empty((w.shape[0], self.n_ticks))
+        if self.wave == "sawtooth":
+            duty = self.duty
+            rise = np.divide(2.0, duty, out=np.zeros_like(duty), where=duty > 0) / period
+            fall = -2.0 / ((1.0 - duty) * period)
+            level = 1.0 - (duty * period) * fall  # the falling ramp's value at phase 0
+            back = (start - period).astype(np.float64)  # phase = start + j before the wrap, start + j - period after
+            start = start.astype(np.float64)
+        for r in range(w.shape[0]):
+            c = prefix[r]
+            c_hi1, c_pre, c_hi2, c_all = c[high_pre], c[pre], c[high_post], c[OVERSAMPLING]
+            high = c_hi1 + c_hi2
+            high -= c_pre
+            if self.wave == "square":
+                high -= 0.5 * c_all
+                out[r] = high
+                continue
+            m = np.concatenate(([0.0], np.cumsum(w[r] * np.arange(1, OVERSAMPLING + 1))))  # sum of j w_j
+            m_hi1, m_pre, m_hi2, m_all = m[high_pre], m[pre], m[high_post], m[OVERSAMPLING]
+            c_pre -= c_hi1  # low before the wrap
+            c_hi2 -= c_pre + c_hi1  # high after it
+            high_phase = start * c_hi1 + m_hi1 + back * c_hi2 + (m_hi2 - m_pre)
+            low_phase = start * c_pre + (m_pre - m_hi1) + back * (c_all - c[high_post]) + (m_all - m_hi2)
+            out[r] = rise * high_phase + fall * low_phase - high + level * (c_all - high)
+        return out
+
+    def _slow_noise(self, prefix: np.ndarray, start: np.ndarray, wrap: np.ndarray) -> np.ndarray:
+        """Noise whose value lasts >= 8 sub-samples: one value up to the tick's change, the next after it."""
+        period = self.period
+        wraps = wrap <= OVERSAMPLING
+        cycle = np.cumsum(wraps) - wraps
+        first_wraps = wrap == 1
+        phase1 = np.where(first_wraps, 0, start + 1)  # the phase at sub-sample 1
+        slot = (32 * phase1) // period
+        index = (cycle + first_wraps) * 32 + slot
+        change = 1 + ((slot + 1) * period + 31) // 32 - phase1  # sub-sample where the next value starts
+        table = self.rng.uniform(-1.0, 1.0, size=(int(np.count_nonzero(wraps)) + 1) * 32)
+        now, then = table[index], table[np.minimum(index + 1, table.size - 1)]
+        before = np.clip(change - 1, 0, OVERSAMPLING)
+        out = np.empty((prefix.shape[0], self.n_ticks))
+        for r in range(prefix.shape[0]):
+            c = prefix[r]
+            c_before = c[before]
+            out[r] = now * c_before + then * (c[OVERSAMPLING] - c_before)
+        return out
+
+
 # --- filters and phaser, a tick (8 sub-samples) at a time ---------------------------------------
 
 _LAG = np.subtract.outer(np.arange(OVERSAMPLING), np.arange(OVERSAMPLING))  # k - i for output k, input i
@@ -425,6 +511,8 @@ def _run_blocks(system: tuple, x: np.ndarray, rows: np.ndarray, *, cumulative: b
     a8, into_state, from_state, from_input = _block_matrices(a, b, c)
     if cumulative:
         from_state, from_input = np.cumsum(from_state, axis=0), np.cumsum(from_input, axis=0)
+    if isinstance(x, _Wave):
+        x = x.rows()
     end = _state_recurrence(a8, into_state @ x, groups)
     start = np.zeros_like(end)
     start[:, 1:] = end[:, :-1]
@@ -521,7 +609,7 @@ def _swept_high_pass(delta: np.ndarray, hp: np.ndarray, rows: np.ndarray) -> np.
     return zero_start[rows] + gain[rows] * start
 
 
-def _high_pass_sums(x: np.ndarray, hp: float, rows: np.ndarray) -> np.ndarray:
+def _high_pass_sums(x: _Wave, hp: float, rows: np.ndarray) -> np.ndarray:
     """``_run_blocks`` for the constant high-pass straight on the oscillator (low-pass off), in closed form.
 
     With k = 1 - hp and z = (high-pass state - last input) at a tick's end, jsfxr's
@@ -531,15 +619,17 @@ def _high_pass_sums(x: np.ndarray, hp: float, rows: np.ndarray) -> np.ndarray:
     k = 1.0 - hp
     powers = k ** np.arange(OVERSAMPLING + 1)
     tail = powers[OVERSAMPLING - 1::-1]  # k^(8-j), j = 1..8
-    drive = tail @ x
+    gains = np.cumsum(powers[1:])  # k + .. + k^c
+    only_sum = rows.size == 1 and rows[0] == OVERSAMPLING - 1
+    weights = np.where(_LAG >= 0, powers[np.maximum(_LAG, 0) + 1], 0.0)[rows]  # k^(c-j+1), j <= c
+    sums = x.weighted(tail[None, :] if only_sum else np.vstack((tail, weights)))
+    drive = sums[0]
     z = signal.lfilter([k - 1.0], [1.0, -powers[OVERSAMPLING]], drive)
     z_start = np.empty_like(z)
     z_start[0], z_start[1:] = 0.0, z[:-1]
-    gains = np.cumsum(powers[1:])  # k + .. + k^c
-    if rows.size == 1 and rows[0] == OVERSAMPLING - 1:  # the tick sum only
+    if only_sum:  # the tick sum only
         return (k * drive + gains[-1] * z_start)[None, :]
-    weights = np.where(_LAG >= 0, powers[np.maximum(_LAG, 0) + 1], 0.0)[rows]  # k^(c-j+1), j <= c
-    return weights @ x + gains[rows, None] * z_start
+    return sums[1:] + gains[rows, None] * z_start
 
 
 def _phaser_delays(p: SfxrParams, n_ticks: int) -> np.ndarray:
@@ -551,14 +641,14 @@ def _phaser_delays(p: SfxrParams, n_ticks: int) -> np.ndarray:
     return np.minimum(np.abs(np.floor(_running(offset0, slide, n_ticks))), 1023).astype(np.int64)
 
 
-def _filtered_sums(p: SfxrParams, x: np.ndarray, delay: np.ndarray) -> np.ndarray:
+def _filtered_sums(p: SfxrParams, x: _Wave, delay: np.ndarray) -> np.ndarray:
     """Per tick: the sum of the 8 high-passed sub-samples plus the phaser's delayed copy of them.
 
     The phaser adds the high-pass output ``delay`` sub-samples back (a 1024-slot ring buffer in
     jsfxr); a delay d = 8 q + r spans the last r sub-samples of tick t-q-1 and the first 8-r of tick
     t-q, so sums of each tick's first 8-r outputs are all it needs.
     """
-    n_ticks = x.shape[1]
+    n_ticks = x.n_ticks
     phased = p.p_pha_ramp != 0.0 or delay[0] != 0
     if phased:
         firsts = OVERSAMPLING - delay % OVERSAMPLING  # 1..8 outputs at the start of a tick
@@ -570,7 +660,7 @@ def _filtered_sums(p: SfxrParams, x: np.ndarray, delay: np.ndarray) -> np.ndarra
     hp = _geometric(p.p_hpf_freq ** 2 * 0.1, 1.0 + p.p_hpf_ramp * 3e-4, n_ticks, 1e-5, 0.1)
     hp_fixed = hp[0] == hp[-1]  # monotone: equal ends = constant
     lpf_on = p.p_lpf_freq != 1.0  # jsfxr bypasses the low-pass entirely at 1
-    w = _geometric(p.p_lpf_freq ** 3 * 0.1, 1.0 + p.p_lpf_ramp * 1e-4, x.size, 0.0, 0.1) if (
+    w = _geometric(p.p_lpf_freq ** 3 * 0.1, 1.0 + p.p_lpf_ramp * 1e-4, n_ticks * OVERSAMPLING, 0.0, 0.1) if (
         lpf_on and p.p_lpf_ramp != 0.0) else None
     lpf_swept = w is not None and w[0] != w[-1]
     if hp_fixed and not lpf_swept:
@@ -580,11 +670,12 @@ def _filtered_sums(p: SfxrParams, x: np.ndarray, delay: np.ndarray) -> np.ndarra
             sums = _high_pass_sums(x, float(hp[0]), rows)
     else:
         if lpf_swept:
-            delta = _swept_low_pass(p, x, w)
+            delta = _swept_low_pass(p, x.rows(), w)
         elif lpf_on:
             delta = _run_blocks(_low_pass_system(p, None), x, np.arange(OVERSAMPLING), cumulative=False)
         else:
-            delta = np.diff(x, axis=0, prepend=np.concatenate(([0.0], x[-1, :-1]))[None, :])
+            rows_x = x.rows()
+            delta = np.diff(rows_x, axis=0, prepend=np.concatenate(([0.0], rows_x[-1, :-1]))[None, :])
         if hp_fixed:
             sums = _run_blocks(_high_pass_system(float(hp[0]), on_input=False), delta, rows, cumulative=True)
         else:
@@ -621,7 +712,7 @@ def render_sfxr_ticks(p: SfxrParams, rng: np.random.Generator) -> np.ndarray:
     iperiod = np.maximum(np.floor(period), OVERSAMPLING).astype(np.int64)
     duty = np.clip(_running(0.5 - p.p_duty * 0.5, -p.p_duty_ramp * 5e-5, int(j.max()) + 1), 0.0, 0.5)[j]
 
-    x = _oscillator(p.wave_type, _tick_phases(iperiod), iperiod, duty, rng)
+    x = _Wave(p.wave_type, _tick_phases(iperiod), iperiod, duty, rng)
     gain = math.exp(p.sound_vol) - 1.0
     return _filtered_sums(p, x, _phaser_delays(p, n_ticks)) * env * (gain / OVERSAMPLING)
 

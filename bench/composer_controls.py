@@ -15,11 +15,13 @@ controllable multi-instrument composition, so there is none; the figures are abs
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from bench.common import result
@@ -34,15 +36,20 @@ PROGRESSIONS = {"major": (("I", "V", "vi", "IV"), ("I", "IV", "V", "I"), ("ii", 
 
 
 def load_model(tokenizer):
-    """(model, description): a trained checkpoint with this vocabulary if one exists, else the debug model."""
+    """(model, description): a trained checkpoint with this vocabulary if one exists, else the debug model.
+    The description names the weights file's SHA-256 and size, so a figure says which weights made it."""
     from museforge.music.models.transformer import Composer, ComposerConfig
 
     paths = [os.environ.get("MUSEFORGE_COMPOSER", "")] + [str(ROOT / c) for c in CANDIDATES]
     for path in filter(None, paths):
-        if (Path(path) / "model.safetensors").is_file():
+        weights = Path(path) / "model.safetensors"
+        if weights.is_file():
             model = Composer.load(path)
             if model.cfg.vocab_size == tokenizer.vocab_size:
-                return model, f"checkpoint {Path(path).relative_to(ROOT) if ROOT in Path(path).parents else path}"
+                data = weights.read_bytes()
+                name = Path(path).relative_to(ROOT) if ROOT in Path(path).parents else path
+                return model, (f"checkpoint {name} (model.safetensors sha256 {hashlib.sha256(data).hexdigest()[:16]}, "
+                               f"{len(data):,} bytes)")
     torch.manual_seed(0)
     cfg = ComposerConfig.debug(vocab_size=tokenizer.vocab_size, context_len=256)
     return Composer(cfg).eval(), "debug preset, random weights (measures the constraints, not musicality)"
@@ -67,16 +74,36 @@ def music21_key(score) -> tuple[int, str] | None:
     return found.tonic.pitchClass, found.mode
 
 
-def chord_hits(score, symbols: list[str], bar_ticks: int) -> tuple[int, int]:
-    """(bars whose recognised chord has the requested root and third, bars with a requested chord)."""
-    from museforge.music.arrange.chords import guess_chords, parse_chord
+def chord_hits(score, symbols: list[str], bar_ticks: int, final: tuple[str, int] | None = None) -> tuple[int, int]:
+    """(bars whose recognised chord has the requested root and third, bars with a requested chord).
 
-    guessed = guess_chords(score, len(symbols), bar_ticks)
-    hits = 0
-    for want, got in zip(symbols, guessed):
-        a, b = parse_chord(want), parse_chord(got)
-        hits += a.root == b.root and a.is_minor == b.is_minor
-    return hits, len(symbols)
+    ``final``: (chord, tick in the last bar) when the last bar changes chord for the cadence (the
+    record's ``final_chord``): that bar is a hit only when both of its parts are recognised.
+    Recognition as ``guess_chords``: duration-weighted pitch classes, notes under G3 count double.
+    """
+    from museforge.music.arrange.chords import chord_from_histogram, chord_name, parse_chord
+
+    spans = [(bar, bar * bar_ticks, (bar + 1) * bar_ticks, want) for bar, want in enumerate(symbols)]
+    if final:
+        last = len(symbols) - 1
+        spans[-1:] = [(last, last * bar_ticks, last * bar_ticks + final[1], symbols[-1]),
+                      (last, last * bar_ticks + final[1], (last + 1) * bar_ticks, final[0])]
+    missed = set()
+    for bar, lo, hi, want in spans:
+        hist = np.zeros(12)
+        for track in score.tracks:
+            if track.is_drum:
+                continue
+            for n in track.notes:
+                overlap = min(hi, n.time + max(1, n.duration)) - max(lo, n.time)
+                if overlap > 0:
+                    hist[n.pitch % 12] += overlap / bar_ticks * (2.0 if n.pitch < 55 else 1.0)
+        best = chord_from_histogram(hist)
+        got = parse_chord(chord_name(*best)) if best else None
+        a = parse_chord(want)
+        if got is None or (a.root, a.is_minor) != (got.root, got.is_minor):
+            missed.add(bar)
+    return len(symbols) - len(missed), len(symbols)
 
 
 def request_grid(n: int, seed: int = 0) -> list[dict]:
@@ -105,8 +132,75 @@ def request_grid(n: int, seed: int = 0) -> list[dict]:
     return out
 
 
+def measure(piece, req: dict, chords: tuple[str, ...], tokenizer) -> dict:
+    """What one generation obeyed: a bool per control, the key music21 found, chord hits over the bars
+    the record says were written over a chord."""
+    from museforge.controls import INSTRUMENTS
+    from museforge.music.labels import label_score
+    from museforge.music.tokenizer import PITCH_CLASSES
+
+    score = piece.score
+    body = piece.token_ids[piece.token_ids.index(tokenizer.controls_end_id) + 1:-1]
+    ok = tokenizer.remi.tokens_errors(body) == 0 and tokenizer.decode(body).note_num() > 0
+    num, den = (int(x) for x in req["time_signature"].split("/"))
+    bar_ticks = num * 4 * score.ticks_per_quarter // den
+    found = music21_key(score)
+    out = {
+        "decodes": ok,
+        "bars": score.end() == req["n_bars"] * bar_ticks,
+        "tempo": len(score.tempos) == 1 and abs(score.tempos[0].mspq - 60e6 / req["tempo_bpm"]) <= 0.5,
+        "meter": [(t.numerator, t.denominator) for t in score.time_signatures] == [(num, den)],
+        "instruments": {-1 if t.is_drum else t.program for t in score.tracks if len(t.notes)}
+        == {INSTRUMENTS[name] for name in req["instruments"]},
+        "key": found == (PITCH_CLASSES.index(req["tonic"]), req["mode"]),
+        "found_key": found,
+        "mood": label_score(score, tonic=req["tonic"], mode=req["mode"]).mood == req["mood"],
+    }
+    if chords:  # against the bar-by-bar plan the record states (a repeated progression ends on the tonic)
+        planned = piece.record["chords_per_bar"]
+        assert planned[:len(chords)] == list(chords) and len(planned) == req["n_bars"]
+        out["final_tonic_substituted"] = planned[-1] != chords[(req["n_bars"] - 1) % len(chords)]
+        final = None
+        if piece.record.get("final_chord"):  # the last bar's chord, then the held tonic from this beat
+            beat_ticks = 4 * score.ticks_per_quarter // den
+            final = (piece.record["final_chord"], piece.record["final_chord_from_beat"] * beat_ticks)
+        out["final_split"] = final is not None
+        out["chord_hits"], out["chord_bars"] = chord_hits(score, planned, bar_ticks, final)
+    return out
+
+
+DENSITY_INSTRUMENTS = ("piano", "guitar", "bass", "drums")
+
+
+def density_ladder(model, tokenizer, n_seeds: int) -> dict:
+    """Notes per bar at sparse / medium / dense for one 4-track pop request over ``n_seeds`` seeds.
+
+    Bars 1-7 of 8 are counted (bar 8 is the held final chord). ``ordered_percent``: seeds whose
+    mean notes per bar rise strictly from sparse to medium to dense.
+    """
+    from museforge.controls import MusicControls
+    from museforge.music.compose_request import DENSITY_NOTES_PER_BEAT
+    from museforge.music.generate import compose
+
+    per_seed: dict[str, list[float]] = {}
+    for density in ("sparse", "medium", "dense"):
+        for seed in range(n_seeds):
+            piece = compose(model, tokenizer, MusicControls(style="pop", n_bars=8, time_signature="4/4",
+                                                            instruments=DENSITY_INSTRUMENTS, density=density),
+                            seed=seed, temperature=1.0, top_p=0.95)
+            ticks = 4 * piece.score.ticks_per_quarter
+            bars = [sum(1 for t in piece.score.tracks for n in t.notes if n.time // ticks == b) for b in range(7)]
+            per_seed.setdefault(density, []).append(sum(bars) / len(bars))
+    ordered = sum(a < b < c for a, b, c in zip(per_seed["sparse"], per_seed["medium"], per_seed["dense"]))
+    return {"notes_per_bar": {d: round(sum(v) / len(v), 2) for d, v in per_seed.items()},
+            "target_notes_per_bar": {d: DENSITY_NOTES_PER_BEAT[d] * 4 * len(DENSITY_INSTRUMENTS)
+                                     for d in per_seed},
+            "ordered_percent": round(100.0 * ordered / n_seeds, 1), "seeds": n_seeds,
+            "request": "style pop, 8 bars of 4/4, " + ", ".join(DENSITY_INSTRUMENTS)}
+
+
 def run(quick: bool = False) -> dict:
-    from museforge.controls import INSTRUMENTS, MusicControls
+    from museforge.controls import MusicControls
     from museforge.music.generate import compose
     from museforge.music.labels import label_score
     from museforge.music.tokenizer import PITCH_CLASSES, get_tokenizer
@@ -120,49 +214,33 @@ def run(quick: bool = False) -> dict:
         counts = dict(decodes=0, bars=0, tempo=0, meter=0, instruments=0, key=0, mood=0)
         chord_hit, chord_bars, tokens, seconds, key_relative = 0, 0, 0, 0.0, 0
         final_tonic = 0  # pieces whose repeated progression was ended on the tonic for the cadence
+        final_split = 0  # pieces whose last bar holds the progression's last chord, then the tonic
         key_split = {False: [0, 0], True: [0, 0]}  # without / with a chord progression: [hits, pieces]
         failures: list[str] = []
         for req in request_grid(n):
             chords = req.pop("chords")
             seed = req.pop("seed")
-            controls = MusicControls(**req, chords=tuple(chords))
             start = time.perf_counter()
-            piece = compose(model, tokenizer, controls, seed=seed, keep_in_key=True, temperature=1.0, top_p=0.95)
+            piece = compose(model, tokenizer, MusicControls(**req, chords=tuple(chords)), seed=seed, keep_in_key=True,
+                            temperature=1.0, top_p=0.95)
             seconds += time.perf_counter() - start
             tokens += len(piece.token_ids)
-            score = piece.score
-            body = piece.token_ids[piece.token_ids.index(tokenizer.controls_end_id) + 1:-1]
-            ok = tokenizer.remi.tokens_errors(body) == 0 and tokenizer.decode(body).note_num() > 0
-            num, den = (int(x) for x in req["time_signature"].split("/"))
-            bar_ticks = num * 4 * score.ticks_per_quarter // den
-            checks = {
-                "decodes": ok,
-                "bars": score.end() == req["n_bars"] * bar_ticks,
-                "tempo": len(score.tempos) == 1 and abs(score.tempos[0].mspq - 60e6 / req["tempo_bpm"]) <= 0.5,
-                "meter": [(t.numerator, t.denominator) for t in score.time_signatures] == [(num, den)],
-                "instruments": {-1 if t.is_drum else t.program for t in score.tracks if len(t.notes)}
-                == {INSTRUMENTS[name] for name in req["instruments"]},
-            }
-            found = music21_key(score)
-            checks["key"] = found == (PITCH_CLASSES.index(req["tonic"]), req["mode"])
+            checks = measure(piece, req, chords, tokenizer)
             relative = (PITCH_CLASSES.index(req["tonic"]) + (9 if req["mode"] == "major" else 3)) % 12
-            key_relative += found == (relative, "minor" if req["mode"] == "major" else "major")
+            key_relative += checks["found_key"] == (relative, "minor" if req["mode"] == "major" else "major")
             key_split[bool(chords)][0] += checks["key"]
             key_split[bool(chords)][1] += 1
-            checks["mood"] = label_score(score, tonic=req["tonic"], mode=req["mode"]).mood == req["mood"]
-            for name, passed in checks.items():
-                counts[name] += bool(passed)
-                if not passed and name not in ("key", "mood") and len(failures) < 10:
+            for name in counts:
+                counts[name] += bool(checks[name])
+                if not checks[name] and name not in ("key", "mood") and len(failures) < 10:
                     failures.append(f"seed {seed}: {name}")
-            if chords:  # against the bar-by-bar plan the record states (a repeated progression ends on the tonic)
-                planned = piece.record["chords_per_bar"]
-                assert planned[:len(chords)] == list(chords) and len(planned) == req["n_bars"]
-                final_tonic += planned[-1] != chords[(req["n_bars"] - 1) % len(chords)]
-                hits, total = chord_hits(score, planned, bar_ticks)
-                chord_hit, chord_bars = chord_hit + hits, chord_bars + total
+            if chords:
+                final_tonic += checks["final_tonic_substituted"]
+                final_split += checks["final_split"]
+                chord_hit, chord_bars = chord_hit + checks["chord_hits"], chord_bars + checks["chord_bars"]
         # Mood on its own: the grid above fixes tempo and mode independently of the mood (often
         # contradicting it); here only the mood is asked and the composer picks tempo, mode, density.
-        n_mood, mood_hits = (12 if quick else 40), 0
+        n_mood, mood_hits, mood_key_hits = (12 if quick else 40), 0, 0
         for i in range(n_mood):
             mood = ("happy", "tense", "sad", "calm")[i % 4]
             piece = compose(model, tokenizer, MusicControls(mood=mood, n_bars=8,
@@ -170,16 +248,22 @@ def run(quick: bool = False) -> dict:
                             seed=1000 + i, temperature=1.0, top_p=0.95)
             rec = piece.record
             mood_hits += label_score(piece.score, tonic=rec["tonic"], mode=rec["mode"]).mood == mood
+            # The key the composer picked, heard without keep-in-key or chords (no key-narrowing biases).
+            mood_key_hits += music21_key(piece.score) == (PITCH_CLASSES.index(rec["tonic"]), rec["mode"])
+        density = density_ladder(model, tokenizer, 3 if quick else 10)
         share = {k: round(100.0 * v / n, 1) for k, v in counts.items()}
         hard = min(share[k] for k in ("decodes", "bars", "tempo", "meter", "instruments"))
         details = {
             "model": described, "generations": n, "percent": share,
             "mood_only_requests_percent": round(100.0 * mood_hits / n_mood, 1), "mood_only_requests": n_mood,
+            "key_percent_mood_only_requests": round(100.0 * mood_key_hits / n_mood, 1),
+            "density": density,
             "chords_present_percent": round(100.0 * chord_hit / chord_bars, 1) if chord_bars else None,
             "chord_bars": chord_bars, "final_bar_tonic_substitutions": final_tonic,
             "key_relative_confusions_percent": round(100.0 * key_relative / n, 1),
             "key_percent_without_chords": round(100.0 * key_split[False][0] / max(1, key_split[False][1]), 1),
             "key_percent_with_chords": round(100.0 * key_split[True][0] / max(1, key_split[True][1]), 1),
+            "final_bar_splits": final_split,
             "keep_in_key": True, "sampling": "temperature 1.0, top_p 0.95",
             "compose_seconds_total": round(seconds, 2), "tokens_per_s": round(tokens / seconds, 1),
             "failures": failures,
@@ -190,8 +274,10 @@ def run(quick: bool = False) -> dict:
             "peer": "none: no installed package offers controllable multi-instrument composition "
                     "(Magenta, MusicLang, Anticipatory Music Transformer are not installed)",
             "method": "key: music21 analyze('key') on pitched notes; chords: duration-weighted template "
-                      "recognition per bar, hit = same root and same major/minor third; mood: "
-                      "museforge.music.labels rule",
+                      "recognition per bar, hit = same root and same major/minor third (a last bar split "
+                      "between the progression's chord and the cadence's tonic: both parts); mood: "
+                      "museforge.music.labels rule; density: notes starting in each bar but the last "
+                      "(the held final chord), 4-track pop, 8 bars of 4/4, same seeds per density",
         }
         return result("composer_controls", "hard controls obeyed (lowest of decodes/bars/tempo/meter/instruments)",
                       hard, None, "%", details)

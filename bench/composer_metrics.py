@@ -76,6 +76,23 @@ def _checkpoint_key(checkpoint: Path, settings: dict) -> str:
     return digest.hexdigest()[:16]
 
 
+def weights_provenance(checkpoint: Path) -> dict:
+    """SHA-256 (first 16 hex digits) and size of the checkpoint's weights file."""
+    data = (checkpoint / "model.safetensors").read_bytes()
+    return {"weights_sha256": hashlib.sha256(data).hexdigest()[:16], "weights_bytes": len(data)}
+
+
+def decoding_fingerprint() -> str:
+    """SHA-256 (16 hex digits) of the decoding code (grammar, request -> plan, sampling): stored pieces
+    are reused only by runs that would compose them the same way."""
+    from museforge.music import compose_request, generate, grammar
+
+    digest = hashlib.sha256()
+    for module in (grammar, compose_request, generate):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def batch_request(style: str, n_bars: int, batch: int, framing: str, test_rows: list[dict]) -> tuple[dict, tuple]:
     """(MusicControls fields, GM programs or ()) of one batch.
 
@@ -120,7 +137,8 @@ def generated_pieces(plan: dict[str, int], n_pieces: int, checkpoint: str | None
 
     check_choice("framing", framing, FRAMINGS)
     path = find_checkpoint(checkpoint)
-    store = GENERATED / _checkpoint_key(path, {**SAMPLING, "batch": BATCH})
+    decoding = decoding_fingerprint()
+    store = GENERATED / _checkpoint_key(path, {**SAMPLING, "batch": BATCH, "decoding": decoding})
     model, tokenizer, seconds, bars = None, get_tokenizer(), 0.0, 0
     out: dict[str, list] = {}
     threads = torch.get_num_threads()
@@ -147,8 +165,8 @@ def generated_pieces(plan: dict[str, int], n_pieces: int, checkpoint: str | None
             out[style] = scores[:n_pieces]
     finally:
         torch.set_num_threads(threads)
-    return {"pieces": out, "model": str(path), "compose_seconds": seconds, "bars_generated": bars,
-            "store": str(store)}
+    return {"pieces": out, "model": str(path), **weights_provenance(path), "decoding": decoding,
+            "compose_seconds": seconds, "bars_generated": bars, "store": str(store)}
 
 
 def _round(d: dict, digits: int = 4) -> dict:
@@ -210,7 +228,8 @@ def run(quick: bool = False, pieces_per_style: int | None = None, max_bars: int 
         return min(min(table[f]["overlap_intra_ours"], table[f]["overlap_intra_ref"]) for f in FEATURES)
 
     details = {
-        "model": gen["model"], "pieces_per_style": n_pieces, "max_bars": bars_cap, "styles": list(plan),
+        "model": gen["model"], "weights_sha256": gen["weights_sha256"], "weights_bytes": gen["weights_bytes"],
+        "decoding_sha256": gen["decoding"], "pieces_per_style": n_pieces, "max_bars": bars_cap, "styles": list(plan),
         "skipped_styles": skipped, "sampling": SAMPLING, "framing": framing,
         "overall": {f: _round(v) for f, v in overall.items()},
         "overall_valid_human": {f: _round(v) for f, v in peer_overall.items()},

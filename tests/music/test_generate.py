@@ -71,6 +71,9 @@ def test_many_seeds_decode_with_exact_bars_meter_tempo_and_programs(tok, model):
         assert sum(t == tok.vocab["Bar_None"] for t in ids) == n_bars
         # Only the requested programs, and all of them: every instrument plays the held final chord.
         assert programs_of(piece.score) == set(MusicControls(instruments=instruments).programs)
+        last_bar = (n_bars - 1) * bar_ticks(piece.score, signature)
+        held = [n for t in piece.score.tracks for n in t.notes if n.time >= last_bar]
+        assert len(held) <= max(len(instruments), min(8, 3 * len(instruments)))  # a final chord, not a cluster
         num, den = (int(x) for x in signature.split("/"))
         assert [(s.numerator, s.denominator) for s in piece.score.time_signatures] == [(num, den)]
         assert len(piece.score.tempos) == 1  # MIDI stores microseconds per quarter: exact to 1 us
@@ -113,17 +116,58 @@ def test_chords_rule_the_bass_register_and_the_final_chord(tok, model):
     # A repeated progression ends on the tonic for the cadence, and the record says so.
     assert piece.record["chords_per_bar"] == ["C", "G", "Am", "F", "C", "G", "Am", "C"]
     assert {n.pitch % 12 for n in last} <= tones[0]
-    written = compose(model, tok, MusicControls(n_bars=4, instruments=("piano",), chords=chords), seed=4)
-    assert written.record["chords_per_bar"] == list(chords)  # one chord per bar given: kept as written
-    ticks = bar_ticks(written.score, "4/4")
-    assert {n.pitch % 12 for t in written.score.tracks for n in t.notes if n.time >= 3 * ticks} <= tones[3]
+    for seed in range(4):  # one chord per bar given: kept as written, and the last bar still resolves
+        written = compose(model, tok, MusicControls(n_bars=4, instruments=("piano", "bass"), chords=chords), seed=seed)
+        assert written.record["chords_per_bar"] == list(chords)
+        assert written.record["final_chord"] == "C" and written.record["final_chord_from_beat"] == 2
+        ticks = bar_ticks(written.score, "4/4")
+        half = 3 * ticks + ticks // 2
+        last = [n for t in written.score.tracks for n in t.notes if n.time >= 3 * ticks]
+        early = [n for n in last if n.time < half]  # over F, and not ringing into the tonic
+        held = [n for n in last if n.time >= half]
+        assert all(n.time + n.duration <= half for n in early) and all(n.pitch % 12 in tones[3] for n in early
+                                                                       if n.pitch < 55)
+        assert held and all(n.time == half and n.time + n.duration == 4 * ticks for n in held)
+        assert {n.pitch % 12 for n in held} <= tones[0] and {n.pitch % 12 for n in held if n.pitch < 55} <= {0}
+        assert programs_of(written.score) == {0, 33}
+    again = compose(model, tok, MusicControls(n_bars=4, instruments=("piano", "bass"), chords=chords), seed=3)
+    assert again.token_ids == written.token_ids  # seeded: the split cadence is reproducible
+    repeat = compose(model, tok, MusicControls(n_bars=4, instruments=("piano",), chords=("C", "F", "G", "C")), seed=1)
+    assert "final_chord" not in repeat.record  # ends on the tonic already: one held chord, the whole bar
+    assert all(n.time == 3 * ticks for t in repeat.score.tracks for n in t.notes if n.time >= 3 * ticks)
 
 
-def test_density_bias_moves_the_note_count(tok, model):
-    def notes(density):
-        return sum(compose(model, tok, MusicControls(n_bars=4, instruments=("piano",), density=density),
-                           seed=s).score.note_num() for s in range(4))
-    assert notes("dense") > 1.5 * notes("sparse")
+def test_key_narrowing_biases_only_where_a_control_asks(tok):
+    from museforge.music.compose_request import make_plan, resolve
+
+    free = make_plan(resolve(MusicControls(tonic="D", mode="major", n_bars=8)), tok)
+    assert free.home_pcs is None and free.penultimate_bias == free.home_bias  # the model's own pitch classes
+    in_key = make_plan(resolve(MusicControls(tonic="D", mode="major", n_bars=8), keep_in_key=True), tok)
+    chords = make_plan(resolve(MusicControls(tonic="D", mode="major", n_bars=8, chords=("D", "G"))), tok)
+    for plan in (in_key, chords):
+        assert plan.home_pcs == frozenset({2, 6, 9}) and plan.leading_pcs == frozenset({1})
+        assert plan.penultimate_bias == plan.chord_bias
+
+
+def test_density_orders_notes_per_bar_and_caps_them(tok, model):
+    from museforge.music.compose_request import DENSITY_NOTES_PER_BEAT
+    from museforge.music.grammar import DENSITY_CAP, MIN_DENSITY_CAP
+
+    instruments = ("piano", "guitar", "bass", "drums")
+    counts = {}
+    for density in ("sparse", "medium", "dense"):
+        per_bar = []
+        for seed in range(3):
+            piece = compose(model, tok, MusicControls(n_bars=4, instruments=instruments, density=density,
+                                                      style="pop"), seed=seed)
+            ticks = bar_ticks(piece.score, "4/4")
+            bars = [sum(1 for t in piece.score.tracks for n in t.notes if n.time // ticks == b) for b in range(3)]
+            cap = max(MIN_DENSITY_CAP, DENSITY_CAP * DENSITY_NOTES_PER_BEAT[density] * 4 * len(instruments))
+            assert max(bars) <= cap  # the free bars (the held final chord aside) never exceed the ceiling
+            per_bar += bars
+        counts[density] = sum(per_bar) / len(per_bar)
+    assert counts["sparse"] < counts["medium"] < counts["dense"]
+    assert counts["medium"] > 1.3 * counts["sparse"] and counts["dense"] > 1.15 * counts["medium"]
 
 
 def test_sliding_window_beyond_the_context(tok):
@@ -190,11 +234,12 @@ def test_infill_shows_a_fill_in_the_middle_model_the_bars_after_the_gap(tok, mon
     mask = tok.vocab["MASK_None"]
     first = prompts[0]
     cuts = [k for k, t in enumerate(first) if t == mask]
-    assert len(cuts) == 2 and cuts[1] == len(first) - 1  # ... left bars, MASK, bars 4-6, MASK | new bars
+    assert len(cuts) == 2 and cuts[1] == len(first) - 1  # ... left bars, MASK, bars 4.., MASK | new bars
     after = tok.decode(first[cuts[0] + 1:cuts[1]])
+    shown = first[cuts[0] + 1:cuts[1]].count(tok.vocab["Bar_None"])  # whole bars within a quarter of the context
     ticks = bar_ticks(base, "4/4")
-    expected = {(n[0], n[1] - 3 * ticks, *n[2:]) for n in notes_of(base) if n[1] >= 3 * ticks}
-    assert notes_of(after) == expected  # the kept bars 4-6, shifted to start at 0
+    expected = {(n[0], n[1] - 3 * ticks, *n[2:]) for n in notes_of(base) if 3 * ticks <= n[1] < (3 + shown) * ticks}
+    assert shown >= 1 and notes_of(after) == expected  # the kept bars from bar 4 on, shifted to start at 0
     outside = {n for n in notes_of(base) if not ticks <= n[1] < 3 * ticks}
     assert outside <= notes_of(out.score)
     monkeypatch.undo()

@@ -241,26 +241,65 @@ def key_triads(request: Request) -> tuple[frozenset[int], frozenset[int]]:
 
 def make_plan(request: Request, tokenizer: Tokenizer, *, n_bars: int | None = None, first_bar: int = 1,
               empty_until: int = 0, with_tempo: bool = True, **fields) -> Plan:
-    """The grammar plan for writing bars ``first_bar..n_bars`` of ``request`` (bars before are given)."""
+    """The grammar plan for writing bars ``first_bar..n_bars`` of ``request`` (bars before are given).
+
+    The key-narrowing biases (tonic triad, leading tone, a strong dominant before the cadence) apply
+    only when the request asks for the key to be heard: chords or keep-in-key. Otherwise the key is
+    the control token's and the model's, and only a light dominant lean precedes the cadence.
+    """
     total = request.n_bars if n_bars is None else n_bars
     scale = MAJOR_SCALE if request.mode == "major" else MINOR_SCALE
     root = TONIC_NAMES.index(request.tonic)
     parsed = chords_per_bar(request, total, first_bar)
     chords = tuple(c.pitch_classes if c else None for c in parsed)
     tonic_triad, dominant = key_triads(request)
-    final = chords[-1] if chords and chords[-1] else tonic_triad
+    final, final_root, final_onset = tonic_triad, root, 0
+    if chords and chords[-1]:
+        final, final_root = chords[-1], parsed[-1].root
+        if not fields.get("forced"):  # a fixed melody decides its own last bar
+            final_onset = cadence_split(request, parsed)
+        if final_onset:
+            final, final_root = tonic_triad, root
     notes_per_bar = None
     if request.density is not None:
         num, _ = request.meter
         notes_per_bar = DENSITY_NOTES_PER_BEAT[request.density] * num * len(request.programs)
+    emphasis = request.keep_in_key or bool(request.chords)
+    base = Plan(n_bars=1, time_signature=request.meter, tempo_token=None, programs=frozenset())
     plan = Plan(n_bars=total, time_signature=request.meter,
                 tempo_token=nearest_tempo_token(tokenizer, request.tempo_bpm) if with_tempo else None,
                 programs=frozenset(request.programs),
                 scale_pcs=frozenset((root + i) % 12 for i in scale) if request.keep_in_key else None,
-                chords=chords, roots=tuple(c.root if c else None for c in parsed), home_pcs=tonic_triad,
+                chords=chords, roots=tuple(c.root if c else None for c in parsed),
+                home_pcs=tonic_triad if emphasis else None,
                 leading_pcs=frozenset({(root + 11) % 12}),
+                penultimate_bias=base.chord_bias if emphasis else base.home_bias,
                 notes_per_bar=notes_per_bar, empty_until=empty_until, cadence=request.cadence,
-                final_pcs=final if request.cadence else None,
+                final_pcs=final if request.cadence else None, final_root=final_root if request.cadence else None,
+                final_onset=final_onset if request.cadence else 0,
                 penultimate_pcs=None if chords else dominant,
                 velocity_target=MOOD_CUES[request.mood][2], register_shift=MOOD_CUES[request.mood][3])
     return replace(plan, **fields) if fields else plan
+
+
+def cadence_split(request: Request, parsed: list) -> int:
+    """Where the tonic takes over in the last bar (grammar position), or 0 for no split.
+
+    A progression written for every bar that ends off the tonic (I V vi IV in 4 bars) keeps its last
+    chord, which takes the first part of the last bar, and still resolves: the held second part is
+    the tonic (IV-I, V-I). A repeated progression already ends on the tonic (:func:`chords_per_bar`).
+    """
+    if not (request.cadence and parsed and parsed[-1]):
+        return 0
+    tonic, _ = key_triads(request)
+    return 0 if parsed[-1].pitch_classes == tonic else split_position(request)
+
+
+def split_position(request: Request) -> int:
+    """Grammar position (1/8 beat) where a last bar shared by two chords changes: the middle beat, or
+    the second strong beat of compound and five-beat meters."""
+    from museforge.music.grammar import POSITIONS_PER_BEAT
+
+    num, _ = request.meter
+    beat = {5: 3, 6: 3, 9: 6, 12: 6}.get(num, num // 2 if num > 1 else 0)
+    return beat * POSITIONS_PER_BEAT

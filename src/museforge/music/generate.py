@@ -24,9 +24,10 @@ from symusic import Score, Tempo, TimeSignature
 from museforge.controls import MAX_VARIATIONS, MusicControls
 from museforge.errors import MuseforgeError, check_range
 from museforge.music.checkpoint import CHECKPOINT_PLACES, find_checkpoint  # noqa: F401  (re-exported)
-from museforge.music.compose_request import Request, chords_per_bar, make_plan, resolve
+from museforge.music.compose_request import Request, cadence_split, chords_per_bar, make_plan, resolve
 from museforge.music.convert import cut_notes_at
-from museforge.music.grammar import MAX_NOTES_PER_BAR, GrammarProcessor, GrammarState, Plan, Vocab
+from museforge.music.grammar import (MAX_NOTES_PER_BAR, POSITIONS_PER_BEAT, GrammarProcessor, GrammarState, Plan,
+                                     Vocab)
 from museforge.music.arrange.chords import parse_chord
 from museforge.music.tokenizer import Tokenizer
 
@@ -164,7 +165,12 @@ def _record(request: Request, method: str, seed: int, temperature: float, top_k:
     out = {"method": method, **request.to_dict(), "seed": seed, "temperature": temperature, "top_k": top_k,
            "top_p": top_p, **extra}
     if request.chords:  # what each bar was actually written over (a repeated progression, the final tonic)
-        out["chords_per_bar"] = [c.symbol if c else None for c in chords_per_bar(request, request.n_bars, first_bar)]
+        parsed = chords_per_bar(request, request.n_bars, first_bar)
+        out["chords_per_bar"] = [c.symbol if c else None for c in parsed]
+        split = cadence_split(request, parsed) if method != "harmonise" else 0
+        if split:  # the last bar's chord, then the held tonic from this beat of the bar (from 0) on
+            out["final_chord"] = request.tonic + ("m" if request.mode == "minor" else "")
+            out["final_chord_from_beat"] = split // POSITIONS_PER_BEAT
     return out
 
 

@@ -24,6 +24,7 @@ requested program.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,7 +35,9 @@ from museforge.music.tokenizer import DRUMS, Tokenizer
 POSITIONS_PER_BEAT = 8  # miditok's finest beat resolution in REMI_CONFIG (a beat is 1/denominator)
 BASS_BELOW = 55  # MIDI pitch: notes under G3 carry the harmony's root (same split as arrange.chords)
 MAX_NOTES_PER_BAR = 32  # hard cap so any model terminates: a bar is at most ~200 tokens
-MAX_FINAL_NOTES = 8  # the held final chord (at least two per program)
+MAX_FINAL_NOTES = 8  # the held final chord: at most 3 notes per program (a triad), at most 8 in all
+DENSITY_CAP, MIN_DENSITY_CAP = 1.5, 4  # free notes per bar stop at 1.5x a requested density (>= 4 notes)
+DENSITY_BAR_COST = 8.0  # logits against ending a bar that holds no notes yet under a density target
 # Playable MIDI pitch range per GM family (program // 8), with a few single-instrument exceptions:
 # keeps an untrained or wayward model from writing a bass at C8. Orchestration-book ranges, rounded.
 FAMILY_RANGES = ((21, 108), (48, 96), (36, 96), (40, 88), (28, 67), (36, 96), (36, 96), (40, 84),
@@ -61,16 +64,25 @@ class Plan:
         chords: Chord pitch classes per bar index 1..n_bars (None = no chord in that bar).
         roots: The chords' roots (favoured once more in the bass register).
         chord_bias: Logit bonus for chord tones (bars with a chord) and for the dominant before the end.
-        home_pcs: Tonic-triad pitch classes, favoured by ``home_bias`` in bars without a chord.
-        leading_pcs: The key's leading tone(s): with the tonic triad, the chord tones favoured once
-            more, by ``key_bias`` (a progression like I-V-vi-IV otherwise reads as the key of IV).
-        key_bias: Logit bonus for those key tones in bars with a chord.
+        home_pcs: Tonic-triad pitch classes, favoured by ``home_bias`` in bars without a chord; None
+            = no key emphasis (the model's own pitch choices under the key token).
+        leading_pcs: The key's leading tone(s), favoured by ``key_bias`` when a chord holds them.
+        key_bias: Logit bonus, in bars with a chord, for tonic-triad tones in the upper voices (chord
+            tones or not: E and G over an F chord keep C major heard) and for a leading tone in the
+            chord (a progression like I-V-vi-IV otherwise reads as the key of IV).
+        penultimate_bias: Logit bonus for ``penultimate_pcs``.
         velocity_target: Loudness a mood leans toward (MIDI velocity), None = the model's choice.
         register_shift: Logits per octave above middle C for pitched notes (a mood's brightness).
-        notes_per_bar: Soft target for notes per bar (None = no density bias).
+        notes_per_bar: Target notes per bar (None = no density bias): below it, ending the bar or
+            jumping far ahead costs logits; above it, starting notes does; at ``DENSITY_CAP`` times it
+            (at least ``MIN_DENSITY_CAP`` notes) the bar takes no more free notes.
         empty_until: Bars 1..empty_until get no new notes (they are the prompt's or a gap).
         cadence: Hold a final chord: in the last bar notes start on the downbeat and last to the end.
         final_pcs: Pitch classes of the final chord (None = any).
+        final_root: Its root, the only bass note of the held chord (None = any chord tone).
+        final_onset: Position in the last bar where the held final chord starts. 0 = the whole bar;
+            later, the bar's own chord (``chords``) sounds before it (a progression written for
+            every bar that ends off the tonic still resolves: IV then I in the last bar).
         penultimate_pcs: Pitch classes favoured in the bar before the final chord, or in the last bar
             when there is none (a loop leading back to its start): a dominant, or None.
         forced: bar -> position -> token-id tuples (Program, Pitch, Velocity, Duration) to emit.
@@ -91,12 +103,15 @@ class Plan:
     home_bias: float = 2.0
     leading_pcs: frozenset[int] = frozenset()
     key_bias: float = 4.0
+    penultimate_bias: float = 6.0
     velocity_target: int | None = None
     register_shift: float = 0.0
     notes_per_bar: float | None = None
     empty_until: int = 0
     cadence: bool = True
     final_pcs: frozenset[int] | None = None
+    final_root: int | None = None
+    final_onset: int = 0
     penultimate_pcs: frozenset[int] | None = None
     forced: dict[int, dict[int, list[tuple[int, ...]]]] = field(default_factory=dict)
     returns: dict[int, int] = field(default_factory=dict)
@@ -190,7 +205,7 @@ class GrammarState:
         self.notes_in_bar = 0
         self.played: set[int | None] = set()  # programs with a note in this bar
         self.pcs_in_bar: set[int] = set()  # pitch classes of pitched notes in this bar
-        self.final_cap = max(MAX_FINAL_NOTES, 2 * len(plan.programs))
+        self.final_cap = max(len(plan.programs), min(MAX_FINAL_NOTES, 3 * len(plan.programs)))
         self.pitched = any(p != DRUMS for p in plan.programs)
         self.queue: list[int] = []  # forced tokens still to emit
         self.pending: list[int] = []  # forced onset positions left in this bar
@@ -235,6 +250,8 @@ class GrammarState:
             self.pos = int(self.v.value[token_id])
             self.onset_units = (self.bar - 1) * self.plan.positions_per_bar + self.pos
             self.at_pos = set()
+            if self._final() and 0 < self.plan.final_onset == self.pos:  # the held chord is counted on its own
+                self.notes_in_bar, self.played, self.pcs_in_bar = 0, set(), set()
             if not self.tempo_done and self.bar == 1 and self.pos == 0:
                 self.queue.append(self.v.ids[self.plan.tempo_token])  # the tempo sits on bar 1's downbeat
             if self.pending and self.pending[0] == self.pos:
@@ -291,7 +308,7 @@ class GrammarState:
         if not self.pending and not needs_note:
             if self.bar < plan.n_bars:
                 mask[v.ids["Bar_None"]] = True
-            elif self.notes_in_bar > 0 and not self._unplayed():
+            elif self.notes_in_bar > 0 and not self._unplayed() and (not self._final() or self._holding()):
                 mask[v.eos] = True
         if not mask.any():  # nothing fits in this bar any more (cap reached, last position used)
             mask[v.ids["Bar_None"] if self.bar < plan.n_bars else v.eos] = True
@@ -303,15 +320,29 @@ class GrammarState:
     def _final(self) -> bool:
         return self.plan.cadence and self.bar == self.plan.n_bars
 
+    def _holding(self) -> bool:
+        """In the held final chord (the whole last bar, or its part from ``final_onset`` on)."""
+        return self._final() and (self.plan.final_onset == 0 or self.pos >= self.plan.final_onset)
+
     def _may_add_note(self) -> bool:
         if self._in_prompt_gap() or self.sealed:
             return False
-        cap = self.final_cap if self._final() else MAX_NOTES_PER_BAR
+        if self._holding():
+            return self.notes_in_bar < self.final_cap
+        cap = MAX_NOTES_PER_BAR
+        if self.plan.notes_per_bar:  # a requested density is a ceiling too, not only a lean
+            cap = min(cap, max(MIN_DENSITY_CAP, math.ceil(DENSITY_CAP * self.plan.notes_per_bar)))
         return self.notes_in_bar < cap
 
     def _unplayed(self) -> list[int]:
         """Programs still missing from the held final chord (every requested instrument ends the piece)."""
-        return [p for p in self.plan.programs if p not in self.played] if self._final() else []
+        return [p for p in self.plan.programs if p not in self.played] if self._holding() else []
+
+    def _chord(self) -> tuple[frozenset[int] | None, int | None]:
+        """(pitch classes, root) of the harmony at this point: the held final chord, or the bar's chord."""
+        if self._holding() and self.plan.final_onset > 0:
+            return self.plan.final_pcs, self.plan.final_root
+        return self.plan.chord_at(self.bar), self.plan.root_at(self.bar)
 
     def _programs(self) -> torch.Tensor:
         unplayed = self._unplayed()
@@ -323,7 +354,7 @@ class GrammarState:
         return self.free_programs.clone()
 
     def _free_onset_ok(self, pos: int) -> bool:
-        return not self._final() or pos == 0
+        return not self._final() or pos <= self.plan.final_onset
 
     def _positions(self) -> torch.Tensor:
         """Later positions in this bar: any (free notes), up to the next forced onset, or only it."""
@@ -331,7 +362,10 @@ class GrammarState:
         free = self._may_add_note()
         low, high = self.pos + 1, plan.positions_per_bar - 1
         if self._final():
-            high = 0  # the held final chord starts on the downbeat
+            high = plan.final_onset  # the held final chord starts there (the downbeat, or later)
+            if not self._holding() and not self.pending:  # however full the bar, the held chord comes
+                reach = v.masks["Position"] & (v.t_value == high)
+                return reach | (v.masks["Position"] & (v.t_value >= low) & (v.t_value <= high)) if free else reach
         if self.pending:
             target = self.pending[0]
             if free and self._unplayed() and self.pos <= 0:  # the final chord first, on the downbeat
@@ -353,13 +387,15 @@ class GrammarState:
             low, high = playable_range(self.program)
             mask = v.masks["Pitch"] & (v.t_value >= low) & (v.t_value <= high)
             pcs = None
-            if self._final() and plan.final_pcs:
+            if self._holding() and plan.final_pcs:
                 pcs = plan.final_pcs
             elif plan.scale_pcs is not None:
                 pcs = plan.scale_pcs | (plan.chord_at(self.bar) or frozenset())
             if pcs is not None:
                 mask &= v.pc_mask(pcs)
-            chord = plan.chord_at(self.bar)
+            chord, _ = self._chord()
+            if self._holding() and plan.final_root is not None:
+                chord = frozenset({plan.final_root})  # the final chord in root position
             if chord:  # the bass register carries the chord: only its tones there
                 bass_ok = v.pc_mask(chord) | (v.t_value >= BASS_BELOW)
                 if (mask & bass_ok).any():
@@ -376,14 +412,44 @@ class GrammarState:
         room = end_units - self.onset_units
         if plan.chord_at(self.bar):  # harmony changes at the bar line: don't ring into the next chord
             room = min(room, self.bar * plan.positions_per_bar - self.onset_units)
+        if self._final() and not self._holding():  # nor into the held final chord
+            room = min(room, (self.bar - 1) * plan.positions_per_bar + plan.final_onset - self.onset_units)
         mask = v.masks["Duration"] & (v.t_dur <= room)
-        if self._final():
+        if self._holding():
             exact = mask & (v.t_dur == room)
             if exact.any():  # the held final chord rings to the very end of the piece
                 return exact
         if not mask.any():
             mask = v.masks["Duration"] & (v.t_dur == v.t_dur[v.masks["Duration"]].min())
         return mask
+
+    def _density_bias(self) -> torch.Tensor:
+        """Logits steering the notes in this bar toward ``plan.notes_per_bar``.
+
+        The notes written so far are compared with the share of the target due by this point of
+        the bar. Behind it, ending the bar (Bar, EOS) and jumping ahead cost logits in proportion to
+        the shortfall (a trained model likes to end bars early: a flat bonus on starting notes
+        saturated and moved nothing); ahead of it, another note at this onset and near positions do.
+        """
+        v, plan = self.v, self.plan
+        target, per_bar = plan.notes_per_bar, plan.positions_per_bar
+        due = target * max(0, self.pos + 1) / per_bar  # notes expected by this position
+        behind = (due - self.notes_in_bar) / target  # > 0: too few so far (share of the bar's target)
+        out = torch.zeros(v.size)
+        ends = torch.zeros(v.size, dtype=torch.bool)
+        ends[v.ids["Bar_None"]] = ends[v.eos] = True
+        short = 1.0 - self.notes_in_bar / target  # share of the target still missing in the bar
+        if short > 0:  # ending the bar now leaves notes out: costs up to DENSITY_BAR_COST
+            out[ends] = -DENSITY_BAR_COST * short
+        steps = (v.t_value - max(self.pos, 0)).float().clamp(min=0) / POSITIONS_PER_BEAT  # beats ahead
+        positions = v.masks["Position"].float()
+        if behind > 0:  # behind: start notes here or soon, not beats later
+            out += v.masks["Program"].float() * 4.0 * min(behind, 1.0)
+            out -= positions * steps * 4.0 * min(behind, 1.0)
+        else:  # ahead: wait longer before the next onset
+            out -= v.masks["Program"].float() * 4.0 * min(-behind, 1.0)
+            out += positions * steps * 2.0 * min(-behind, 1.0)
+        return out
 
     def bias(self, allowed: torch.Tensor) -> torch.Tensor | None:
         """Soft preferences as a logit offset [V] (None = none): density, chord tones, the approach."""
@@ -395,31 +461,31 @@ class GrammarState:
             # One logit less per 16 velocity steps away from the mood's loudness.
             return -(v.t_value - plan.velocity_target).abs().float() / 16.0 * v.masks["Velocity"].float()
         if self.last == "Program" and self.program != DRUMS:
-            chord, root = plan.chord_at(self.bar), plan.root_at(self.bar)
+            chord, root = self._chord()
             if chord:  # chord tones, once more for tones not yet heard in the bar and the root in the bass
                 out = v.pc_mask(chord).float() * plan.chord_bias
                 missing = chord - self.pcs_in_bar
                 if missing:
                     out += v.pc_mask(frozenset(missing)).float() * plan.chord_bias
-                key_tones = chord & (plan.home_pcs | plan.leading_pcs) if plan.home_pcs else frozenset()
-                if key_tones:  # tones shared with the tonic triad, and a leading tone, keep the key heard
-                    out += v.pc_mask(frozenset(key_tones)).float() * plan.key_bias
+                if plan.home_pcs:  # keep the key heard: the tonic triad up top, a leading tone in the chord
+                    upper = (v.t_value >= BASS_BELOW).float()
+                    out += v.pc_mask(plan.home_pcs).float() * upper * plan.key_bias / 2
+                    if root is not None:  # ... with the chord's root as strong, so the chord keeps its name
+                        out += v.pc_mask(frozenset({root})).float() * upper * plan.key_bias / 2
+                    if chord & plan.leading_pcs:
+                        out += v.pc_mask(frozenset(chord & plan.leading_pcs)).float() * plan.key_bias
                 if root is not None:
                     out += (v.pc_mask(frozenset({root})) & (v.t_value < BASS_BELOW)).float() * plan.chord_bias
             elif self.bar == plan.n_bars - (1 if plan.cadence else 0) and plan.penultimate_pcs:
                 # Before the held final chord; without one (a loop) the last bar leads back to bar 1.
-                out = v.pc_mask(plan.penultimate_pcs).float() * plan.chord_bias
+                out = v.pc_mask(plan.penultimate_pcs).float() * plan.penultimate_bias
             elif plan.home_pcs:  # a gentle lean on the tonic triad makes the key audible
                 out = v.pc_mask(plan.home_pcs).float() * plan.home_bias
             if plan.register_shift:
                 lift = (v.t_value - 60).float() / 12.0 * plan.register_shift * v.masks["Pitch"].float()
                 out = lift if out is None else out + lift
-        elif self.last in ("TimeSig", "Tempo", "Duration") and plan.notes_per_bar:
-            # Under the target: favour starting notes; over it: favour moving on to the next bar.
-            ratio = self.notes_in_bar / plan.notes_per_bar
-            strength = 2.0 * (1.0 - ratio) if ratio < 1.0 else -2.0 * ratio
-            starts = v.masks["Program"] | v.masks["Position"]
-            out = starts.float() * strength
+        elif self.last in ("TimeSig", "Tempo", "Duration") and plan.notes_per_bar and not self._holding():
+            out = self._density_bias()
         return out
 
 

@@ -230,6 +230,7 @@ def _geometric(start: float, ratio: float, n: int, low: float, high: float) -> n
 # --- oscillator ---------------------------------------------------------------------------------
 
 SUB = np.arange(1, OVERSAMPLING + 1, dtype=np.int32)[:, None]  # sub-sample k = 1..8 of a tick, as rows
+CHUNK_TICKS = 4096  # explicit sub-samples are made this many ticks at a time (bounded scratch memory)
 
 
 def _tick_phases(period: np.ndarray) -> np.ndarray:
@@ -321,22 +322,39 @@ def _duty_threshold(duty: np.ndarray, period: np.ndarray) -> np.ndarray:
     return m.astype(np.int32)
 
 
+def _noise_cycles(phase0: np.ndarray, period: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per tick: whether the first sub-sample wraps, the noise cycle at the tick's start, and all wraps.
+
+    An unreduced phase (over a period that just shrank) wraps, to non-zero, on the first sub-sample;
+    a second wrap comes where ``start + j`` reaches the period (period >= 8: at most one more).
+    """
+    first = phase0 + 1 >= period
+    wrap = period - phase0 % period
+    wraps = first + ((wrap >= 2) & (wrap <= OVERSAMPLING))
+    ends = np.cumsum(wraps)
+    return first, ends - wraps, int(ends[-1]) if ends.size else 0
+
+
 def _oscillator(wave: str, phase0: np.ndarray, period: np.ndarray, duty: np.ndarray,
-                rng: np.random.Generator) -> np.ndarray:
-    """[8, ticks] raw waveform: row k-1 holds each tick's sub-sample k (int32 phases: periods stay below 2**17)."""
+                noise: tuple | None = None) -> np.ndarray:
+    """[8, ticks] raw waveform: row k-1 holds each tick's sub-sample k (int32 phases: periods stay below 2**17).
+
+    ``noise`` is (table, first, cycle) for the noise wave: 32 values per cycle, the cycle count at
+    each tick's start and whether its first sub-sample wraps.
+    """
     p32 = period.astype(np.int32)
     phase = (phase0 % period).astype(np.int32) + SUB  # jsfxr: phase++, then phase %= period when it reaches it
     np.subtract(phase, p32, out=phase, where=phase >= p32)
     if wave == "noise":  # 32 random values per cycle, redrawn whenever the phase wraps
-        wraps = phase == 0
-        wraps[0] = phase0 + 1 >= period  # an unreduced phase wraps (to non-zero) on the first sub-sample
-        cycle = np.cumsum(wraps, axis=0, dtype=np.int32)
-        ends = np.cumsum(cycle[-1])
-        cycle += (ends - cycle[-1]).astype(np.int32)
-        table = rng.uniform(-1.0, 1.0, size=(int(ends[-1]) + 1) * 32)
+        table, first, cycle = noise
+        wrap = (p32 - phase[0] + 1)[None, :]  # where start + j reaches the period
+        index = (SUB >= wrap) & (wrap >= 2)  # the second wrap starts the next cycle
+        index = index.astype(np.int64)
+        index += (cycle + first)[None, :]
+        index *= 32
         # phase * 32 // period in float32 is exact: the quotient is <= 32 and >= 1/period from any other integer
-        slot = ((phase * np.float32(32)) / p32.astype(np.float32)).astype(np.int32)
-        return np.take(table, (cycle * 32 + slot).astype(np.intp))
+        index += ((phase * np.float32(32)) / p32.astype(np.float32)).astype(np.int64)
+        return np.take(table, index)
     if wave == "sine":  # sin(2 pi phase / period) by rotation: two complex exponentials per tick, not eight sines
         step = np.exp(2j * np.pi / period)
         z = np.exp((2j * np.pi) * (phase0 % period) / period)
@@ -373,17 +391,28 @@ class _Wave:
         self.wave, self.phase0, self.period, self.duty, self.rng = wave, phase0, period, duty, rng
         self.n_ticks = period.size
         self._rows: np.ndarray | None = None
-        self.slow_noise = wave == "noise" and period.min() >= 32 * OVERSAMPLING and bool(np.all(phase0 < period))
+        self.noise = None
+        if wave == "noise":
+            first, cycle, wraps = _noise_cycles(phase0, period)
+            self.noise = rng.uniform(-1.0, 1.0, size=(wraps + 1) * 32), first, cycle
+        self.slow_noise = wave == "noise" and period.min() >= 32 * OVERSAMPLING
 
     def rows(self) -> np.ndarray:
         if self._rows is None:
-            self._rows = _oscillator(self.wave, self.phase0, self.period, self.duty, self.rng)
+            self._rows = _oscillator(self.wave, self.phase0, self.period, self.duty, self.noise)
         return self._rows
 
     def weighted(self, w: np.ndarray) -> np.ndarray:
         """``w @ rows()`` for weights w [m, 8]."""
-        if self._rows is not None or w.shape[0] > 2 or not (self.wave in ("square", "sawtooth") or self.slow_noise):
-            return w @ self.rows()
+        if self._rows is not None:
+            return w @ self._rows
+        if w.shape[0] > 2 or not (self.wave in ("square", "sawtooth") or self.slow_noise):
+            out = np.empty((w.shape[0], self.n_ticks))
+            for lo in range(0, self.n_ticks, CHUNK_TICKS):  # in chunks: the samples are 64 bytes a tick
+                part = slice(lo, lo + CHUNK_TICKS)
+                noise = self.noise and (self.noise[0], self.noise[1][part], self.noise[2][part])
+                out[:, part] = w @ _oscillator(self.wave, self.phase0[part], self.period[part], self.duty[part], noise)
+            return out
         prefix = np.zeros((w.shape[0], OVERSAMPLING + 1))
         np.cumsum(w, axis=1, out=prefix[:, 1:])
         period = self.period
@@ -427,14 +456,11 @@ class _Wave:
     def _slow_noise(self, prefix: np.ndarray, start: np.ndarray, wrap: np.ndarray) -> np.ndarray:
         """Noise whose value lasts >= 8 sub-samples: one value up to the tick's change, the next after it."""
         period = self.period
-        wraps = wrap <= OVERSAMPLING
-        cycle = np.cumsum(wraps) - wraps
-        first_wraps = wrap == 1
-        phase1 = np.where(first_wraps, 0, start + 1)  # the phase at sub-sample 1
+        table, first, cycle = self.noise
+        phase1 = np.where(wrap == 1, 0, start + 1)  # the phase at sub-sample 1
         slot = (32 * phase1) // period
-        index = (cycle + first_wraps) * 32 + slot
+        index = (cycle + first) * 32 + slot
         change = 1 + ((slot + 1) * period + 31) // 32 - phase1  # sub-sample where the next value starts
-        table = self.rng.uniform(-1.0, 1.0, size=(int(np.count_nonzero(wraps)) + 1) * 32)
         now, then = table[index], table[np.minimum(index + 1, table.size - 1)]
         before = np.clip(change - 1, 0, OVERSAMPLING)
         out = np.empty((prefix.shape[0], self.n_ticks))

@@ -14,6 +14,10 @@ was written at commit 8a9cbc2 before its author read the reader's code or lexico
 ``museforge sfx list`` and the conventions of the earlier splits (slow = 72 bpm, "in G" = G major...).
 Its misses were then read to make generic fixes (bac45aa), so it is no longer held out either: the
 first-look figures (``split=heldout6/...`` in ``first_look``) are the honest ones.
+``heldout7`` (245 prompts: 123 English, 122 Chinese; 145 music, 100 sound effects; 43 with exclusions)
+was written by a separate author who never read the reader's code, lexicon or tests, nor ran it, from the
+same sources; it was kept outside the repository while heldout6's fixes were made (by someone who never
+saw it) and added at the freeze named below, so it measures the reader after those fixes.
 
 For every field two figures are kept: ``stated`` accuracy over prompts whose expectation sets the
 field (is the value the user gave honoured exactly?) and ``all`` accuracy over every prompt of
@@ -46,10 +50,10 @@ DETAIL = ("density", "preset", "params", "layers")
 MUSIC_FIELDS = ("kind", "style", "mood", "key", "tempo_bpm", "time_signature", "duration_s", "n_bars",
                 "instruments", "exclude", "density", "chords", "loop", "seed")
 SFX_FIELDS = ("kind", "recipe", "preset", "params", "layers", "duration_s", "loop", "variations", "seed")
-SPLITS = ("dev", "heldout1", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
+SPLITS = ("dev", "heldout1", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7")
 # held-out split -> the commit whose lexicon was frozen before the split was written
 FREEZES = {"heldout1": "531a18e", "heldout2": "6e5a993", "heldout3": "b580a3d", "heldout4": "4de9af1",
-           "heldout5": "3bda9d0", "heldout6": "8a9cbc2"}
+           "heldout5": "3bda9d0", "heldout6": "8a9cbc2", "heldout7": "911d60d"}
 _FIRST_LOOK = """
 import json, sys
 from bench.prompt_accuracy import evaluate, load

@@ -164,6 +164,8 @@ def _periods(p: SfxrParams, n_ticks: int, seg_start: np.ndarray, j: np.ndarray) 
     mult0 = 1.0 - p.p_freq_ramp ** 3 * 0.01
     arp_mult = 1.0 - p.p_arp_mod ** 2 * 0.9 if p.p_arp_mod >= 0 else 1.0 + p.p_arp_mod ** 2 * 10.0
     arp_tick = 0 if p.p_arp_speed == 1.0 else int(math.floor((1.0 - p.p_arp_speed) ** 2 * 20_000 + 32))
+    if arp_mult == 1.0:  # a jump by 1.0 changes nothing
+        arp_tick = 0
     length = int(j[-1]) + 1 if seg_start[-1] == 0 else int(j.max()) + 1
     mult = _running(mult0, -p.p_freq_dramp ** 3 * 1e-6, length)
 
@@ -191,6 +193,10 @@ def _periods(p: SfxrParams, n_ticks: int, seg_start: np.ndarray, j: np.ndarray) 
         cut = int(over[0]) if over.size else n_ticks
         return period[:cut], cut
     if over.size:  # clamped to the lowest pitch, sliding on from there
+        first = int(over[0])
+        if seg_start[-1] == 0 and arp_tick <= first and mult[first:].min() >= 1.0:  # and never leaving it
+            period[first:] = period_max
+            return period, n_ticks
         return _clamped_periods(p, n_ticks, seg_start, j, arp_tick, arp_mult, period0, period_max, mult0), n_ticks
     return period, n_ticks
 

@@ -291,11 +291,12 @@ def _tick_phases(period: np.ndarray) -> np.ndarray:
                 if w >= n:
                     break
         phase, t = (OVERSAMPLING * (w + 1) - origin) % per[w], w + 1
-    seg_t = np.array(seg_t)
-    lengths = np.diff(np.append(seg_t, n))
-    raw = np.repeat(np.array(seg_phase) - OVERSAMPLING * seg_t, lengths) + OVERSAMPLING * np.arange(n)
-    reduce = np.repeat(np.array(seg_reduce), lengths)
-    raw[reduce] %= period[reduce]
+    seg_end = [*seg_t[1:], n]
+    raw = np.repeat(np.array(seg_phase) - OVERSAMPLING * np.array(seg_t), np.subtract(seg_end, seg_t))
+    raw += OVERSAMPLING * np.arange(n)
+    for start, end, reduce in zip(seg_t, seg_end, seg_reduce):
+        if reduce:  # within a run of one period the phase wrapped, possibly many times
+            raw[start:end] %= period[start:end]
     return raw
 
 
@@ -433,7 +434,8 @@ class _Wave:
         high_pre = np.minimum(pre, threshold - 1)  # phase < threshold before the wrap, then after it
         np.maximum(high_pre, 0, out=high_pre)
         high_post = threshold + (period - 1)
-        np.clip(high_post, 0, OVERSAMPLING, out=high_post)
+        np.minimum(high_post, OVERSAMPLING, out=high_post)
+        np.maximum(high_post, 0, out=high_post)
         out = np.empty((w.shape[0], self.n_ticks))
         if self.wave == "sawtooth":
             duty = self.duty
@@ -469,7 +471,7 @@ class _Wave:
         index = (cycle + first) * 32 + slot
         change = 1 + ((slot + 1) * period + 31) // 32 - phase1  # sub-sample where the next value starts
         now, then = table[index], table[np.minimum(index + 1, table.size - 1)]
-        before = np.clip(change - 1, 0, OVERSAMPLING)
+        before = np.minimum(change - 1, OVERSAMPLING)  # change >= 2
         out = np.empty((prefix.shape[0], self.n_ticks))
         for r in range(prefix.shape[0]):
             c = prefix[r]
@@ -762,8 +764,11 @@ def render_sfxr_ticks(p: SfxrParams, rng: np.random.Generator) -> np.ndarray:
     if p.p_vib_strength > 0:
         vibrato = np.sin(_running(0.0, p.p_vib_speed ** 2 * 0.01, n_ticks))
         period = period * (1.0 + vibrato * (p.p_vib_strength * 0.5))
-    iperiod = np.maximum(np.floor(period), OVERSAMPLING).astype(np.int64)
-    duty = np.clip(_running(0.5 - p.p_duty * 0.5, -p.p_duty_ramp * 5e-5, int(j.max()) + 1), 0.0, 0.5)[j]
+    iperiod = np.maximum(period, OVERSAMPLING).astype(np.int64)  # truncation = floor for periods >= 8
+    duty = np.clip(_running(0.5 - p.p_duty * 0.5, -p.p_duty_ramp * 5e-5, int(j[-1] if repeat == 0 else j.max()) + 1),
+                   0.0, 0.5)
+    if repeat:
+        duty = duty[j]
 
     x = _Wave(p.wave_type, _tick_phases(iperiod), iperiod, duty, rng)
     gain = math.exp(p.sound_vol) - 1.0

@@ -236,7 +236,7 @@ def _geometric(start: float, ratio: float, n: int, low: float, high: float) -> n
 # --- oscillator ---------------------------------------------------------------------------------
 
 SUB = np.arange(1, OVERSAMPLING + 1, dtype=np.int32)[:, None]  # sub-sample k = 1..8 of a tick, as rows
-CHUNK_TICKS = 4096  # explicit sub-samples are made this many ticks at a time (bounded scratch memory)
+CHUNK_TICKS = 8192  # the oscillator works on this many ticks at a time (bounded scratch memory)
 
 
 def _tick_phases(period: np.ndarray) -> np.ndarray:
@@ -411,41 +411,49 @@ class _Wave:
         return self._rows
 
     def weighted(self, w: np.ndarray) -> np.ndarray:
-        """``w @ rows()`` for weights w [m, 8]."""
+        """``w @ rows()`` for weights w [m, 8], a chunk of ticks at a time (bounded scratch memory)."""
         if self._rows is not None:
             return w @ self._rows
-        if w.shape[0] > 2 or not (self.wave in ("square", "sawtooth") or self.slow_noise):
-            out = np.empty((w.shape[0], self.n_ticks))
-            for lo in range(0, self.n_ticks, CHUNK_TICKS):  # in chunks: the samples are 64 bytes a tick
-                part = slice(lo, lo + CHUNK_TICKS)
+        out = np.empty((w.shape[0], self.n_ticks))
+        direct = w.shape[0] <= 2 and (self.wave in ("square", "sawtooth") or self.slow_noise)
+        if direct:
+            prefix = np.zeros((w.shape[0], OVERSAMPLING + 1))  # sums of the first i weights
+            np.cumsum(w, axis=1, out=prefix[:, 1:])
+            moment = np.zeros_like(prefix)  # sums of j w_j over the first i weights
+            np.cumsum(w * np.arange(1, OVERSAMPLING + 1), axis=1, out=moment[:, 1:])
+        for lo in range(0, self.n_ticks, CHUNK_TICKS):
+            part = slice(lo, lo + CHUNK_TICKS)
+            if not direct:
                 noise = self.noise and (self.noise[0], self.noise[1][part], self.noise[2][part])
                 out[:, part] = w @ _oscillator(self.wave, self.phase0[part], self.period[part], self.duty[part], noise)
-            return out
-        prefix = np.zeros((w.shape[0], OVERSAMPLING + 1))
-        np.cumsum(w, axis=1, out=prefix[:, 1:])
-        period = self.period
-        start = self.phase0 % period
-        wrap = period - start  # the sub-sample (1-based) at which the phase wraps to 0
-        if self.wave == "noise":
-            return self._slow_noise(prefix, start, wrap)
-        pre = np.minimum(wrap - 1, OVERSAMPLING)  # sub-samples before the wrap
-        threshold = _duty_threshold(self.duty, period)
+            elif self.wave == "noise":
+                out[:, part] = self._slow_noise(prefix, part)
+            else:
+                out[:, part] = self._piecewise(prefix, moment, part)
+        return out
+
+    def _piecewise(self, prefix: np.ndarray, moment: np.ndarray, part: slice) -> np.ndarray:
+        """Square or sawtooth weighted sums: the wrap and the duty threshold split a tick into <= 4 runs."""
+        period = self.period[part]
+        start = self.phase0[part] % period
+        pre = np.minimum(period - start - 1, OVERSAMPLING)  # sub-samples before the wrap
+        threshold = _duty_threshold(self.duty[part], period)
         threshold -= start
         high_pre = np.minimum(pre, threshold - 1)  # phase < threshold before the wrap, then after it
         np.maximum(high_pre, 0, out=high_pre)
         high_post = threshold + (period - 1)
         np.minimum(high_post, OVERSAMPLING, out=high_post)
         np.maximum(high_post, 0, out=high_post)
-        out = np.empty((w.shape[0], self.n_ticks))
+        out = np.empty((prefix.shape[0], period.size))
         if self.wave == "sawtooth":
-            duty = self.duty
+            duty = self.duty[part]
             rise = np.divide(2.0, duty, out=np.zeros_like(duty), where=duty > 0) / period
             fall = -2.0 / ((1.0 - duty) * period)
             level = 1.0 - (duty * period) * fall  # the falling ramp's value at phase 0
             back = (start - period).astype(np.float64)  # phase = start + j before the wrap, start + j - period after
             start = start.astype(np.float64)
-        for r in range(w.shape[0]):
-            c = prefix[r]
+        for r in range(prefix.shape[0]):
+            c, m = prefix[r], moment[r]
             c_hi1, c_pre, c_hi2, c_all = c[high_pre], c[pre], c[high_post], c[OVERSAMPLING]
             high = c_hi1 + c_hi2
             high -= c_pre
@@ -453,7 +461,6 @@ class _Wave:
                 high -= 0.5 * c_all
                 out[r] = high
                 continue
-            m = np.concatenate(([0.0], np.cumsum(w[r] * np.arange(1, OVERSAMPLING + 1))))  # sum of j w_j
             m_hi1, m_pre, m_hi2, m_all = m[high_pre], m[pre], m[high_post], m[OVERSAMPLING]
             c_pre -= c_hi1  # low before the wrap
             c_hi2 -= c_pre + c_hi1  # high after it
@@ -462,17 +469,18 @@ class _Wave:
             out[r] = rise * high_phase + fall * low_phase - high + level * (c_all - high)
         return out
 
-    def _slow_noise(self, prefix: np.ndarray, start: np.ndarray, wrap: np.ndarray) -> np.ndarray:
+    def _slow_noise(self, prefix: np.ndarray, part: slice) -> np.ndarray:
         """Noise whose value lasts >= 8 sub-samples: one value up to the tick's change, the next after it."""
-        period = self.period
+        period = self.period[part]
         table, first, cycle = self.noise
-        phase1 = np.where(wrap == 1, 0, start + 1)  # the phase at sub-sample 1
+        start = self.phase0[part] % period
+        phase1 = np.where(start + 1 == period, 0, start + 1)  # the phase at sub-sample 1
         slot = (32 * phase1) // period
-        index = (cycle + first) * 32 + slot
+        index = (cycle[part] + first[part]) * 32 + slot
         change = 1 + ((slot + 1) * period + 31) // 32 - phase1  # sub-sample where the next value starts
         now, then = table[index], table[np.minimum(index + 1, table.size - 1)]
         before = np.minimum(change - 1, OVERSAMPLING)  # change >= 2
-        out = np.empty((prefix.shape[0], self.n_ticks))
+        out = np.empty((prefix.shape[0], period.size))
         for r in range(prefix.shape[0]):
             c = prefix[r]
             c_before = c[before]

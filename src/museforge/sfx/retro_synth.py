@@ -261,7 +261,8 @@ def _tick_phases(period: np.ndarray) -> np.ndarray:
         raw %= period
         raw[run_starts] = phases  # a run's first phase may exceed its (shorter) period
         return raw
-    reach = memoryview(np.maximum.accumulate(8 * np.arange(1, n + 1) - period))
+    wraps_at = OVERSAMPLING * np.arange(1, n + 1) - period  # a wrap at tick t needs wraps_at[t] >= origin
+    reach = memoryview(np.maximum.accumulate(wraps_at))
     per = memoryview(period)
     starts, ends = np.concatenate(([0], edges)), np.concatenate((edges, [n]))
     long = 2 * (ends - starts) >= period[starts]  # runs of one period holding four cycles or more
@@ -279,17 +280,18 @@ def _tick_phases(period: np.ndarray) -> np.ndarray:
                 continue
         seg_t.append(t), seg_phase.append(phase), seg_reduce.append(False)
         origin = OVERSAMPLING * t - phase
-        if t and reach[t - 1] >= origin:  # the running maximum cannot see this wrap (rare): one tick
-            phase, t = (phase + OVERSAMPLING) % per[t], t + 1
-            continue
-        # guess the wrap as if the period held, then as if it held at the guess; else search
-        w = max(t, t + (per[t] - 1 - phase) // OVERSAMPLING)
-        if w >= n or reach[w] < origin or (w > t and reach[w - 1] >= origin):
-            w = max(t, t + (per[min(w, n - 1)] - 1 - phase) // OVERSAMPLING)
+        if t and reach[t - 1] >= origin:  # an earlier, shorter period hides this wrap from the running maximum
+            w = _scan(wraps_at, origin, t)
+            if w >= n:
+                break
+        else:  # guess the wrap as if the period held, then as if it held at the guess; else search
+            w = max(t, t + (per[t] - 1 - phase) // OVERSAMPLING)
             if w >= n or reach[w] < origin or (w > t and reach[w - 1] >= origin):
-                w = _first_at_least(reach, per, origin, t)
-                if w >= n:
-                    break
+                w = max(t, t + (per[min(w, n - 1)] - 1 - phase) // OVERSAMPLING)
+                if w >= n or reach[w] < origin or (w > t and reach[w - 1] >= origin):
+                    w = _first_at_least(reach, per, origin, t)
+                    if w >= n:
+                        break
         phase, t = (OVERSAMPLING * (w + 1) - origin) % per[w], w + 1
     seg_end = [*seg_t[1:], n]
     raw = np.repeat(np.array(seg_phase) - OVERSAMPLING * np.array(seg_t), np.subtract(seg_end, seg_t))
@@ -298,6 +300,17 @@ def _tick_phases(period: np.ndarray) -> np.ndarray:
         if reduce:  # within a run of one period the phase wrapped, possibly many times
             raw[start:end] %= period[start:end]
     return raw
+
+
+def _scan(values: np.ndarray, origin: int, lo: int) -> int:
+    """First index >= lo with ``values >= origin`` (len(values) if none), in growing windows."""
+    width = 256
+    while lo < values.size:
+        hits = np.flatnonzero(values[lo:lo + width] >= origin)
+        if hits.size:
+            return lo + int(hits[0])
+        lo, width = lo + width, width * 2
+    return values.size
 
 
 def _first_at_least(reach: memoryview, per: memoryview, origin: int, lo: int) -> int:

@@ -342,20 +342,20 @@ def _duty_threshold(duty: np.ndarray, period: np.ndarray) -> np.ndarray:
     return m.astype(np.int32)
 
 
-def _noise_cycles(phase0: np.ndarray, period: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+def _noise_cycles(phase0: np.ndarray, start: np.ndarray, period: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Per tick: whether the first sub-sample wraps, the noise cycle at the tick's start, and all wraps.
 
     An unreduced phase (over a period that just shrank) wraps, to non-zero, on the first sub-sample;
     a second wrap comes where ``start + j`` reaches the period (period >= 8: at most one more).
     """
     first = phase0 + 1 >= period
-    wrap = period - phase0 % period
+    wrap = period - start
     wraps = first + ((wrap >= 2) & (wrap <= OVERSAMPLING))
     ends = np.cumsum(wraps)
     return first, ends - wraps, int(ends[-1]) if ends.size else 0
 
 
-def _oscillator(wave: str, phase0: np.ndarray, period: np.ndarray, duty: np.ndarray,
+def _oscillator(wave: str, start: np.ndarray, period: np.ndarray, duty: np.ndarray,
                 noise: tuple | None = None) -> np.ndarray:
     """[8, ticks] raw waveform: row k-1 holds each tick's sub-sample k (int32 phases: periods stay below 2**17).
 
@@ -363,7 +363,7 @@ def _oscillator(wave: str, phase0: np.ndarray, period: np.ndarray, duty: np.ndar
     each tick's start and whether its first sub-sample wraps.
     """
     p32 = period.astype(np.int32)
-    phase = (phase0 % period).astype(np.int32) + SUB  # jsfxr: phase++, then phase %= period when it reaches it
+    phase = start.astype(np.int32) + SUB  # jsfxr: phase++, then phase %= period when it reaches it
     np.subtract(phase, p32, out=phase, where=phase >= p32)
     if wave == "noise":  # 32 random values per cycle, redrawn whenever the phase wraps
         table, first, cycle = noise
@@ -377,7 +377,7 @@ def _oscillator(wave: str, phase0: np.ndarray, period: np.ndarray, duty: np.ndar
         return np.take(table, index)
     if wave == "sine":  # sin(2 pi phase / period) by rotation: two complex exponentials per tick, not eight sines
         step = np.exp(2j * np.pi / period)
-        z = np.exp((2j * np.pi) * (phase0 % period) / period)
+        z = np.exp((2j * np.pi) * start / period)
         out = np.empty(phase.shape)
         for k in range(OVERSAMPLING):
             z *= step
@@ -409,25 +409,29 @@ class _Wave:
 
     def __init__(self, wave: str, phase0: np.ndarray, period: np.ndarray, duty: np.ndarray,
                  rng: np.random.Generator):
-        self.wave, self.phase0, self.period, self.duty, self.rng = wave, phase0, period, duty, rng
+        self.wave, self.period, self.duty = wave, period, duty
+        self.start = phase0.copy()  # the phase reduced into the tick's period (jsfxr's first % does that)
+        np.remainder(phase0, period, out=self.start, where=phase0 >= period)
         self.n_ticks = period.size
         self._rows: np.ndarray | None = None
         self.noise = None
         if wave == "noise":
-            first, cycle, wraps = _noise_cycles(phase0, period)
+            first, cycle, wraps = _noise_cycles(phase0, self.start, period)
             self.noise = rng.uniform(-1.0, 1.0, size=(wraps + 1) * 32), first, cycle
         self.slow_noise = wave == "noise" and period.min() >= 32 * OVERSAMPLING
 
     def rows(self) -> np.ndarray:
         if self._rows is None:
-            self._rows = _oscillator(self.wave, self.phase0, self.period, self.duty, self.noise)
+            self._rows = _oscillator(self.wave, self.start, self.period, self.duty, self.noise)
         return self._rows
 
-    def weighted(self, w: np.ndarray) -> np.ndarray:
+    def weighted(self, w: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``w @ rows()`` for weights w [m, 8], a chunk of ticks at a time (bounded scratch memory)."""
+        if out is None:
+            out = np.empty((w.shape[0], self.n_ticks))
         if self._rows is not None:
-            return w @ self._rows
-        out = np.empty((w.shape[0], self.n_ticks))
+            out[...] = w @ self._rows
+            return out
         direct = w.shape[0] <= 2 and (self.wave in ("square", "sawtooth") or self.slow_noise)
         if direct:
             prefix = np.zeros((w.shape[0], OVERSAMPLING + 1))  # sums of the first i weights
@@ -438,7 +442,7 @@ class _Wave:
             part = slice(lo, lo + CHUNK_TICKS)
             if not direct:
                 noise = self.noise and (self.noise[0], self.noise[1][part], self.noise[2][part])
-                out[:, part] = w @ _oscillator(self.wave, self.phase0[part], self.period[part], self.duty[part], noise)
+                out[:, part] = w @ _oscillator(self.wave, self.start[part], self.period[part], self.duty[part], noise)
             elif self.wave == "noise":
                 out[:, part] = self._slow_noise(prefix, part)
             else:
@@ -448,7 +452,7 @@ class _Wave:
     def _piecewise(self, prefix: np.ndarray, moment: np.ndarray, part: slice) -> np.ndarray:
         """Square or sawtooth weighted sums: the wrap and the duty threshold split a tick into <= 4 runs."""
         period = self.period[part]
-        start = self.phase0[part] % period
+        start = self.start[part]
         pre = np.minimum(period - start - 1, OVERSAMPLING)  # sub-samples before the wrap
         threshold = _duty_threshold(self.duty[part], period)
         threshold -= start
@@ -486,7 +490,7 @@ class _Wave:
         """Noise whose value lasts >= 8 sub-samples: one value up to the tick's change, the next after it."""
         period = self.period[part]
         table, first, cycle = self.noise
-        start = self.phase0[part] % period
+        start = self.start[part]
         phase1 = np.where(start + 1 == period, 0, start + 1)  # the phase at sub-sample 1
         slot = (32 * phase1) // period
         index = (cycle[part] + first[part]) * 32 + slot
@@ -665,27 +669,33 @@ def _swept_high_pass(delta: np.ndarray, hp: np.ndarray, rows: np.ndarray) -> np.
     return zero_start[rows] + gain[rows] * start
 
 
-def _high_pass_sums(x: _Wave, hp: float, rows: np.ndarray) -> np.ndarray:
+def _high_pass_sums(x: _Wave, hp: float, rows: np.ndarray, pad: int = 0) -> tuple:
     """``_run_blocks`` for the constant high-pass straight on the oscillator (low-pass off), in closed form.
 
     With k = 1 - hp and z = (high-pass state - last input) at a tick's end, jsfxr's
     ``y = (y + x - x_before) k`` gives per tick ``z' = k^8 z + (k - 1) sum_j k^(8-j) x_j`` and the
     sum of the first c outputs ``z (k + .. + k^c) + sum_(j<=c) k^(c-j+1) x_j``.
+
+    Returns the tick sums and, for the phaser (``pad`` > 0), the input shares of ``rows`` and the
+    start states z with ``pad`` ticks of zeros before the sound, and the rows' state gains.
     """
     k = 1.0 - hp
     powers = k ** np.arange(OVERSAMPLING + 1)
     tail = powers[OVERSAMPLING - 1::-1]  # k^(8-j), j = 1..8
     gains = np.cumsum(powers[1:])  # k + .. + k^c
-    only_sum = rows.size == 1 and rows[0] == OVERSAMPLING - 1
-    weights = np.where(_LAG >= 0, powers[np.maximum(_LAG, 0) + 1], 0.0)[rows]  # k^(c-j+1), j <= c
-    sums = x.weighted(tail[None, :] if only_sum else np.vstack((tail, weights)))
-    drive = sums[0]
+    if pad:
+        weights = np.where(_LAG >= 0, powers[np.maximum(_LAG, 0) + 1], 0.0)[rows]  # k^(c-j+1), j <= c
+        shares = np.empty((rows.size + 1, pad + x.n_ticks))
+        shares[:, :pad] = 0.0
+        x.weighted(np.vstack((tail, weights)), out=shares[:, pad:])
+        drive = shares[0, pad:]
+    else:
+        drive = x.weighted(tail[None, :])[0]
     z = signal.lfilter([k - 1.0], [1.0, -powers[OVERSAMPLING]], drive)
-    z_start = np.empty_like(z)
-    z_start[0], z_start[1:] = 0.0, z[:-1]
-    if only_sum:  # the tick sum only
-        return (k * drive + gains[-1] * z_start)[None, :]
-    return sums[1:] + gains[rows, None] * z_start
+    z_start = np.zeros(pad + z.size)
+    z_start[pad + 1:] = z[:-1]
+    tick_sum = k * drive + gains[-1] * z_start[pad:]
+    return (tick_sum, shares[1:], z_start, gains[rows]) if pad else (tick_sum,)
 
 
 def _phaser_delays(p: SfxrParams, n_ticks: int) -> np.ndarray:
@@ -706,13 +716,17 @@ def _filtered_sums(p: SfxrParams, x: _Wave, delay: np.ndarray) -> np.ndarray:
     """
     n_ticks = x.n_ticks
     phased = p.p_pha_ramp != 0.0 or delay[0] != 0
+    pad = 0
     if phased:
-        firsts = OVERSAMPLING - delay % OVERSAMPLING  # 1..8 outputs at the start of a tick
+        firsts = OVERSAMPLING - (delay & (OVERSAMPLING - 1))  # 1..8 outputs at the start of a tick
         used = np.bincount(firsts, minlength=OVERSAMPLING + 1) if p.p_pha_ramp else np.zeros(9, np.int64)
         used[[firsts[0], OVERSAMPLING]] = 1
         rows = np.flatnonzero(used) - 1
+        lag = delay >> 3  # whole ticks of delay
+        pad = int(lag.max()) + 1
     else:
         rows = np.array([OVERSAMPLING - 1])
+    state = state_gain = None
     hp = _geometric(p.p_hpf_freq ** 2 * 0.1, 1.0 + p.p_hpf_ramp * 3e-4, n_ticks, 1e-5, 0.1)
     hp_fixed = hp[0] == hp[-1]  # monotone: equal ends = constant
     lpf_on = p.p_lpf_freq != 1.0  # jsfxr bypasses the low-pass entirely at 1
@@ -722,8 +736,11 @@ def _filtered_sums(p: SfxrParams, x: _Wave, delay: np.ndarray) -> np.ndarray:
     if hp_fixed and not lpf_swept:
         if lpf_on:
             sums = _run_blocks(_low_pass_system(p, float(hp[0])), x, rows, cumulative=True)
+            tick_sum = sums[-1]
         else:
-            sums = _high_pass_sums(x, float(hp[0]), rows)
+            tick_sum, *phaser_parts = _high_pass_sums(x, float(hp[0]), rows, pad)
+            if phaser_parts:
+                shares, state, state_gain = phaser_parts
     else:
         if lpf_swept:
             delta = _swept_low_pass(p, x.rows(), w)
@@ -736,17 +753,24 @@ def _filtered_sums(p: SfxrParams, x: _Wave, delay: np.ndarray) -> np.ndarray:
             sums = _run_blocks(_high_pass_system(float(hp[0]), on_input=False), delta, rows, cumulative=True)
         else:
             sums = _swept_high_pass(delta, hp, rows)
-    tick_sum = sums[-1]
+        tick_sum = sums[-1]
+    if pad and state is None:
+        shares = np.zeros((rows.size, pad + n_ticks))
+        shares[:, pad:] = sums
     if not phased or not delay.any():  # delay 0 reads back the sample just written
         return 2.0 * tick_sum
-    lag = delay // OVERSAMPLING
-    pad = int(lag.max()) + 1
-    table = np.zeros((rows.size, n_ticks + pad))
-    table[:, pad:] = sums
-    where = np.searchsorted(rows, firsts - 1) * (n_ticks + pad) + np.arange(n_ticks) - lag + pad
-    last = (rows.size - 1) * (n_ticks + pad) + np.arange(n_ticks) - lag + pad
-    flat = table.ravel()
-    return tick_sum + flat[last - 1] - flat[where - 1] + flat[where]
+    # W[t] = S[t-q-1] - P[t-q-1, c] + P[t-q, c] with P[t, c] = share[c, t] + gain[c] z[t] (zeros before the start)
+    t = np.arange(pad, pad + n_ticks) - lag
+    width = pad + n_ticks
+    flat = shares.ravel()
+    at = np.searchsorted(rows, firsts - 1) * width + t
+    phased_sum = flat[at] - flat[at - 1]
+    if state_gain is not None:
+        phased_sum += state_gain[np.searchsorted(rows, firsts - 1)] * (state[t] - state[t - 1])
+    padded_sum = np.zeros(width)
+    padded_sum[pad:] = tick_sum
+    phased_sum += padded_sum[t - 1]
+    return tick_sum + phased_sum
 
 
 # --- public -------------------------------------------------------------------------------------

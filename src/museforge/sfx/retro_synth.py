@@ -179,16 +179,18 @@ def _periods(p: SfxrParams, n_ticks: int, seg_start: np.ndarray, j: np.ndarray) 
             factors = np.concatenate(([period0], mult[:fire], [arp_mult], mult[fire:]))
             return np.delete(np.cumprod(factors)[1:], fire)  # drop the value between the jump and that tick's slide
 
-    t = np.arange(n_ticks)
     if not arp_tick or arp_tick >= n_ticks:
         period = chain(None) if seg_start[-1] == 0 else chain(None)[j]
     elif seg_start[-1] == 0:  # no repeat
         period = chain(arp_tick)
     else:  # before the jump / in the segment where it fires / segments starting after it (fire at once)
         first = int(seg_start[arp_tick])
-        period = np.where(t < arp_tick, chain(None)[j],
+        period = np.where(np.arange(n_ticks) < arp_tick, chain(None)[j],
                           np.where(seg_start > first, chain(0)[j], chain(arp_tick - first)[j]))
-    over = np.flatnonzero(period > period_max)
+    if seg_start[-1] == 0 and arp_tick == 0 and mult0 >= 1.0 and mult[-1] >= 1.0:  # one rising run of periods
+        over = np.arange(np.searchsorted(period, period_max, side="right"), n_ticks)
+    else:
+        over = np.flatnonzero(period > period_max)
     if p.p_freq_limit > 0:
         cut = int(over[0]) if over.size else n_ticks
         return period[:cut], cut
@@ -704,7 +706,11 @@ def _phaser_delays(p: SfxrParams, n_ticks: int) -> np.ndarray:
     slide = math.copysign(p.p_pha_ramp ** 2, p.p_pha_ramp)
     if slide == 0.0:
         return np.full(n_ticks, min(abs(math.floor(offset0)), 1023), dtype=np.int64)
-    return np.minimum(np.abs(np.floor(_running(offset0, slide, n_ticks))), 1023).astype(np.int64)
+    offsets = _running(offset0, slide, n_ticks)
+    np.floor(offsets, out=offsets)
+    np.abs(offsets, out=offsets)
+    np.minimum(offsets, 1023.0, out=offsets)
+    return offsets.astype(np.int64)
 
 
 def _filtered_sums(p: SfxrParams, x: _Wave, delay: np.ndarray) -> np.ndarray:
@@ -816,8 +822,10 @@ def render_sfxr_ticks(p: SfxrParams, rng: np.random.Generator) -> np.ndarray:
         duty = duty[j]
 
     x = _Wave(p.wave_type, _tick_phases(iperiod), iperiod, duty, rng)
-    gain = math.exp(p.sound_vol) - 1.0
-    return _filtered_sums(p, x, _phaser_delays(p, n_ticks)) * env * (gain / OVERSAMPLING)
+    env *= (math.exp(p.sound_vol) - 1.0) / OVERSAMPLING  # jsfxr's gain exp(sound_vol) - 1, per sub-sample
+    out = _filtered_sums(p, x, _phaser_delays(p, n_ticks))
+    out *= env
+    return out
 
 
 def resample(x: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -844,4 +852,6 @@ def render_sfxr(p: SfxrParams, *, sample_rate: int = TICK_RATE, seed: int | np.r
     sample_rate = int(check_range("sample_rate", sample_rate, 8_000, 192_000, "Hz"))
     rng = seed if isinstance(seed, np.random.Generator) or p.wave_type != "noise" else np.random.default_rng(seed)
     x = resample(render_sfxr_ticks(p, rng), sample_rate)
-    return Audio((np.clip(x, -1.0, 1.0) if clip else x).astype(np.float32)[None, :], sample_rate)
+    if clip:
+        np.clip(x, -1.0, 1.0, out=x)
+    return Audio(x.astype(np.float32)[None, :], sample_rate)

@@ -269,7 +269,7 @@ def _tick_phases(period: np.ndarray) -> np.ndarray:
     starts, ends = np.concatenate(([0], edges)), np.concatenate((edges, [n]))
     long = 2 * (ends - starts) >= period[starts]  # runs of one period holding four cycles or more
     long_starts, long_ends = starts[long].tolist(), ends[long].tolist()
-    seg_t, seg_phase, seg_reduce = [], [], []
+    segments = []  # (first tick, its phase, reduce by the period: a run of one period wrapped inside)
     t = phase = run = 0
     while t < n:
         if long_ends:
@@ -277,10 +277,10 @@ def _tick_phases(period: np.ndarray) -> np.ndarray:
                 run += 1
             if (run < len(long_ends) and long_starts[run] <= t and phase < per[t]
                     and 4 * (long_ends[run] - t) >= per[t]):
-                seg_t.append(t), seg_phase.append(phase), seg_reduce.append(True)
+                segments.append((t, phase, True))
                 phase, t = (phase + OVERSAMPLING * (long_ends[run] - t)) % per[t], long_ends[run]
                 continue
-        seg_t.append(t), seg_phase.append(phase), seg_reduce.append(False)
+        segments.append((t, phase, False))
         origin = OVERSAMPLING * t - phase
         if t and reach[t - 1] >= origin:  # an earlier, shorter period hides this wrap from the running maximum
             w = _scan(wraps_at, origin, t)
@@ -295,12 +295,13 @@ def _tick_phases(period: np.ndarray) -> np.ndarray:
                     if w >= n:
                         break
         phase, t = (OVERSAMPLING * (w + 1) - origin) % per[w], w + 1
-    seg_end = [*seg_t[1:], n]
-    raw = np.repeat(np.array(seg_phase) - OVERSAMPLING * np.array(seg_t), np.subtract(seg_end, seg_t))
+    table = np.array(segments, dtype=np.int64)
+    seg_t = table[:, 0]
+    raw = np.repeat(table[:, 1] - OVERSAMPLING * seg_t, np.diff(np.append(seg_t, n)))
     raw += OVERSAMPLING * np.arange(n)
-    for start, end, reduce in zip(seg_t, seg_end, seg_reduce):
-        if reduce:  # within a run of one period the phase wrapped, possibly many times
-            raw[start:end] %= period[start:end]
+    for i in np.flatnonzero(table[:, 2]).tolist():  # runs of one period: the phase wrapped inside
+        start, end = int(seg_t[i]), (int(seg_t[i + 1]) if i + 1 < len(seg_t) else n)
+        raw[start:end] %= period[start:end]
     return raw
 
 
@@ -378,7 +379,12 @@ def _oscillator(wave: str, start: np.ndarray, period: np.ndarray, duty: np.ndarr
         index += ((phase * np.float32(32)) / p32.astype(np.float32)).astype(np.int64)
         return np.take(table, index)
     if wave == "sine":  # sin(2 pi phase / period) by rotation: two complex exponentials per tick, not eight sines
-        step = np.exp(2j * np.pi / period)
+        edges = np.flatnonzero(np.diff(period)) + 1
+        if 4 * edges.size < period.size:  # one rotation per run of one period
+            runs = np.concatenate(([0], edges))
+            step = np.repeat(np.exp(2j * np.pi / period[runs]), np.diff(np.append(runs, period.size)))
+        else:
+            step = np.exp(2j * np.pi / period)
         z = np.exp((2j * np.pi) * start / period)
         out = np.empty(phase.shape)
         for k in range(OVERSAMPLING):

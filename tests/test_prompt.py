@@ -51,6 +51,7 @@ def test_rain_on_a_tin_roof_with_thunder_is_a_layered_sound():
     ("ninety seconds", 90), ("a minute", 60), ("90-second", 90), ("3 and a half minutes", 210),
     ("a couple of minutes", 120), ("两分钟", 120), ("90秒", 90), ("一分半", 90), ("一分半钟", 90), ("1分30秒", 90), ("一分三十秒", 90),
     ("半分钟", 30), ("两分半钟", 150), ("三十秒", 30), ("十分钟", 600), ("1.5分钟", 90), ("２分钟", 120),
+    ("1 minute 30", 90), ("2 minutes 15.", 135), ("60 seconds", 60), ("90 seconds of it", 90),
 ])
 def test_durations_are_honoured_exactly(text, seconds):
     c = music(f"calm piano, {text}")
@@ -65,7 +66,9 @@ def test_a_decade_is_not_a_duration():
 @pytest.mark.parametrize("text, bpm", [
     ("140 bpm", 140), ("140bpm", 140), ("140 BPM", 140), ("tempo 96", 96), ("at 72.5 bpm", 72.5),
     ("120 beats per minute", 120), ("每分钟120拍", 120), ("每分钟一百二十拍", 120), ("90拍每分钟", 90),
-    ("速度100", 100),
+    ("速度100", 100), ("♩=100", 100), ("♩ = 96", 96), ("quarter note = 84", 84), ("tempo of 168", 168),
+    ("速度一百一十", 110), ("速度一百八", 180), ("速度五十八", 58), ("速度一百", 100), ("速度为一百三十", 130),
+    ("速度一百二十秒", None),  # a duration after 速度, not a tempo
 ])
 def test_tempo_formats(text, bpm):
     assert music(f"jazz, {text}").tempo_bpm == bpm
@@ -76,6 +79,9 @@ def test_tempo_formats(text, bpm):
     ("key of E", "E", "major"), ("in the key of C# minor", "C#", "minor"), ("eb major", "Eb", "major"),
     ("in A", "A", "major"), ("降E大调", "Eb", "major"), ("升F小调", "F#", "minor"), ("a小调", "A", "minor"),
     ("C调", "C", "major"), ("Cb major", "B", "major"),
+    ("in E flat", "Eb", "major"), ("in E flat minor", "Eb", "minor"), ("in F sharp, 90 bpm", "F#", "major"),
+    (", B-flat, 116 bpm", "Bb", "major"), ("in B-flat minor", "Bb", "minor"), ("F-sharp", "F#", "major"),
+    ("，降B，", "Bb", "major"), ("升F，慢速", "F#", "major"), (", E flat,", "Eb", "major"),
 ])
 def test_keys(text, tonic, mode):
     c = music(f"a folk song {text}")
@@ -94,6 +100,8 @@ def test_mode_without_tonic():
 @pytest.mark.parametrize("text, signature", [
     ("3/4", "3/4"), ("in 6/8 time", "6/8"), ("waltz time", "3/4"), ("三拍子", "3/4"), ("四分之三拍", "3/4"),
     ("八分之六拍", "6/8"), ("common time", "4/4"),
+    ("四三拍", "3/4"), ("三四拍", "3/4"), ("八六拍", "6/8"), ("六八拍", "6/8"), ("四二拍", "2/4"), ("二四拍", "2/4"),
+    ("四四拍", "4/4"), ("八九拍", "9/8"), ("三三拍", None), ("九六拍", None),
 ])
 def test_time_signatures(text, signature):
     assert music(f"song, {text}").time_signature == signature
@@ -129,6 +137,20 @@ def test_instruments_and_exclusions():
     ("民谣，不要鼓，口琴", ("harmonica",), ("drums",)),
     ("tropical steel drum tune", ("steel drums",), ()),
     ("冬日小镇，铃铛和钟琴，爱尔兰哨笛", ("bells", "glockenspiel", "whistle"), ()),
+    ("stealth music, pizzicato strings and bass, don't use drums", ("strings", "bass"), ("drums",)),
+    ("calm piano music, keep the strings out", ("piano",), ("strings",)),
+    ("rock anthem, leave the drums and bass out, guitar", ("guitar",), ("drums", "bass")),
+    ("jazz trio, do not include piano", (), ("piano",)),
+    ("groove with sitar, minus the drums", ("sitar",), ("drums",)),
+    ("EDM with synth lead and saw lead", ("synth lead", "saw lead"), ()),
+    ("duet for oboe and english horn", ("oboe", "english horn"), ()),
+    ("happy whistling tune with acoustic guitar", ("whistle", "acoustic guitar"), ()),
+    ("中世纪风格，竖笛和风笛", ("recorder", "bagpipe"), ()),  # 和 joins 风笛, it does not start 和风
+    ("电子音乐，合成器主音和合成器贝斯，去掉合唱", ("synth lead", "synth bass"), ("choir",)),
+    ("爵士，颤音琴和原声贝斯", ("vibraphone", "acoustic bass"), ()),
+    ("圣诞音乐，钟、钟琴和合唱", ("bells", "glockenspiel", "choir"), ()),
+    ("宁静的日本风音乐，尺八和筝", ("shakuhachi", "koto"), ()),
+    ("古风，笛子和筝", ("dizi", "guzheng"), ()),  # 筝 is a koto only in a Japanese piece
 ])
 def test_exclusion_lists_and_instrument_words(text, instruments, exclude):
     c = music(text)
@@ -355,3 +377,70 @@ def test_random_text_only_ever_raises_user_errors():
         except MuseforgeError:
             continue
         assert u.kind in ("music", "sfx") and all(span in text for span, _f, _v in u.understood)
+
+
+def test_chinese_numbers_as_spoken():
+    # a last digit right after 百/千 is in the next lower place
+    assert [cn_number(t) for t in ("一百八", "一百零八", "一百八十", "两千五", "一百一十")] == [180, 108, 180, 2500, 110]
+
+
+@pytest.mark.parametrize("text, style, mood", [
+    ("Bach-style chorale for church organ", "baroque_chorale", None),  # a refining style replaces the broad one
+    ("folk tune, Irish jig", "celtic_folk", None),
+    ("merry medieval tavern music", "medieval", "happy"),
+    ("阴暗的电子乐", "electronic", "tense"),
+    ("宁静的日本风音乐", "world", "calm"),
+])
+def test_style_refinements_and_new_mood_words(text, style, mood):
+    c = music(text)
+    assert (c.style, c.mood) == (style, mood)
+
+
+@pytest.mark.parametrize("text, variations", [
+    ("10 slightly different clicks for menu buttons", 10), ("5 takes of a door slam", 5),
+    ("做4个不同的汽车炸弹爆炸", 4), ("给UI菜单按钮做10个略有不同的点击音", 10), ("敲木头的声音，5个变体", 5),
+    ("tap on a wine glass, give me 8 variations", 8),
+])
+def test_variation_phrasings(text, variations):
+    u = understand(text)
+    assert u.kind == "sfx" and u.controls.variations == variations
+
+
+def test_different_things_in_a_music_prompt_are_not_variations():
+    u = understand("a song with 3 different instruments, 90 bpm")
+    assert u.kind == "music" and u.controls.tempo_bpm == 90
+
+
+@pytest.mark.parametrize("text, recipe, preset, params", [
+    ("8 bit jump sound pitched up 5 semitones", "retro_jump", None, {"pitch_semitones": 5.0}),
+    ("retro laser, down 3 semitones", "retro_laser", None, {"pitch_semitones": -3.0}),
+    ("复古受击音效，降低12个半音", "retro_hit", None, {"pitch_semitones": -12.0}),
+    ("8-bit 能量提升音效", "retro_powerup", None, {}),
+    ("敲木头的声音", "impact", "wood knock", {}),
+    ("人来人往的步行街", "city_street", "pedestrian zone", {}),
+    ("熊熊燃烧的大篝火", "fire", "bonfire", {}),
+    ("trudging through deep snow", "footsteps", "snow trudge", {}),
+    ("power charge-up that builds for 4 seconds", "magic", "power charge", {"spell_s": 4.0}),
+    ("蓄力3秒的能量聚集音效", "magic", "power charge", {"spell_s": 3.0}),
+    ("beach waves rolling in every 12 seconds", "surf", "beach", {"wave_period_s": 12.0}),
+    # modifiers that together are a preset
+    ("the old wooden cabin door opens", "door", "wooden door open", {}),
+    ("卧室的木门轻轻关上", "door", "wooden door close", {}),
+    ("rain splashing into puddles", "rain", "puddles", {}),
+    ("铁门关上的声音", "door", None, {"material": "metal", "action": "close"}),  # only a wooden door is a preset
+    # a named material overrides a preset a generic word picked, when one preset has that material
+    ("tap on a wine glass", "impact", "glass tink", {}),
+    ("metal door slam", "door", "slam", {"material": "metal"}),  # metal hatch closes, it does not slam
+])
+def test_new_sound_words_and_presets(text, recipe, preset, params):
+    u = understand(text)
+    assert u.kind == "sfx", u
+    assert (u.controls.recipe, u.controls.preset, u.controls.params) == (recipe, preset, params)
+
+
+def test_a_period_or_build_time_is_not_the_duration():
+    assert understand("beach waves rolling in every 12 seconds").controls.duration_s is None
+    assert understand("蓄力3秒的能量聚集音效").controls.duration_s is None
+    assert understand("60 seconds of drips echoing in a cave").controls.duration_s == 60.0
+    c = music("chords change every 2 bars, 16 bars")  # "every" needs a time unit
+    assert c.n_bars == 16

@@ -65,25 +65,41 @@ def _en(pattern: str) -> re.Pattern:
 
 _SEED = _en(r"(?:random\s+)?seed\s*(?:=|:|#|of|is)?\s*(\d+)|(?:随机)?种子\s*(?:=|:|为|是)?\s*(\d+)")
 _VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:different\s+)?(?:variations?|variants?|versions?|takes)\b"
-                  rf"|(?P<c>{CN_NUM})\s*(?:个|种|组)?\s*(?:不同的?)?(?:变体|版本|变化|变种)")
+                  rf"|(?P<c>{CN_NUM})\s*(?:个|种|组)?\s*(?:不同的?)?(?:变体|版本|变化|变种)"
+                  # "10 slightly different clicks", "做4个略有不同的爆炸": that many sounds, each a variation
+                  rf"|(?P<n2>{NUM})\s+(?:slightly\s+|subtly\s+|somewhat\s+|a\s+bit\s+)?different(?=\s+[a-z])"
+                  rf"|(?P<c2>{CN_NUM})\s*(?:个|种|款)\s*(?:略有|稍有|稍微|略微|有些|有点)?\s*不同的?(?=[\u3400-\u9fff])")
 _TEMPO = _en(rf"(?P<n>{NUM})\s*(?:bpm|b\.p\.m\.?|beats?\s+per\s+minute)\b"
-             r"|(?:tempo|速度|节奏速度)\s*(?:of|at|is|=|:|为|是)?\s*(?P<d>\d+(?:\.\d+)?)(?:\s*bpm)?"
+             r"|(?:tempo|速度|节奏速度|♩|𝅘𝅥|quarter(?:\s+note)?|crotchet)\s*(?:of|at|is|=|:|为|是)?\s*"
+             r"(?P<d>\d+(?:\.\d+)?)(?:\s*bpm)?"
+             r"|(?:速度|节奏速度)\s*(?:为|是|:)?\s*(?P<c3>[零〇一二两三四五六七八九十百千]+)"
+             r"(?![零〇一二两三四五六七八九十百千]|\s*(?:秒|分|小节|个|拍子))"
              rf"|每分钟\s*(?P<c>{CN_NUM})\s*拍|(?P<c2>{CN_NUM})\s*拍\s*(?:每分钟|/\s*分钟?)")
 _TIME_SIG = _en(r"(?<![\d/:.])(?P<n>\d{1,2})\s*/\s*(?P<d>\d{1,2})(?![\d/])(?:\s*(?:time|meter|metre|拍子?))?"
                 r"|(?P<w>waltz\s+time|triple\s+met(?:er|re)|three[\s-]four\s+time|common\s+time|cut\s+time"
-                r"|six[\s-]eight\s+time|三拍子|四拍子|二拍子|六八拍|三四拍|四四拍|二四拍)"
+                r"|six[\s-]eight\s+time|三拍子|四拍子|二拍子)"
+                r"|(?P<za>[二三四六八九])(?P<zb>[二三四六八九])拍(?!子)"
                 r"|(?P<cd>[二四八])分之(?P<cn>[一二三四五六七八九十]+)拍")
 _WORD_SIGS = {"waltz time": "3/4", "triple meter": "3/4", "triple metre": "3/4", "three-four time": "3/4",
               "three four time": "3/4", "common time": "4/4", "cut time": "2/2", "six-eight time": "6/8",
-              "six eight time": "6/8", "三拍子": "3/4", "四拍子": "4/4", "二拍子": "2/4", "六八拍": "6/8",
-              "三四拍": "3/4", "四四拍": "4/4", "二四拍": "2/4"}
+              "six eight time": "6/8", "三拍子": "3/4", "四拍子": "4/4", "二拍子": "2/4"}
+
+
+def _zh_digit_pair_sig(a: str, b: str) -> str | None:
+    """"四三拍" and "三四拍" are 3/4, "八六拍" 6/8, "四二拍" 2/4: the power of two is the beat unit (the
+    larger one when both are), whichever order the two digits come in; None when neither is one."""
+    x, y = int(cn_number(a)), int(cn_number(b))
+    if x not in (2, 4, 8) and y not in (2, 4, 8):
+        return None
+    unit = max(x, y) if x in (2, 4, 8) and y in (2, 4, 8) else x if x in (2, 4, 8) else y
+    return f"{x + y - unit}/{unit}"
 _MIN = r"(?:minutes?|mins?|m)(?![a-z])"
 _SEC = r"(?:seconds?|secs?|s)(?![a-z])"
 _DURATION = _en(
     r"(?<![\d:])(?P<mm>\d{1,2}):(?P<ss>[0-5]\d)(?![\d:])"
     rf"|(?P<hm>{NUM})\s*(?:and\s+a\s+half|又半|半)\s*{_MIN}"
     rf"|(?P<m2>{NUM})\s*(?:minutes?|mins?)\s+and\s+a\s+half"
-    rf"|(?P<m>{NUM})[\s-]*{_MIN}(?:\s*(?:and\s+)?(?P<s>{NUM})\s*{_SEC})?"
+    rf"|(?P<m>{NUM})[\s-]*{_MIN}(?:\s*(?:and\s+)?(?P<s>{NUM})\s*{_SEC}|\s+(?P<s3>[0-5]?\d)(?=\s*(?:[,;.!?)]|$)))?"
     r"|(?P<half>half\s+a\s+minute|半分钟)"
     rf"|(?P<h>{NUM})\s*(?:hours?|hrs?)\b"
     rf"|(?P<s2>{NUM})[\s-]*{_SEC}"
@@ -107,8 +123,15 @@ _PARAM_VALUE = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+"
 _PARAM = _en(rf"(?P<name>{_alternation(lex.PARAM_NAMES)})\s*(?:of|at|to|is|=|:|：|为|是)?\s*(?P<v>{_PARAM_VALUE})"
              rf"(?:\s*(?P<unit>{_alternation([*lex.PARAM_UNITS, *lex.PARAM_NAMED_UNITS])})(?![a-z]))?"
              rf"|(?<![\d.])(?P<v2>{_PARAM_VALUE})\s*(?P<unit2>{_alternation(lex.PARAM_UNITS)})(?![a-z])")
+# "pitched up 5 semitones", "down 3 semitones", "-12 semitones", "降低12个半音", "升高3个半音"
+_SEMITONES = _en(rf"(?:(?P<up>(?:pitched\s+|pitch(?:ed)?\s+shifted\s+|shifted\s+|transposed\s+)?up|raised?|higher|"
+                 rf"升高|提高|调高|升)|(?P<down>(?:pitched\s+|pitch(?:ed)?\s+shifted\s+|shifted\s+|transposed\s+)?down|"
+                 rf"lowered|lower|降低|调低|降))?\s*(?:by\s+)?(?P<sign>[+-])?\s*(?P<v>{_PARAM_VALUE})\s*"
+                 rf"(?:semitones?|半音|个半音)(?:\s+(?P<up2>up|higher)|\s+(?P<down2>down|lower))?")
 _STEPS = _en(rf"(?P<n>{NUM})\s*(?:steps|footsteps|footfalls)\b|(?P<c>{CN_NUM})\s*步")
-_BARS = _en(rf"(?P<n>{NUM})\s*[-\s]?\s*(?:bars?|measures?)\b|(?P<c>{CN_NUM})\s*(?:个)?小节")
+# not "every 2 bars" / "每4小节", a rate, not the length
+_BARS = _en(rf"(?<!every\s)(?<!每)(?<![\d.])(?P<n>{NUM})\s*[-\s]?\s*(?:bars?|measures?)\b"
+            rf"|(?<!每)(?<![\d.])(?P<c>{CN_NUM})\s*(?:个)?小节")
 _ACC = r"(?:#|♯|b|♭|[\s-]?sharp|[\s-]?flat)"
 _KEY = _en(
     r"(?P<mo>(?:an?\s+|in\s+)?(?P<mode0>major|minor)[\s-]+(?:key|scale|tonality|mode))"
@@ -118,9 +141,13 @@ _KEY = _en(
     r"|(?P<p4>降|升)?\s*(?P<t4>[a-g])\s*(?P<a4>#|♯|b|♭)?\s*(?P<m4>大调|小调|调)"
     r"|(?P<m5>大调|小调)")
 # a key alone as a list item: "..., Bb, ..." or "..., F#m"
-_KEY_ALONE = re.compile(r"(?:^|(?<=[,，;；]))\s*(?P<t3>[A-G])(?P<a3>#|b|♯|♭)?(?P<m3>m|maj|min)?\s*(?=$|[,，;；.。])")
-# "in E", "in Dm", "in F#": upper-case letter only, so "in a calm mood" is not A major
-_KEY_IN = re.compile(r"\bin\s+(?P<t3>[A-G])(?P<a3>#|b|♯|♭)?(?P<m3>m|maj|min)?(?![A-Za-z0-9#♯♭])")
+_KEY_ACC = r"#|b|♯|♭|[\s-][Ff]lat|[\s-][Ss]harp"  # "Bb", "B flat", "B-flat"
+_KEY_ALONE = re.compile(rf"(?:^|(?<=[,，;；]))\s*(?P<t3>[A-G])(?P<a3>{_KEY_ACC})?(?P<m3>m|maj|min)?\s*(?=$|[,，;；.。])")
+# "in E", "in Dm", "in F#", "in E flat": upper-case letter only, so "in a calm mood" is not A major
+_KEY_IN = re.compile(rf"\bin\s+(?P<t3>[A-G])(?P<a3>{_KEY_ACC})?(?P<m3>m|maj|min)?(?![A-Za-z0-9#♯♭])")
+# a hyphenated flat or sharp names a key anywhere ("B-flat", "F-sharp"), as does 降B / 升F without 调
+_KEY_SPELLED = re.compile(r"(?<![A-Za-z])(?P<t3>[A-G])(?P<a3>-[Ff]lat|-[Ss]harp)(?![A-Za-z])"
+                          r"|(?P<p4>降|升)\s*(?P<t4>[A-Ga-g])(?![A-Za-z#♯♭])")
 _CHORD = (r"[A-G](?:#|b|♯|♭)?(?:maj7|maj9|maj|min7|min|mM7|m7b5|m7|m9|m6|m|dim7|dim|aug|sus2|sus4|sus|add9|7sus4"
           r"|7|9|6|5|°|ø|\+)?(?:/[A-G](?:#|b)?)?")
 _ROMAN = r"[b#♭]?(?:VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(?:°|o|\+)?7?"
@@ -176,11 +203,15 @@ _WORD_CHAR = re.compile(r"[a-z0-9]")
 _NEXT_WORD = re.compile(r"[\s\-]*[a-z0-9]+")  # one more word, from where the last one ended
 _INSTRUMENTS = _PhraseIndex(list(lex.INSTRUMENT_WORDS))
 _NEGATION = _en(r"(?:\bno|\bwithout|\bminus|\bexcept|\bexcluding|\bnot|\bskip|\bdrop|\bsans|\bleave\s+out|"
-                r"\bleaving\s+out|\bremove|\bomit|不要|没有|无|不用|去掉|去除|别用|不带|不加|别加|不需要|拿掉|不含|"
+                r"\bleaving\s+out|\bremove|\bomit|\b(?:don'?t|do\s+not|never)\s+(?:use|add|include|want|need)|"
+                r"\bno\s+need\s+for|\bget\s+rid\s+of|\bcut\s+out|\blose\s+the|不要|没有|无|不用|去掉|去除|别用|不带|不加|别加|不需要|拿掉|不含|"
                 r"不包括|不包含|除去|省略|删掉)\s*(?:any\s+|the\s+|a\s+)?")
 # joins the next excluded instrument; a bare comma does not ("no drums, saxophone lead" keeps the sax)
 _AND = _en(r"\s*(?:,?\s*\b(?:or|and|nor)\b|,(?=\s*no\b)|/|和|或|、|与|跟|，(?=\s*(?:不要|没有|不用|也不|无)))"
            r"\s*(?:no\s+|也不用|也不要|不要|没有|不用|无)?")
+# "keep the strings out", "leave the drums out": the instruments come before "out"
+_KEEP_OUT = _en(r"\b(?:keep|leave|leaving|keeping)\s+(?:the\s+|any\s+|all\s+)?")
+_OUT = _en(r"\s+out\b")
 _LESS = _en(r"(?<![a-z])(?P<i>[a-z]+?)[\s-]?(?:free|less)(?![a-z])")  # "drumless", "vocal-free"
 
 
@@ -189,7 +220,7 @@ def _keyword_table() -> dict[str, list[tuple[str, object]]]:
     table: dict[str, list[tuple[str, object]]] = {}
     for kind, source in (("style", lex.STYLE_WORDS), ("mood", lex.MOOD_WORDS), ("tempo_bpm", lex.TEMPO_WORDS),
                          ("density", lex.DENSITY_WORDS), ("instruments", lex.INSTRUMENT_WORDS),
-                         ("instruments", lex.STYLE_INSTRUMENTS),
+                         ("instruments", lex.STYLE_INSTRUMENTS), ("instrument_weak", lex.MUSIC_ONLY_INSTRUMENTS),
                          ("sfx", lex.SFX_WORDS_TABLE), ("sfx_combo", lex.SFX_COMBOS), ("sfx_mod", lex.SFX_MODIFIERS)):
         for phrase, value in source.items():
             _add(table, phrase, kind, value)
@@ -208,7 +239,8 @@ def _add(table: dict, phrase: str, kind: str, value: object) -> None:
 
 _TABLE = _keyword_table()
 _KEYWORDS = _PhraseIndex([p for source in (lex.STYLE_WORDS, lex.MOOD_WORDS, lex.TEMPO_WORDS, lex.DENSITY_WORDS,
-                                           lex.INSTRUMENT_WORDS, lex.STYLE_INSTRUMENTS, lex.SFX_WORDS_TABLE,
+                                           lex.INSTRUMENT_WORDS, lex.STYLE_INSTRUMENTS, lex.MUSIC_ONLY_INSTRUMENTS,
+                                           lex.SFX_WORDS_TABLE,
                                            lex.SFX_COMBOS, lex.SFX_MODIFIERS, lex.LOOP_WORDS, lex.MUSIC_WORDS,
                                            lex.SFX_WORDS, lex.RETRO_WORDS, lex.FILLER_WORDS) for p in source])
 
@@ -254,17 +286,22 @@ def _explicit(claims: _Claims) -> None:
         claims.take(m.start(), m.end(), "seed", int(m.group(1) or m.group(2)))
     for m in claims.scan(_VARIATIONS):
         claims.take(m.start(), m.end(), "variations", int(_count(m)))
+    for m in claims.scan(_SEMITONES):
+        down = m.group("down") or m.group("down2") or m.group("sign") == "-"
+        claims.take(m.start(), m.end(), "param", (("pitch_semitones",), -number(m.group("v")) if down
+                                                  else number(m.group("v"))))
     for m in claims.scan(_PARAM):  # before durations: "20 m/s" is a wind speed, "rumble 12 s" a rumble
         _param(claims, m)
     for m in claims.scan(_TEMPO):
         g = m.groupdict()
-        value = number(g["n"]) if g["n"] else float(g["d"]) if g["d"] else cn_number(g["c"] or g["c2"])
+        value = number(g["n"]) if g["n"] else float(g["d"]) if g["d"] else cn_number(g["c"] or g["c2"] or g["c3"])
         claims.take(m.start(), m.end(), "tempo_bpm", float(value))
     for m in claims.scan(_TIME_SIG):
         g = m.groupdict()
         sig = f"{g['n']}/{g['d']}" if g["n"] else _WORD_SIGS.get(re.sub(r"\s+", " ", g["w"])) if g["w"] else \
-            f"{int(cn_number(g['cn']))}/{int(cn_number(g['cd']))}"
-        claims.take(m.start(), m.end(), "time_signature", sig)
+            _zh_digit_pair_sig(g["za"], g["zb"]) if g["za"] else f"{int(cn_number(g['cn']))}/{int(cn_number(g['cd']))}"
+        if sig is not None:
+            claims.take(m.start(), m.end(), "time_signature", sig)
     for m in claims.scan(_TEMPO_BARE_ZH):
         if cn_number(m.group("c")) >= 30:
             claims.take(m.start(), m.end(), "tempo_bpm", cn_number(m.group("c")))
@@ -280,6 +317,8 @@ def _explicit(claims: _Claims) -> None:
         _key(claims, m)
     for m in claims.scan(_KEY_IN, claims.text):
         _key(claims, m)
+    for m in claims.scan(_KEY_SPELLED, claims.text):
+        _key(claims, m)
     for pattern, field in ((_CHORDS, "chords"), (_ROMANS, "roman")):
         for m in claims.scan(pattern, claims.text):
             seq = m.group("a") or m.group("b")
@@ -287,28 +326,45 @@ def _explicit(claims: _Claims) -> None:
     for m in claims.scan(_KEY_ALONE, claims.text):  # after chords: "C, G, Am, F" is a progression
         _key(claims, m)
     for m in claims.scan(_NEGATION):
-        end, names = m.end(), []
-        while (stop := _INSTRUMENTS.match(lower, end)) is not None:
-            names += _instrument_names(lower[end:stop])
-            end = stop
-            joint = _AND.match(lower, end)
-            if not joint or _INSTRUMENTS.match(lower, joint.end()) is None:
-                break
-            end = joint.end()
+        end, names = _instrument_list(lower, m.end())
         if names and claims.free(m.start(), end):
-            claims.take(m.start(), end, "exclude", tuple(dict.fromkeys(names)))
+            claims.take(m.start(), end, "exclude", names)
+    for m in claims.scan(_KEEP_OUT):
+        end, names = _instrument_list(lower, m.end())
+        out = _OUT.match(lower, end)
+        if names and out and claims.free(m.start(), out.end()):
+            claims.take(m.start(), out.end(), "exclude", names)
     for m in claims.scan(_LESS):
         names = _instrument_names(m.group("i"))
         if names:
             claims.take(m.start(), m.end(), "exclude", names)
 
 
+def _instrument_list(lower: str, start: int) -> tuple[int, tuple[str, ...]]:
+    """The instruments named from ``start`` on, joined by "and"/"or"/"、"...: (end, names)."""
+    end, names = start, []
+    while (stop := _INSTRUMENTS.match(lower, end)) is not None:
+        names += _instrument_names(lower[end:stop])
+        end = stop
+        joint = _AND.match(lower, end)
+        if not joint or _INSTRUMENTS.match(lower, joint.end()) is None:
+            break
+        end = joint.end()
+    return end, tuple(dict.fromkeys(names))
+
+
 def _param(claims: _Claims, m: re.Match) -> None:
     """A sound parameter with its number: value ``(candidate parameter names, number)``."""
     value = number(m.group("v") or m.group("v2"))
     unit = (m.group("unit") or m.group("unit2") or "").lower()
+    start = m.start()
     if m.group("name"):
-        candidates = lex.PARAM_NAMES[m.group("name").lower()]
+        name = m.group("name").lower()
+        if name in lex.PARAM_NAMES_NEED_UNIT and not unit:
+            return  # "every 2 bars" is no period
+        if name in lex.PARAM_NAMES_ALSO_SOUNDS:
+            start = m.start("v")  # "蓄力3秒": 蓄力 still names the power charge
+        candidates = lex.PARAM_NAMES[name]
         if unit in lex.PARAM_UNITS:  # the unit narrows the name: "distance 8 km" is distance_km
             by_unit = lex.PARAM_UNITS[unit]
             candidates = tuple(c for c in candidates if c in by_unit[0]) or by_unit[0]
@@ -320,11 +376,13 @@ def _param(claims: _Claims, m: re.Match) -> None:
     else:
         candidates, factor = lex.PARAM_UNITS[unit]
         value *= factor
-    claims.take(m.start(), m.end(), "param", (candidates, round(value, 6)))
+    claims.take(start, m.end(), "param", (candidates, round(value, 6)))
 
 
 def _count(m: re.Match) -> float:
-    return number(m.group("n")) if m.group("n") else cn_number(m.group("c"))
+    g = m.groupdict()
+    english, chinese = g["n"] or g.get("n2"), g["c"] or g.get("c2")
+    return number(english) if english else cn_number(chinese)
 
 
 def _duration_s(m: re.Match, lower: str) -> float | None:
@@ -336,13 +394,13 @@ def _duration_s(m: re.Match, lower: str) -> float | None:
     if g["m2"]:
         return (number(g["m2"]) + 0.5) * 60.0
     if g["m"]:
-        return number(g["m"]) * 60.0 + (number(g["s"]) if g["s"] else 0.0)
+        return number(g["m"]) * 60.0 + (number(g["s"]) if g["s"] else float(g["s3"] or 0))
     if g["half"]:
         return 30.0
     if g["h"]:
         return number(g["h"]) * 3600.0
     if g["s2"]:
-        if _DECADE.search(lower[:m.start()]) or (m.group(0)[-1] == "s" and number(g["s2"]) in (50, 60, 70, 80, 90)
+        if _DECADE.search(lower[:m.start()]) or (re.fullmatch(r"\d+s", m.group(0)) and number(g["s2"]) in (50, 60, 70, 80, 90)
                                                   and not re.match(r"\s*(?:,|$|long|loop|\.)", lower[m.end():])):
             return None  # "80s synth pop" is a decade
         return number(g["s2"])
@@ -364,7 +422,7 @@ def _key(claims: _Claims, m: re.Match) -> None:
     for i in "1234":
         if g[f"t{i}"]:
             break
-    accidental = g[f"a{i}"] or {"降": "b", "升": "#"}.get(g.get("p4") or "", "")
+    accidental = g.get(f"a{i}") or {"降": "b", "升": "#"}.get(g.get("p4") or "", "")
     mode_word = (g.get(f"m{i}") or "").lower()
     mode = {"major": "major", "maj": "major", "大调": "major", "调": "major", "minor": "minor", "min": "minor",
             "m": "minor", "小调": "minor", "": "major"}[mode_word]
@@ -383,10 +441,17 @@ def _lookup(phrase: str) -> list[tuple[str, object]]:
     return []
 
 
+_JOINERS_ZH = "和与及跟或的"
+
+
 def _keywords(claims: _Claims) -> list[tuple[int, int, str, list[tuple[str, object]]]]:
     found, lower, i = [], claims.lower, 0
     while i < len(lower):
         end = None if claims.taken[i] else _KEYWORDS.match(lower, i)
+        if end is not None and lower[i] in _JOINERS_ZH and i + 1 < len(lower) and not claims.taken[i + 1]:
+            after = _KEYWORDS.match(lower, i + 1)  # "竖笛和风笛": 和 joins 风笛, it does not start 和风
+            if after is not None and after > end:
+                end = None
         meanings = _lookup(lower[i:end]) if end is not None and claims.free(i, end) else []
         if not meanings:
             i += 1

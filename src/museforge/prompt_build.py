@@ -79,8 +79,8 @@ def build_music(hits: list, keywords: list, text: str) -> tuple[MusicControls, l
             if kind == "retro" and named_style:
                 used = True  # "retro electronic": the named style wins; retro just agrees
                 continue
-            if kind == "style" and "style" not in fields:
-                fields["style"] = value
+            if kind == "style" and ("style" not in fields or lex.STYLE_REFINES.get(value) == fields["style"]):
+                fields["style"] = value  # the first style, or one that refines it ("Bach-style chorale")
             elif kind == "retro" and "style" not in fields:
                 kind, value = "style", "chiptune"
                 fields["style"] = value
@@ -91,7 +91,9 @@ def build_music(hits: list, keywords: list, text: str) -> tuple[MusicControls, l
                 fields["tempo_bpm"] = value
             elif kind == "density" and "density" not in fields:
                 fields["density"] = value
-            elif kind == "instruments":
+            elif kind in ("instruments", "instrument_weak"):
+                kind = "instruments"
+                value = tuple(_regional(n, span, text) for n in value)
                 value = tuple(n for n in value if n not in fields.get("exclude", ()) and n not in instruments)
                 instruments.extend(value)
             elif kind == "loop":
@@ -126,6 +128,15 @@ def build_music(hits: list, keywords: list, text: str) -> tuple[MusicControls, l
         spans.append(span)
     understood.sort(key=lambda u: u[0])
     return _validated(MusicControls, fields, spans), [u for _, u in understood], unused
+
+
+def _regional(name: str, span: str, text: str) -> str:
+    """The instrument ``span`` names in this prompt's region: 筝 in a Japanese piece is a koto."""
+    lower = text.lower()
+    for context, replace in lex.REGIONAL_INSTRUMENTS:
+        if span.lower() in replace and any(word in lower for word in context):
+            return replace[span.lower()]
+    return name
 
 
 def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list, list[str]]:
@@ -190,6 +201,8 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
             understood.append(_understood(start, span, f"params.{name}" if sound is sounds[0] else
                                           f"layers.{sound[1]}.{name}", sound[3][name]))
     for sound in sounds:
+        _preset_from_modifiers(sound)
+    for sound in sounds:
         if sound[2] is None:  # Chinese words that name a preset ("高跟鞋 ... 水泥地" -> heels on concrete)
             hint = _preset_hint(sound[1], text)
             if hint:
@@ -223,6 +236,35 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
             unused.append(span)
     understood.sort(key=lambda u: u[0])
     return _validated(SfxControls, fields, spans), [u for _, u in understood], unused
+
+
+def _preset_from_modifiers(sound: list) -> None:
+    """Presets the modifiers spell out, and presets a named material contradicts.
+
+    With no preset named, modifiers that together are one (lex.PRESET_BY_MODIFIERS: a wooden door that
+    opens) pick it. A preset named by a generic word ("tap" -> plastic tap) whose material a modifier
+    contradicts ("tap on a wine glass") becomes the recipe's one preset of that material (glass tink) when
+    it agrees with the named preset on every other choice; otherwise the preset stays and the material
+    is set on it ("metal door slam").
+    """
+    from museforge.sfx.recipe import get_recipe
+
+    recipe, preset, params = sound[1], sound[2], sound[3]
+    if preset is None:
+        sound[2] = next((name for want, name in lex.PRESET_BY_MODIFIERS.get(recipe, ())
+                         if all(params.get(k) == v for k, v in want.items())), None)
+        return
+    if "material" not in params:
+        return
+    cls = type(get_recipe(recipe))
+    choices = [p.name for p in cls.params if p.choices and p.name != "material"]
+    named = cls.presets[preset]
+    if named.get("material", params["material"]) == params["material"]:
+        return
+    same = [name for name, values in cls.presets.items() if values.get("material") == params["material"]
+            and all(values.get(c) == named.get(c) for c in choices)]
+    if len(same) == 1:
+        sound[2] = same[0]
 
 
 def _implied_sound(hits: list, modifiers: list) -> list[list]:

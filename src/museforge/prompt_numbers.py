@@ -42,19 +42,25 @@ def en_number(text: str) -> float:
 
 
 def cn_number(text: str) -> float:
-    """``"一百二十"`` -> 120, ``"两"`` -> 2, ``"十五"`` -> 15, digits as they are."""
+    """``"一百二十"`` -> 120, ``"两"`` -> 2, ``"十五"`` -> 15, digits as they are.
+
+    A last digit right after 百/千 counts in the next lower place, as people say it: ``"一百八"`` is
+    180 and ``"两千五"`` 2500 (``"一百零八"``, with 零, is 108).
+    """
     text = text.strip()
     if text[:1].isdigit():
         return float(text)
-    total, digit = 0, 0
+    total, digit, last_scale = 0, 0, 0
     for ch in text:
         if ch in _CN_DIGITS:
             digit = _CN_DIGITS[ch]
         elif ch in _CN_SCALES:
             total += (digit or 1) * _CN_SCALES[ch]
-            digit = 0
+            digit, last_scale = 0, _CN_SCALES[ch]
         else:
             raise MuseforgeError(f"cannot read the Chinese number {text!r}")
+    if digit and last_scale >= 100 and text[-2] in "百千":
+        digit *= last_scale // 10
     return float(total + digit)
 
 

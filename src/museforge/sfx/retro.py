@@ -38,6 +38,7 @@ MUTABLE = tuple(n for n in KNOBS if n not in ("p_freq_limit", "sound_vol"))
 LOCKABLE = ("wave_type", *KNOBS)
 _DEFAULTS = SfxrParams()
 RECIPE_SOUND_VOL = 0.25  # jsfxr's app starts at 0.25: headroom for punch and the phaser's doubling
+_RECIPE_START = _DEFAULTS.replace(sound_vol=RECIPE_SOUND_VOL)
 HEADROOM_DBFS = -0.1  # a recipe render louder than this is turned down rather than clipped
 # Per category: the volume at which 300 seeds peak below 0.9 (noise x punch x phaser runs hot).
 CATEGORY_SOUND_VOL = {"pickup": 0.19, "laser": 0.24, "explosion": 0.13, "powerup": 0.25, "hit": 0.2,
@@ -179,7 +180,7 @@ def _with_locks(drawn: dict, base: SfxrParams | None, locked: Iterable[str]) -> 
     # like jsfxr's buttons: unlocked knobs restart from defaults; volume and export settings stay
     fresh = {n: getattr(_DEFAULTS, n) for n in LOCKABLE if n not in locked and n != "sound_vol"}
     drawn = {name: value for name, value in drawn.items() if name not in locked}
-    start = base if base is not None else _DEFAULTS.replace(sound_vol=RECIPE_SOUND_VOL)  # as jsfxr's generate()
+    start = base if base is not None else _RECIPE_START  # as jsfxr's generate()
     return SfxrParams(**{**start.as_dict(), **fresh, **drawn})
 
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
+import functools
 from bisect import bisect_left
 
 import numpy as np
@@ -77,9 +78,11 @@ class SfxrParams:
 
     def __post_init__(self) -> None:
         check_choice("wave_type", self.wave_type, WAVE_TYPES)
-        for name in KNOBS:
-            low = -1.0 if name in SIGNED else 0.0
-            object.__setattr__(self, name, check_range(name, getattr(self, name), low, 1.0))
+        values = self.__dict__
+        for name, low in _KNOB_LOWS:
+            value = values[name]
+            if type(value) is not float or not low <= value <= 1.0:  # the common case needs no conversion
+                object.__setattr__(self, name, check_range(name, value, low, 1.0))
         for name, valid in (("sample_rate", JSFXR_SAMPLE_RATES), ("sample_size", JSFXR_SAMPLE_SIZES)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value not in valid:
@@ -90,7 +93,7 @@ class SfxrParams:
         return replace(self, **changes)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)  # flat fields of immutable values: asdict's deep copy is not needed
 
     def envelope_ticks(self) -> tuple[int, int, int]:
         """Attack, sustain and decay lengths in 44.1 kHz ticks, as jsfxr computes them."""
@@ -104,6 +107,7 @@ class SfxrParams:
 
 # The continuous jsfxr parameters (``p_*`` and ``sound_vol``), in jsfxr's order.
 KNOBS = tuple(f.name for f in fields(SfxrParams) if f.name.startswith("p_") or f.name == "sound_vol")
+_KNOB_LOWS = tuple((name, -1.0 if name in SIGNED else 0.0) for name in KNOBS)
 
 
 def knob_range(name: str) -> tuple[float, float]:
@@ -834,6 +838,13 @@ def render_sfxr_ticks(p: SfxrParams, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=16)
+def _polyphase_filter(up: int, down: int) -> np.ndarray:
+    """resample_poly's own default low-pass (Kaiser, beta 5), designed once per ratio instead of per call."""
+    rate = max(up, down)
+    return signal.firwin(2 * 10 * rate + 1, 1.0 / rate, window=("kaiser", 5.0))
+
+
 def resample(x: np.ndarray, sample_rate: int) -> np.ndarray:
     """From the 44.1 kHz tick clock to ``sample_rate`` (polyphase when the ratio is simple)."""
     if sample_rate == TICK_RATE or x.size == 0:
@@ -841,7 +852,7 @@ def resample(x: np.ndarray, sample_rate: int) -> np.ndarray:
     g = math.gcd(sample_rate, TICK_RATE)
     up, down = sample_rate // g, TICK_RATE // g
     if max(up, down) <= 1000:
-        return signal.resample_poly(x, up, down)
+        return signal.resample_poly(x, up, down, window=_polyphase_filter(up, down))
     return signal.resample(x, max(1, round(x.size * sample_rate / TICK_RATE)))
 
 

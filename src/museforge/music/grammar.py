@@ -400,6 +400,10 @@ class GrammarState:
                 bass_ok = v.pc_mask(chord) | (v.t_value >= BASS_BELOW)
                 if (mask & bass_ok).any():
                     mask &= bass_ok
+            if self._holding() and plan.final_root is not None and plan.final_root not in self.pcs_in_bar:
+                root = mask & v.pc_mask(frozenset({plan.final_root}))  # a final chord sounds its root first
+                if root.any():
+                    mask = root
         if taken:  # the same program playing the same pitch twice at one onset decodes as a duplicate
             dup = mask & torch.isin(v.t_value, torch.tensor(taken))
             if (mask & ~dup).any():
@@ -470,8 +474,7 @@ class GrammarState:
                 if plan.home_pcs:  # keep the key heard: the tonic triad up top, a leading tone in the chord
                     upper = (v.t_value >= BASS_BELOW).float()
                     out += v.pc_mask(plan.home_pcs).float() * upper * plan.key_bias / 2
-                    if root is not None:  # ... with the chord's root as strong, so the chord keeps its name
-                        out += v.pc_mask(frozenset({root})).float() * upper * plan.key_bias / 2
+                    out += v.pc_mask(chord & plan.home_pcs).float() * upper * plan.key_bias / 2
                     if chord & plan.leading_pcs:
                         out += v.pc_mask(frozenset(chord & plan.leading_pcs)).float() * plan.key_bias
                 if root is not None:

@@ -253,7 +253,7 @@ def _tick_phases(period: np.ndarray) -> np.ndarray:
     phase`` holds still until then: a running maximum of the left side finds it by bisection. So
     Python steps from wrap to wrap (and over runs of one period in closed form), never tick by tick.
     """
-    n = period.size
+    n = period.size  # the loop below spells OVERSAMPLING out as 8
     edges = np.flatnonzero(np.diff(period)) + 1
     if edges.size < 64:  # few runs of one period: each in closed form
         run_starts = [0, *edges.tolist()]
@@ -274,6 +274,7 @@ def _tick_phases(period: np.ndarray) -> np.ndarray:
     long = 2 * (ends - starts) >= period[starts]  # runs of one period holding four cycles or more
     long_starts, long_ends = starts[long].tolist(), ends[long].tolist()
     segments = []  # (first tick, its phase, reduce by the period: a run of one period wrapped inside)
+    add = segments.append
     t = phase = run = 0
     while t < n:
         if long_ends:
@@ -281,24 +282,28 @@ def _tick_phases(period: np.ndarray) -> np.ndarray:
                 run += 1
             if (run < len(long_ends) and long_starts[run] <= t and phase < per[t]
                     and 4 * (long_ends[run] - t) >= per[t]):
-                segments.append((t, phase, True))
-                phase, t = (phase + OVERSAMPLING * (long_ends[run] - t)) % per[t], long_ends[run]
+                add((t, phase, True))
+                phase, t = (phase + 8 * (long_ends[run] - t)) % per[t], long_ends[run]
                 continue
-        segments.append((t, phase, False))
-        origin = OVERSAMPLING * t - phase
+        add((t, phase, False))
+        origin = 8 * t - phase
         if t and reach[t - 1] >= origin:  # an earlier, shorter period hides this wrap from the running maximum
             w = _scan(wraps_at, origin, t)
             if w >= n:
                 break
         else:  # guess the wrap as if the period held, then as if it held at the guess; else search
-            w = max(t, t + (per[t] - 1 - phase) // OVERSAMPLING)
+            w = t + (per[t] - 1 - phase) // 8
+            if w < t:
+                w = t
             if w >= n or reach[w] < origin or (w > t and reach[w - 1] >= origin):
-                w = max(t, t + (per[min(w, n - 1)] - 1 - phase) // OVERSAMPLING)
+                w = t + (per[w if w < n else n - 1] - 1 - phase) // 8
+                if w < t:
+                    w = t
                 if w >= n or reach[w] < origin or (w > t and reach[w - 1] >= origin):
                     w = _first_at_least(reach, per, origin, t)
                     if w >= n:
                         break
-        phase, t = (OVERSAMPLING * (w + 1) - origin) % per[w], w + 1
+        phase, t = (8 * w + 8 - origin) % per[w], w + 1
     table = np.array(segments, dtype=np.int64)
     seg_t = table[:, 0]
     raw = np.repeat(table[:, 1] - OVERSAMPLING * seg_t, np.diff(np.append(seg_t, n)))
@@ -341,12 +346,24 @@ def _first_at_least(reach: memoryview, per: memoryview, origin: int, lo: int) ->
     return bisect_left(reach, origin, lo, est)
 
 
-def _duty_threshold(duty: np.ndarray, period: np.ndarray) -> np.ndarray:
-    """Smallest integer phase m with ``m / period >= duty`` in floats, so ``phase < m`` is jsfxr's ``fp < duty``."""
+def _duty_threshold(duty: np.ndarray, period: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+    """Smallest integer phase m with ``m / period >= duty`` in floats, so ``phase < m`` is jsfxr's ``fp < duty``.
+
+    ``ceil(duty * period)`` is off by one at most where the product lies within rounding of an
+    integer; with ``start`` only ticks whose 8 sub-samples reach m are corrected (elsewhere
+    ``phase < m`` comes out the same either way).
+    """
     m = np.ceil(duty * period)
-    m -= (m >= 1) & ((m - 1) / period >= duty)
-    m += m / period < duty
-    return m.astype(np.int32)
+    if start is None:
+        fix = slice(None)
+    else:  # m within reach of this tick's phases start+1 .. start+8, before or after the wrap
+        gap = m - start
+        fix = np.flatnonzero((np.abs(gap - 4.5) <= 6.0) | (np.abs(gap + period - 4.5) <= 6.0))
+    d, p, c = duty[fix], period[fix], m[fix]
+    c -= (c >= 1) & ((c - 1) / p >= d)
+    c += c / p < d
+    m[fix] = c
+    return m.astype(np.int64)
 
 
 def _noise_cycles(phase0: np.ndarray, start: np.ndarray, period: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -466,7 +483,7 @@ class _Wave:
         period = self.period[part]
         start = self.start[part]
         pre = np.minimum(period - start - 1, OVERSAMPLING)  # sub-samples before the wrap
-        threshold = _duty_threshold(self.duty[part], period)
+        threshold = _duty_threshold(self.duty[part], period, start)
         threshold -= start
         high_pre = np.minimum(pre, threshold - 1)  # phase < threshold before the wrap, then after it
         np.maximum(high_pre, 0, out=high_pre)

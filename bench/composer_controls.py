@@ -155,6 +155,7 @@ def measure(piece, req: dict, chords: tuple[str, ...], tokenizer) -> dict:
         "key": found == (PITCH_CLASSES.index(req["tonic"]), req["mode"]),
         "found_key": found,
         "mood": label_score(score, tonic=req["tonic"], mode=req["mode"]).mood == req["mood"],
+        "presence": presence(score, [INSTRUMENTS[name] for name in req["instruments"]], req["n_bars"], bar_ticks),
     }
     if chords:  # against the bar-by-bar plan the record states (a repeated progression ends on the tonic)
         planned = piece.record["chords_per_bar"]
@@ -167,6 +168,59 @@ def measure(piece, req: dict, chords: tuple[str, ...], tokenizer) -> dict:
         out["final_split"] = final is not None
         out["chord_hits"], out["chord_bars"] = chord_hits(score, planned, bar_ticks, final)
     return out
+
+
+def presence(score, programs, n_bars: int, bar_ticks: int) -> dict[int, float]:
+    """Share of the ``n_bars`` bars in which each requested program (-1 = drums) starts a note.
+
+    The held final chord counts as a bar like any other (every program plays it by construction), so
+    a track that plays only there scores 1 / n_bars.
+    """
+    starts: dict[int, set[int]] = {p: set() for p in programs}
+    for track in score.tracks:
+        program = -1 if track.is_drum else track.program
+        if program in starts:
+            starts[program].update(min(n.time // bar_ticks, n_bars - 1) for n in track.notes)
+    return {p: len(bars) / n_bars for p, bars in starts.items()}
+
+
+def presence_summary(shares: dict[str, list[float]]) -> dict:
+    """Median / minimum / share at >= 90% of bars, for pitched programs and drums separately
+    (each list holds one figure per requested instrument per multi-instrument piece)."""
+    out = {}
+    for kind, values in shares.items():
+        if values:
+            out[kind] = {"median_percent": round(100.0 * float(np.median(values)), 1),
+                         "min_percent": round(100.0 * min(values), 1),
+                         "at_least_90_percent_of_bars": round(100.0 * float(np.mean([v >= 0.9 for v in values])), 1),
+                         "instrument_parts": len(values)}
+    return out
+
+
+# The requests of issue 3's presence table: (style, instruments), each at seeds 0 and 1, 16 bars.
+PRESENCE_REQUESTS = (("pop", ("piano", "bass", "drums")), ("folk", ("violin", "guitar", "bass")),
+                     ("celtic_folk", ("flute", "guitar")), ("classical", ("strings", "flute")),
+                     ("baroque_chorale", ("violin", "viola", "cello")), ("pop", ("guitar", "bass", "drums", "piano")))
+
+
+def presence_requests(model, tokenizer, seeds: tuple[int, ...] = (0, 1), n_bars: int = 16) -> list[dict]:
+    """Bars (of ``n_bars``) in which each instrument starts a note, per request and seed: the plain
+    ``compose(controls(style, instruments, n_bars, seed), seed=seed)`` call of issue 3 (default
+    sampling, mood/density/key chosen by the composer)."""
+    from museforge.controls import INSTRUMENTS, MusicControls
+    from museforge.music.generate import compose
+
+    rows = []
+    for style, instruments in PRESENCE_REQUESTS:
+        for seed in seeds:
+            piece = compose(model, tokenizer, MusicControls(style=style, n_bars=n_bars, instruments=instruments,
+                                                            seed=seed), seed=seed)
+            num, den = (int(x) for x in piece.record["time_signature"].split("/"))
+            share = presence(piece.score, [INSTRUMENTS[i] for i in instruments], n_bars,
+                             num * 4 * piece.score.ticks_per_quarter // den)
+            rows.append({"style": style, "seed": seed, "density": piece.record["density"],
+                         "bars": {name: round(share[INSTRUMENTS[name]] * n_bars) for name in instruments}})
+    return rows
 
 
 DENSITY_INSTRUMENTS = ("piano", "guitar", "bass", "drums")
@@ -216,6 +270,7 @@ def run(quick: bool = False) -> dict:
         final_tonic = 0  # pieces whose repeated progression was ended on the tonic for the cadence
         final_split = 0  # pieces whose last bar holds the progression's last chord, then the tonic
         key_split = {False: [0, 0], True: [0, 0]}  # without / with a chord progression: [hits, pieces]
+        shares: dict[str, list[float]] = {"pitched": [], "drums": []}  # presence in multi-instrument pieces
         failures: list[str] = []
         for req in request_grid(n):
             chords = req.pop("chords")
@@ -229,6 +284,9 @@ def run(quick: bool = False) -> dict:
             relative = (PITCH_CLASSES.index(req["tonic"]) + (9 if req["mode"] == "major" else 3)) % 12
             key_relative += checks["found_key"] == (relative, "minor" if req["mode"] == "major" else "major")
             key_split[bool(chords)][0] += checks["key"]
+            if len(checks["presence"]) > 1:
+                for program, share in checks["presence"].items():
+                    shares["drums" if program == -1 else "pitched"].append(share)
             key_split[bool(chords)][1] += 1
             for name in counts:
                 counts[name] += bool(checks[name])
@@ -251,6 +309,7 @@ def run(quick: bool = False) -> dict:
             # The key the composer picked, heard without keep-in-key or chords (no key-narrowing biases).
             mood_key_hits += music21_key(piece.score) == (PITCH_CLASSES.index(rec["tonic"]), rec["mode"])
         density = density_ladder(model, tokenizer, 3 if quick else 10)
+        by_request = presence_requests(model, tokenizer, (0,) if quick else (0, 1))
         share = {k: round(100.0 * v / n, 1) for k, v in counts.items()}
         hard = min(share[k] for k in ("decodes", "bars", "tempo", "meter", "instruments"))
         details = {
@@ -258,6 +317,7 @@ def run(quick: bool = False) -> dict:
             "mood_only_requests_percent": round(100.0 * mood_hits / n_mood, 1), "mood_only_requests": n_mood,
             "key_percent_mood_only_requests": round(100.0 * mood_key_hits / n_mood, 1),
             "density": density,
+            "presence": presence_summary(shares), "presence_requests": by_request,
             "chords_present_percent": round(100.0 * chord_hit / chord_bars, 1) if chord_bars else None,
             "chord_bars": chord_bars, "final_bar_tonic_substitutions": final_tonic,
             "key_relative_confusions_percent": round(100.0 * key_relative / n, 1),
@@ -277,7 +337,10 @@ def run(quick: bool = False) -> dict:
                       "recognition per bar, hit = same root and same major/minor third (a last bar split "
                       "between the progression's chord and the cadence's tonic: both parts); mood: "
                       "museforge.music.labels rule; density: notes starting in each bar but the last "
-                      "(the held final chord), 4-track pop, 8 bars of 4/4, same seeds per density",
+                      "(the held final chord), 4-track pop, 8 bars of 4/4, same seeds per density; "
+                      "presence: share of bars (the held final one included) in which each requested "
+                      "instrument starts a note, over the grid's multi-instrument pieces, pitched and drums "
+                      "apart; presence_requests: bars of 16 per instrument for issue 3's six requests",
         }
         return result("composer_controls", "hard controls obeyed (lowest of decodes/bars/tempo/meter/instruments)",
                       hard, None, "%", details)

@@ -240,12 +240,16 @@ def key_triads(request: Request) -> tuple[frozenset[int], frozenset[int]]:
 
 
 def make_plan(request: Request, tokenizer: Tokenizer, *, n_bars: int | None = None, first_bar: int = 1,
-              empty_until: int = 0, with_tempo: bool = True, **fields) -> Plan:
+              empty_until: int = 0, with_tempo: bool = True, groove_drums: bool = False, **fields) -> Plan:
     """The grammar plan for writing bars ``first_bar..n_bars`` of ``request`` (bars before are given).
 
     The key-narrowing biases (tonic triad, leading tone, a strong dominant before the cadence) apply
     only when the request asks for the key to be heard: chords or keep-in-key. Otherwise the key is
     the control token's and the model's, and only a light dominant lean precedes the cadence.
+
+    ``groove_drums``: the drum part comes from the groove table after decoding
+    (:mod:`museforge.music.compose_drums`), so the model writes only the pitched programs and the
+    density target counts only them.
     """
     total = request.n_bars if n_bars is None else n_bars
     scale = MAJOR_SCALE if request.mode == "major" else MINOR_SCALE
@@ -263,12 +267,18 @@ def make_plan(request: Request, tokenizer: Tokenizer, *, n_bars: int | None = No
     notes_per_bar = None
     if request.density is not None:
         num, _ = request.meter
-        notes_per_bar = DENSITY_NOTES_PER_BEAT[request.density] * num * len(request.programs)
+        written = [p for p in request.programs if not (groove_drums and p == DRUMS)]
+        notes_per_bar = DENSITY_NOTES_PER_BEAT[request.density] * num * len(written)
     emphasis = request.keep_in_key or bool(request.chords)
+    # Several instruments asked for: each pitched one plays in every bar (the model alone wrote the
+    # first and left the others to the final chord); the first named leads, the others accompany.
+    pitched = [p for p in request.programs if p != DRUMS]
+    present = frozenset(pitched) if len(request.programs) > 1 else frozenset()
+    lead = None if fields.get("forced") or not pitched else pitched[0]  # a fixed melody leads by itself
     base = Plan(n_bars=1, time_signature=request.meter, tempo_token=None, programs=frozenset())
     plan = Plan(n_bars=total, time_signature=request.meter,
                 tempo_token=nearest_tempo_token(tokenizer, request.tempo_bpm) if with_tempo else None,
-                programs=frozenset(request.programs),
+                programs=frozenset(p for p in request.programs if not (groove_drums and p == DRUMS)),
                 scale_pcs=frozenset((root + i) % 12 for i in scale) if request.keep_in_key else None,
                 chords=chords, roots=tuple(c.root if c else None for c in parsed),
                 home_pcs=tonic_triad if emphasis else None,
@@ -278,7 +288,8 @@ def make_plan(request: Request, tokenizer: Tokenizer, *, n_bars: int | None = No
                 final_pcs=final if request.cadence else None, final_root=final_root if request.cadence else None,
                 final_onset=final_onset if request.cadence else 0,
                 penultimate_pcs=None if chords else dominant,
-                velocity_target=MOOD_CUES[request.mood][2], register_shift=MOOD_CUES[request.mood][3])
+                velocity_target=MOOD_CUES[request.mood][2], register_shift=MOOD_CUES[request.mood][3],
+                present_programs=present, lead_program=lead)
     return replace(plan, **fields) if fields else plan
 
 

@@ -29,7 +29,7 @@ from museforge.music.convert import cut_notes_at
 from museforge.music.grammar import (MAX_NOTES_PER_BAR, POSITIONS_PER_BEAT, GrammarProcessor, GrammarState, Plan,
                                      Vocab)
 from museforge.music.arrange.chords import parse_chord
-from museforge.music.tokenizer import Tokenizer
+from museforge.music.tokenizer import DRUMS, Tokenizer
 
 MIN_ROOM = 48  # context tokens left after the control prefix: below this a window can't hold a bar
 
@@ -160,6 +160,25 @@ def _finish(score: Score, request: Request, n_bars: int) -> Score:
     return cut_notes_at(score, n_bars * _bar_ticks(score.ticks_per_quarter, request))
 
 
+def _wants_groove_drums(request: Request) -> bool:
+    """Drums asked for beside pitched parts: the groove table writes them (the model has never seen
+    drums: its corpus has none); a drums-only request is still the model's."""
+    return DRUMS in request.programs and any(p != DRUMS for p in request.programs)
+
+
+def _add_groove_drums(score: Score, request: Request, plan: Plan, seed: int, record: dict) -> None:
+    """Lay a groove-table drum part over ``score`` and say so (groove, licence, credit) in ``record``."""
+    from museforge.music.compose_drums import groove_drums
+
+    track, drums = groove_drums(request.style, request.meter, request.tempo_bpm, request.n_bars,
+                                score.ticks_per_quarter, seed=seed, density=request.density,
+                                velocity_target=plan.velocity_target, cadence=plan.cadence,
+                                final_from=plan.final_onset)
+    score.tracks.append(track)
+    record["drums"] = drums
+    record["credits"] = [*record.get("credits", []), drums["credit"]]
+
+
 def _record(request: Request, method: str, seed: int, temperature: float, top_k: int, top_p: float,
             first_bar: int = 1, **extra) -> dict:
     out = {"method": method, **request.to_dict(), "seed": seed, "temperature": temperature, "top_k": top_k,
@@ -208,7 +227,8 @@ def compose_variations(model, tokenizer: Tokenizer, controls: MusicControls | No
     seed = int(seed if seed is not None else (controls.seed if controls and controls.seed is not None else 0))
     request = resolve(controls, seed=seed, keep_in_key=keep_in_key, programs=programs, cadence=cadence,
                       **overrides)
-    plan = make_plan(request, tokenizer)
+    grooved = _wants_groove_drums(request)
+    plan = make_plan(request, tokenizer, groove_drums=grooved)
     prefix = [tokenizer.bos_id, *(tokenizer.token_id(t) for t in request.controls().tokens())]
     bodies = sample_rows(model, tokenizer, prefix, [], plan, n, temperature=temperature, top_k=top_k,
                          top_p=top_p, seed=seed)
@@ -218,6 +238,8 @@ def compose_variations(model, tokenizer: Tokenizer, controls: MusicControls | No
         score = _finish(tokenizer.decode(body), request, request.n_bars)
         record = _record(request, "compose", seed, temperature, top_k, top_p, **extra,
                          **({"variation": k, "variations": n} if n > 1 else {}))
+        if grooved:
+            _add_groove_drums(score, request, plan, seed + 7919 * k, record)
         pieces.append(Composition(score, [*prefix, *body, tokenizer.eos_id], [], record))
     return pieces
 
@@ -293,7 +315,8 @@ def compose_long(model, tokenizer: Tokenizer, controls: MusicControls | None = N
         parsed = [parse_chord(c) if c else None for c in contrast]
         fields.update(chords=tuple(c.pitch_classes if c else None for c in parsed),
                       roots=tuple(c.root if c else None for c in parsed))
-    plan = make_plan(request, tokenizer, **fields)
+    grooved = _wants_groove_drums(request)
+    plan = make_plan(request, tokenizer, groove_drums=grooved, **fields)
     prefix = [tokenizer.bos_id, *(tokenizer.token_id(t) for t in request.controls().tokens())]
     body = sample_body(model, tokenizer, prefix, [], plan, temperature=temperature, top_k=top_k, top_p=top_p,
                        seed=seed)
@@ -301,6 +324,8 @@ def compose_long(model, tokenizer: Tokenizer, controls: MusicControls | None = N
     record = _record(request, "compose_long", seed, temperature, top_k, top_p, form=form.upper(), replay=replay,
                      sections=[list(s) for s in sections], returns={str(k): v for k, v in returns.items()},
                      **({"chords_per_bar": contrast} if contrast else {}))
+    if grooved:
+        _add_groove_drums(score, request, plan, seed, record)
     return Composition(score, [*prefix, *body, tokenizer.eos_id], [], record)
 
 

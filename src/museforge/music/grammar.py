@@ -37,6 +37,7 @@ BASS_BELOW = 55  # MIDI pitch: notes under G3 carry the harmony's root (same spl
 MAX_NOTES_PER_BAR = 32  # hard cap so any model terminates: a bar is at most ~200 tokens
 MAX_FINAL_NOTES = 8  # the held final chord: at most 3 notes per program (a triad), at most 8 in all
 DENSITY_CAP, MIN_DENSITY_CAP = 1.5, 4  # free notes per bar stop at 1.5x a requested density (>= 4 notes)
+MAX_ONSET_NOTES, MAX_LOW_ONSET_NOTES = 6, 2  # notes one program starts at one position (a bass: an octave)
 DENSITY_BAR_COST = 8.0  # logits against ending a bar that holds no notes yet under a density target
 # Playable MIDI pitch range per GM family (program // 8), with a few single-instrument exceptions:
 # keeps an untrained or wayward model from writing a bass at C8. Orchestration-book ranges, rounded.
@@ -44,6 +45,9 @@ FAMILY_RANGES = ((21, 108), (48, 96), (36, 96), (40, 88), (28, 67), (36, 96), (3
                  (48, 91), (60, 96), (48, 96), (36, 96), (36, 96), (48, 91), (36, 84), (36, 84))
 PROGRAM_RANGES = {40: (55, 103), 41: (48, 91), 42: (36, 76), 43: (28, 67), 47: (36, 60), 58: (28, 65),
                   70: (34, 75), 72: (74, 108), 32: (28, 67)}
+# Bass instruments (GM basses, contrabass, tuba) accompanying another part stay in the bass register:
+# their notes under G3 carry the chord's root; above it they would double the melody's register.
+LOW_PROGRAMS = frozenset({*range(32, 40), 43, 58})
 
 
 def playable_range(program: int) -> tuple[int, int]:
@@ -89,6 +93,11 @@ class Plan:
         returns: bar -> earlier bar whose tokens are replayed there (a section's return of material).
         replay_programs: Programs whose notes a return replays, at their positions, while the other
             programs are written afresh around them; None = the whole bar is replayed as it was.
+        present_programs: Programs that start at least one note in every bar they may write (not in
+            the prompt or a gap, a replayed bar or the held final chord, which all programs play):
+            the lead by the start of the bar's last beat, at a position the model chooses, the others
+            (the accompaniment) on the downbeat. Empty = no such rule (a single instrument).
+        lead_program: The part with the melody among ``present_programs`` (None = all accompany).
     """
 
     n_bars: int
@@ -116,6 +125,8 @@ class Plan:
     forced: dict[int, dict[int, list[tuple[int, ...]]]] = field(default_factory=dict)
     returns: dict[int, int] = field(default_factory=dict)
     replay_programs: frozenset[int] | None = None
+    present_programs: frozenset[int] = frozenset()
+    lead_program: int | None = None
 
     @property
     def positions_per_bar(self) -> int:
@@ -218,6 +229,9 @@ class GrammarState:
         for program in plan.programs:
             self.program_mask[vocab.ids[f"Program_{program}"]] = True
         self.free_programs = self.program_mask  # programs that may start free notes in this bar
+        self.present = {p: vocab.ids[f"Program_{p}"] for p in sorted(plan.present_programs & plan.programs)}
+        num = plan.time_signature[0]
+        self.lead_deadline = (num - 1) * POSITIONS_PER_BEAT  # the lead's first note by its last beat
 
     # --- transitions -------------------------------------------------------------------------
     def feed(self, token_id: int) -> None:
@@ -300,12 +314,19 @@ class GrammarState:
             return self._durations()
         # After TimeSig, Tempo or Duration: a new note here, a later Position, the next Bar or EOS.
         mask = torch.zeros(v.size, dtype=torch.bool)
+        missing = self._missing()
+        if missing and last in ("Tempo", "Duration"):
+            due = self._due_here(missing)
+            if due:  # a requested part has not played and this is its last chance in the bar
+                for program in due:
+                    mask[self.present[program]] = True
+                return mask
         free_here = self._may_add_note()
         if last in ("Tempo", "Duration") and free_here and self._free_onset_ok(self.pos):
             mask |= self._programs()
         mask |= self._positions()
         needs_note = plan.chord_at(self.bar) and not self.pcs_in_bar and free_here and self.pitched  # heard
-        if not self.pending and not needs_note:
+        if not self.pending and not needs_note and not missing:
             if self.bar < plan.n_bars:
                 mask[v.ids["Bar_None"]] = True
             elif self.notes_in_bar > 0 and not self._unplayed() and (not self._final() or self._holding()):
@@ -338,6 +359,22 @@ class GrammarState:
         """Programs still missing from the held final chord (every requested instrument ends the piece)."""
         return [p for p in self.plan.programs if p not in self.played] if self._holding() else []
 
+    def _missing(self) -> list[int]:
+        """Programs of ``plan.present_programs`` that have not started a note in this bar yet and must."""
+        if not self.present or self.bar < 1 or self._in_prompt_gap() or self.sealed or self._final():
+            return []
+        return [p for p, tid in self.present.items() if p not in self.played and bool(self.free_programs[tid])]
+
+    def _due_here(self, missing: list[int]) -> list[int]:
+        """Of ``missing``, the programs that must start a note at the current position: the
+        accompaniment on the downbeat, the lead at its deadline (the model may bring it in earlier)."""
+        lead = self.plan.lead_program
+        if self.pos == 0:
+            due = [p for p in missing if p != lead]
+            if due:
+                return due
+        return [p for p in missing if p == lead] if self.pos >= self.lead_deadline else []
+
     def _chord(self) -> tuple[frozenset[int] | None, int | None]:
         """(pitch classes, root) of the harmony at this point: the held final chord, or the bar's chord."""
         if self._holding() and self.plan.final_onset > 0:
@@ -351,12 +388,42 @@ class GrammarState:
             for program in unplayed:
                 mask[self.v.ids[f"Program_{program}"]] = True
             return mask
-        return self.free_programs.clone()
+        missing = self._missing()
+        if missing and not self._may_add_note():  # the density cap is full: only the parts still owed
+            due = self._due_here(missing)
+            if due:
+                mask = torch.zeros(self.v.size, dtype=torch.bool)
+                for program in due:
+                    mask[self.present[program]] = True
+                return mask
+        mask = self.free_programs.clone()
+        if self.at_pos:  # a program that has its chord at this onset moves on (it would run out of pitches)
+            counts: dict[int, int] = {}
+            for program, _ in self.at_pos:
+                counts[program] = counts.get(program, 0) + 1
+            for program, n in counts.items():
+                if program in self.plan.programs and n >= (MAX_LOW_ONSET_NOTES if program in LOW_PROGRAMS
+                                                           else MAX_ONSET_NOTES):
+                    mask[self.v.ids[f"Program_{program}"]] = False
+            if not mask.any():
+                return self.free_programs.clone()
+        return mask
 
     def _free_onset_ok(self, pos: int) -> bool:
         return not self._final() or pos <= self.plan.final_onset
 
     def _positions(self) -> torch.Tensor:
+        """Later positions in this bar, and no further than where a part still owed must play."""
+        v, plan = self.v, self.plan
+        missing = self._missing()
+        if not missing:
+            return self._later_positions()
+        if self.pos < 0 and any(p != plan.lead_program for p in missing):  # the accompaniment's downbeat
+            return v.masks["Position"] & (v.t_value == 0)
+        deadline = v.masks["Position"] & (v.t_value == self.lead_deadline) & (self.pos < self.lead_deadline)
+        return (self._later_positions() & (v.t_value <= self.lead_deadline)) | deadline
+
+    def _later_positions(self) -> torch.Tensor:
         """Later positions in this bar: any (free notes), up to the next forced onset, or only it."""
         v, plan = self.v, self.plan
         free = self._may_add_note()
@@ -385,6 +452,8 @@ class GrammarState:
             mask = v.masks["PitchDrum"].clone()
         else:
             low, high = playable_range(self.program)
+            if self.program in LOW_PROGRAMS and self.program in self.present and self.program != plan.lead_program:
+                high = min(high, BASS_BELOW)  # an accompanying bass stays under the melody
             mask = v.masks["Pitch"] & (v.t_value >= low) & (v.t_value <= high)
             pcs = None
             if self._holding() and plan.final_pcs:

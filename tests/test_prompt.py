@@ -69,6 +69,8 @@ def test_a_decade_is_not_a_duration():
     ("速度100", 100), ("♩=100", 100), ("♩ = 96", 96), ("quarter note = 84", 84), ("tempo of 168", 168),
     ("速度一百一十", 110), ("速度一百八", 180), ("速度五十八", 58), ("速度一百", 100), ("速度为一百三十", 130),
     ("速度一百二十秒", None),  # a duration after 速度, not a tempo
+    ("bpm 120", 120), ("BPM: 132", 132), ("bpm=96", 96), ("100 beats a minute", 100), ("90 beats/min", 90),
+    ("节拍120", 120), ("每分钟约120拍", 120),
 ])
 def test_tempo_formats(text, bpm):
     assert music(f"jazz, {text}").tempo_bpm == bpm
@@ -151,6 +153,8 @@ def test_instruments_and_exclusions():
     ("圣诞音乐，钟、钟琴和合唱", ("bells", "glockenspiel", "choir"), ()),
     ("宁静的日本风音乐，尺八和筝", ("shakuhachi", "koto"), ()),
     ("古风，笛子和筝", ("dizi", "guzheng"), ()),  # 筝 is a koto only in a Japanese piece
+    ("ballad, not the piano", (), ("piano",)), ("民谣，不要任何鼓", (), ("drums",)),
+    ("摇滚，每分钟约120拍", (), ()),  # 钟 in 分钟 is no bell
 ])
 def test_exclusion_lists_and_instrument_words(text, instruments, exclude):
     c = music(text)
@@ -399,7 +403,7 @@ def test_style_refinements_and_new_mood_words(text, style, mood):
 @pytest.mark.parametrize("text, variations", [
     ("10 slightly different clicks for menu buttons", 10), ("5 takes of a door slam", 5),
     ("做4个不同的汽车炸弹爆炸", 4), ("给UI菜单按钮做10个略有不同的点击音", 10), ("敲木头的声音，5个变体", 5),
-    ("tap on a wine glass, give me 8 variations", 8),
+    ("tap on a wine glass, give me 8 variations", 8), ("give me 5 options of a door slam", 5),
 ])
 def test_variation_phrasings(text, variations):
     u = understand(text)
@@ -444,3 +448,8 @@ def test_a_period_or_build_time_is_not_the_duration():
     assert understand("60 seconds of drips echoing in a cave").controls.duration_s == 60.0
     c = music("chords change every 2 bars, 16 bars")  # "every" needs a time unit
     assert c.n_bars == 16
+
+
+def test_in_the_distance_is_distant():
+    assert understand("thunder rolling in the distance").controls.params == {"distance_km": 14.0}
+    assert understand("远方的爆炸").controls.params == {"distance": 0.9}

@@ -64,17 +64,17 @@ def _en(pattern: str) -> re.Pattern:
 
 
 _SEED = _en(r"(?:random\s+)?seed\s*(?:=|:|#|of|is)?\s*(\d+)|(?:随机)?种子\s*(?:=|:|为|是)?\s*(\d+)")
-_VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:different\s+)?(?:variations?|variants?|versions?|takes)\b"
+_VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:different\s+)?(?:variations?|variants?|versions?|takes|options|alternatives)\b"
                   rf"|(?P<c>{CN_NUM})\s*(?:个|种|组)?\s*(?:不同的?)?(?:变体|版本|变化|变种)"
                   # "10 slightly different clicks", "做4个略有不同的爆炸": that many sounds, each a variation
                   rf"|(?P<n2>{NUM})\s+(?:slightly\s+|subtly\s+|somewhat\s+|a\s+bit\s+)?different(?=\s+[a-z])"
                   rf"|(?P<c2>{CN_NUM})\s*(?:个|种|款)\s*(?:略有|稍有|稍微|略微|有些|有点)?\s*不同的?(?=[\u3400-\u9fff])")
-_TEMPO = _en(rf"(?P<n>{NUM})\s*(?:bpm|b\.p\.m\.?|beats?\s+per\s+minute)\b"
-             r"|(?:tempo|速度|节奏速度|♩|𝅘𝅥|quarter(?:\s+note)?|crotchet)\s*(?:of|at|is|=|:|为|是)?\s*"
+_TEMPO = _en(rf"(?P<n>{NUM})\s*(?:bpm|b\.p\.m\.?|beats?\s*(?:per|a|/)\s*(?:minute|min)\b)"
+             r"|(?:tempo|bpm|速度|节奏速度|节拍|♩|𝅘𝅥|quarter(?:\s+note)?|crotchet)\s*(?:of|at|is|=|:|：|为|是)?\s*"
              r"(?P<d>\d+(?:\.\d+)?)(?:\s*bpm)?"
              r"|(?:速度|节奏速度)\s*(?:为|是|:)?\s*(?P<c3>[零〇一二两三四五六七八九十百千]+)"
              r"(?![零〇一二两三四五六七八九十百千]|\s*(?:秒|分|小节|个|拍子))"
-             rf"|每分钟\s*(?P<c>{CN_NUM})\s*拍|(?P<c2>{CN_NUM})\s*拍\s*(?:每分钟|/\s*分钟?)")
+             rf"|每分钟\s*(?:约|大约|大概)?\s*(?P<c>{CN_NUM})\s*拍|(?P<c2>{CN_NUM})\s*拍\s*(?:每分钟|/\s*分钟?)")
 _TIME_SIG = _en(r"(?<![\d/:.])(?P<n>\d{1,2})\s*/\s*(?P<d>\d{1,2})(?![\d/])(?:\s*(?:time|meter|metre|拍子?))?"
                 r"|(?P<w>waltz\s+time|triple\s+met(?:er|re)|three[\s-]four\s+time|common\s+time|cut\s+time"
                 r"|six[\s-]eight\s+time|三拍子|四拍子|二拍子)"
@@ -202,10 +202,10 @@ class _PhraseIndex:
 _WORD_CHAR = re.compile(r"[a-z0-9]")
 _NEXT_WORD = re.compile(r"[\s\-]*[a-z0-9]+")  # one more word, from where the last one ended
 _INSTRUMENTS = _PhraseIndex(list(lex.INSTRUMENT_WORDS))
-_NEGATION = _en(r"(?:\bno|\bwithout|\bminus|\bexcept|\bexcluding|\bnot|\bskip|\bdrop|\bsans|\bleave\s+out|"
+_NEGATION = _en(r"(?:\bno(?![a-z])|\bwithout|\bminus|\bexcept|\bexcluding|\bnot|\bskip|\bdrop|\bsans|\bleave\s+out|"
                 r"\bleaving\s+out|\bremove|\bomit|\b(?:don'?t|do\s+not|never)\s+(?:use|add|include|want|need)|"
                 r"\bno\s+need\s+for|\bget\s+rid\s+of|\bcut\s+out|\blose\s+the|不要|没有|无|不用|去掉|去除|别用|不带|不加|别加|不需要|拿掉|不含|"
-                r"不包括|不包含|除去|省略|删掉)\s*(?:any\s+|the\s+|a\s+)?")
+                r"不包括|不包含|除去|省略|删掉)\s*(?:any\s+|the\s+|a\s+|任何|所有的?)?")
 # joins the next excluded instrument; a bare comma does not ("no drums, saxophone lead" keeps the sax)
 _AND = _en(r"\s*(?:,?\s*\b(?:or|and|nor)\b|,(?=\s*no\b)|/|和|或|、|与|跟|，(?=\s*(?:不要|没有|不用|也不|无)))"
            r"\s*(?:no\s+|也不用|也不要|不要|没有|不用|无)?")

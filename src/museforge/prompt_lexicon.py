@@ -223,7 +223,8 @@ REGIONAL_INSTRUMENTS: tuple[tuple[tuple[str, ...], dict[str, str]], ...] = (
 RETRO_WORDS = ("8-bit", "8bit", "16-bit", "retro", "chiptune", "pixel", "arcade", "sfxr", "nes", "game boy",
                "8位", "八位", "像素", "复古", "红白机", "街机", "芯片", "像素风", "复古风")
 # claimed so that their characters are not read as keywords ("风" in "风格" is not wind), but mean nothing
-FILLER_WORDS = ("风格", "风味", "曲风", "style", "-style", "vibe", "vibes", "feel", "电子游戏", "游戏", "video game")
+FILLER_WORDS = ("风格", "风味", "曲风", "style", "-style", "vibe", "vibes", "feel", "电子游戏", "游戏", "video game",
+                "分钟", "钟头")  # "每分钟约120拍": 钟 there is no bell
 # recipe -> its retro counterpart when a retro word is present
 RETRO_RECIPE = {"explosion": "retro_explosion", "impact": "retro_hit", "ui": "retro_blip",
                 "magic": "retro_powerup", "whoosh": "retro_jump"}
@@ -404,6 +405,8 @@ SFX_MODIFIERS: dict[str, dict[str, tuple[str, float | str]]] = {
     "small": {"explosion": ("size", 0.2), "fire": ("size", 0.2), "splash": ("size", 0.1), "impact": ("size_m", 0.08)},
     "distant": {"thunder": ("distance_km", 14.0), "rain": ("distance", 0.8), "explosion": ("distance", 0.9),
                 "surf": ("distance", 0.9)},
+    "in the distance": {"thunder": ("distance_km", 14.0), "rain": ("distance", 0.8), "explosion": ("distance", 0.9),
+                        "surf": ("distance", 0.9)},
     "far away": {"thunder": ("distance_km", 14.0), "rain": ("distance", 0.8), "explosion": ("distance", 0.9),
                  "surf": ("distance", 0.9)},
     "close": {"thunder": ("distance_km", 0.4), "explosion": ("distance", 0.05)},
@@ -434,6 +437,7 @@ SFX_MODIFIERS: dict[str, dict[str, tuple[str, float | str]]] = {
     "巨大": {"explosion": ("size", 1.0), "fire": ("size", 1.0), "splash": ("size", 1.0), "surf": ("size", 1.0)},
     "远处": {"thunder": ("distance_km", 14.0), "rain": ("distance", 0.8), "explosion": ("distance", 0.9),
            "surf": ("distance", 0.9)},
+    "远方": {"thunder": ("distance_km", 14.0), "explosion": ("distance", 0.9), "surf": ("distance", 0.9)},
     "遥远": {"thunder": ("distance_km", 14.0), "explosion": ("distance", 0.9), "surf": ("distance", 0.9)},
     "屋顶": {"rain": ("surface", "roof")}, "铁皮屋顶": {"rain": ("surface", "roof")}, "房顶": {"rain": ("surface", "roof")},
     "窗": {"rain": ("surface", "window")}, "窗户": {"rain": ("surface", "window")},

@@ -133,14 +133,120 @@ def test_vectorised_synth_equals_the_jsfxr_loop(case):
     ours = render_sfxr_ticks(p, np.random.default_rng(3))
     oracle = jsfxr_loop(p, np.random.default_rng(3))
     assert ours.shape == oracle.shape
-    np.testing.assert_allclose(ours, oracle, atol=1e-9)
+    np.testing.assert_allclose(ours, oracle, rtol=0, atol=1e-11)
 
 
 def test_swept_filters_stay_close_to_the_jsfxr_loop():
     p = SfxrParams(**SHORT, p_lpf_freq=0.4, p_lpf_ramp=0.6, p_lpf_resonance=0.6, p_hpf_freq=0.3, p_hpf_ramp=-0.6)
     ours, oracle = render_sfxr_ticks(p, np.random.default_rng(0)), jsfxr_loop(p, np.random.default_rng(0))
     error_db = 20 * np.log10(np.sqrt(np.mean((ours - oracle) ** 2)) / np.sqrt(np.mean(oracle ** 2)))
-    assert error_db < -40  # coefficients held per <=1% block instead of per sub-sample
+    assert error_db < -40  # the low-pass coefficient held per <=0.5% block instead of per sub-sample
+
+
+def _short(p: SfxrParams, limit: float = 0.08) -> SfxrParams:
+    """The same sound with each envelope stage at most ``limit`` (jsfxr units): keeps the oracle quick."""
+    return p.replace(**{n: min(getattr(p, n), limit) for n in ("p_env_attack", "p_env_sustain", "p_env_decay")})
+
+
+# Every path of the synth: the drawn sounds of each category, and each with a stage switched on that
+# the category rarely or never uses (constant low-pass, moving high-pass, fixed and moving phaser).
+STAGES = {"as drawn": {}, "low-pass": {"p_lpf_freq": 0.45, "p_lpf_resonance": 0.7},
+          "swept high-pass": {"p_hpf_freq": 0.25, "p_hpf_ramp": 0.5},
+          "fixed phaser": {"p_pha_offset": 0.27}, "moving phaser": {"p_pha_offset": -0.3, "p_pha_ramp": 0.2}}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("category", [*retro.CATEGORIES, "random"])
+def test_synth_equals_the_jsfxr_loop_on_every_category(category, stage):
+    for seed in range(2):
+        p = retro.randomize(seed + 10) if category == "random" else retro.generate(category, seed)
+        if category == "random":  # the swept low-pass is the one approximation (test above)
+            p = p.replace(p_lpf_ramp=0.0)
+        p = _short(p.replace(**STAGES[stage]))
+        ours, oracle = render_sfxr_ticks(p, np.random.default_rng(seed)), jsfxr_loop(p, np.random.default_rng(seed))
+        assert ours.shape == oracle.shape
+        np.testing.assert_allclose(ours, oracle, rtol=0, atol=1e-11, err_msg=f"{category} seed {seed}: {p}")
+
+
+@pytest.mark.parametrize("category", ["pickup", "blip", "powerup"])
+def test_long_runs_of_one_period_equal_the_jsfxr_loop(category):
+    p = _short(retro.generate(category, 3), limit=0.3)  # runs of one period stepped through in closed form
+    ours, oracle = render_sfxr_ticks(p, np.random.default_rng(1)), jsfxr_loop(p, np.random.default_rng(1))
+    np.testing.assert_allclose(ours, oracle, rtol=0, atol=1e-11)
+
+
+def _periods_for_phases(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    t = np.arange(n)
+    shapes = {
+        "constant": np.full(n, 37.0),
+        "falling pitch": 60.0 * 1.002 ** t,  # periods grow faster than the phase late on
+        "rising pitch": 3000.0 * 0.997 ** t,  # down to the 8-sub-sample floor
+        "vibrato": 400.0 * (1.0 + 0.45 * np.sin(t * 0.01)),
+        "jumps": rng.choice([9.0, 23.0, 150.0, 1500.0], size=n // 50).repeat(50),  # shrinking periods
+        "noise": rng.uniform(8, 300, size=n),
+    }
+    return np.maximum(shapes[kind], 8).astype(np.int64)
+
+
+@pytest.mark.parametrize("kind", ["constant", "falling pitch", "rising pitch", "vibrato", "jumps", "noise"])
+def test_phase_stepping_equals_the_tick_by_tick_phase(kind):
+    from museforge.sfx.retro_synth import _tick_phases
+
+    period = _periods_for_phases(kind, 3000, np.random.default_rng(4))
+    expected, phase = [], 0
+    for p in period.tolist():  # jsfxr: phase++ then phase %= period, 8 times a tick = (phase + 8) % period
+        expected.append(phase)
+        phase = (phase + 8) % p
+    np.testing.assert_array_equal(_tick_phases(period), expected)
+
+
+@pytest.mark.parametrize("wave", ["square", "sawtooth", "noise", "sine"])
+@pytest.mark.parametrize("kind", ["constant", "falling pitch", "rising pitch", "vibrato", "jumps"])
+def test_sums_straight_from_the_phase_equal_the_samples(wave, kind):
+    from museforge.sfx.retro_synth import _tick_phases, _Wave
+
+    rng = np.random.default_rng(5)
+    period = _periods_for_phases(kind, 2000, rng)
+    if wave == "noise":
+        period = period * 40  # slow noise: at least 8 sub-samples per value
+    duty = np.clip(np.linspace(0.5, -0.1, period.size), 0.0, 0.5)  # down to 0: no rising part
+    phase = _tick_phases(period)
+    weights = rng.uniform(-1.0, 1.0, (2, 8))
+    direct = _Wave(wave, phase, period, duty, np.random.default_rng(6)).weighted(weights)
+    samples = _Wave(wave, phase, period, duty, np.random.default_rng(6)).rows()
+    np.testing.assert_allclose(direct, weights @ samples, rtol=0, atol=1e-12)
+    assert np.ptp(samples) > 0.5  # a real waveform, not silence
+
+
+def test_tick_recurrences_equal_their_loops():
+    from museforge.sfx.retro_synth import _lti_recurrence, _varying_recurrence
+
+    rng = np.random.default_rng(7)
+    v = rng.normal(size=(2, 3000))
+    a = np.array([[0.97, 0.2], [-0.15, 0.9]])
+    s, expected = np.zeros(2), []
+    for column in v.T:
+        s = a @ s + column
+        expected.append(s)
+    np.testing.assert_allclose(_lti_recurrence(a, v), np.array(expected).T, rtol=1e-9, atol=1e-11)
+    c = np.concatenate((np.full(500, 0.9999), np.geomspace(0.43, 1.0, 3000), np.full(300, 1e-200)))
+    u = rng.normal(size=c.size)
+    y, expected = 0.0, []
+    for ci, ui in zip(c.tolist(), u.tolist()):
+        y = ci * y + ui
+        expected.append(y)
+    np.testing.assert_allclose(_varying_recurrence(c, u), expected, rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("sample_rate", (48_000, 22_050, 32_000))
+def test_resample_keeps_scipys_default_filter(sample_rate):
+    from scipy import signal
+
+    from museforge.sfx.retro_synth import resample
+
+    x = np.random.default_rng(8).uniform(-1.0, 1.0, 3000)
+    g = math.gcd(sample_rate, TICK_RATE)
+    np.testing.assert_array_equal(resample(x, sample_rate), signal.resample_poly(x, sample_rate // g, TICK_RATE // g))
 
 
 # --- measured properties ------------------------------------------------------------------------

@@ -155,6 +155,11 @@ def test_instruments_and_exclusions():
     ("古风，笛子和筝", ("dizi", "guzheng"), ()),  # 筝 is a koto only in a Japanese piece
     ("ballad, not the piano", (), ("piano",)), ("民谣，不要任何鼓", (), ("drums",)),
     ("摇滚，每分钟约120拍", (), ()),  # 钟 in 分钟 is no bell
+    ("duet for violoncello and pianoforte", ("cello", "piano"), ()),
+    ("track with 808 bass and hi-hats", ("synth bass", "drums"), ()),
+    ("tune with mandolin, accordion and tambourine", ("guitar", "accordion", "drums"), ()),
+    ("piano ballad, no snare", ("piano",), ("drums",)),
+    ("萨克斯风和电贝斯", ("saxophone", "bass"), ()), ("合成器铺底和电子鼓", ("synth pad", "drums"), ()),
 ])
 def test_exclusion_lists_and_instrument_words(text, instruments, exclude):
     c = music(text)

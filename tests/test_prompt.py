@@ -439,6 +439,8 @@ def test_different_things_in_a_music_prompt_are_not_variations():
     ("铁门关上的声音", "door", None, {"material": "metal", "action": "close"}),  # only a wooden door is a preset
     # a named material overrides a preset a generic word picked, when one preset has that material
     ("tap on a wine glass", "impact", "glass tink", {}),
+    ("a short door knock, three knocks", "impact", "wood knock", {}),  # a knock on a door, not a door
+    ("knocking on the door", "impact", "wood knock", {}),
     ("metal door slam", "door", "slam", {"material": "metal"}),  # metal hatch closes, it does not slam
 ])
 def test_new_sound_words_and_presets(text, recipe, preset, params):

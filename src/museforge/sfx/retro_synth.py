@@ -174,14 +174,20 @@ def _periods(p: SfxrParams, n_ticks: int, seg_start: np.ndarray, j: np.ndarray) 
     mult = _running(mult0, -p.p_freq_dramp ** 3 * 1e-6, length)
 
     growth = max(mult0, float(mult[-1]), 1.0)
-    overflow = "ignore" if math.log(period0 * max(arp_mult, 1.0)) + length * math.log(growth) > 700 else "warn"
+    overflow = math.log(period0 * max(arp_mult, 1.0)) + length * math.log(growth) > 700
 
     def chain(fire: int | None) -> np.ndarray:  # a segment's periods, the arpeggio firing at local tick `fire`
-        with np.errstate(over=overflow):  # a period past float range is past any limit: cut or clamped below
-            if fire is None or fire >= length:
-                return np.cumprod(np.concatenate(([period0], mult)))[1:]
+        if fire is None or fire >= length:
+            factors = np.concatenate(([period0], mult))
+        else:
             factors = np.concatenate(([period0], mult[:fire], [arp_mult], mult[fire:]))
-            return np.delete(np.cumprod(factors)[1:], fire)  # drop the value between the jump and that tick's slide
+        if overflow:  # a period past float range is past any limit: cut or clamped below
+            with np.errstate(over="ignore"):
+                periods = np.cumprod(factors)[1:]
+        else:
+            periods = np.cumprod(factors)[1:]
+        # with a jump, drop the value between the jump and that tick's slide
+        return periods if fire is None or fire >= length else np.delete(periods, fire)
 
     if not arp_tick or arp_tick >= n_ticks:
         period = chain(None) if seg_start[-1] == 0 else chain(None)[j]

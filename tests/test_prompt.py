@@ -70,7 +70,7 @@ def test_a_decade_is_not_a_duration():
     ("速度一百一十", 110), ("速度一百八", 180), ("速度五十八", 58), ("速度一百", 100), ("速度为一百三十", 130),
     ("速度一百二十秒", None),  # a duration after 速度, not a tempo
     ("bpm 120", 120), ("BPM: 132", 132), ("bpm=96", 96), ("100 beats a minute", 100), ("90 beats/min", 90),
-    ("节拍120", 120), ("每分钟约120拍", 120),
+    ("节拍120", 120), ("每分钟约120拍", 120), ("速度一般", None), ("节拍4/4", None), ("tempo 3/4", None),
 ])
 def test_tempo_formats(text, bpm):
     assert music(f"jazz, {text}").tempo_bpm == bpm

@@ -71,7 +71,7 @@ _VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:different\s+)?(?:variations?|variants?|ve
                   rf"|(?P<c2>{CN_NUM})\s*(?:个|种|款)\s*(?:略有|稍有|稍微|略微|有些|有点)?\s*不同的?(?=[\u3400-\u9fff])")
 _TEMPO = _en(rf"(?P<n>{NUM})\s*(?:bpm|b\.p\.m\.?|beats?\s*(?:per|a|/)\s*(?:minute|min)\b)"
              r"|(?:tempo|bpm|速度|节奏速度|节拍|♩|𝅘𝅥|quarter(?:\s+note)?|crotchet)\s*(?:of|at|is|=|:|：|为|是)?\s*"
-             r"(?P<d>\d+(?:\.\d+)?)(?:\s*bpm)?"
+             r"(?P<d>\d+(?:\.\d+)?)(?![\d.]|\s*/\s*\d)(?:\s*bpm)?"
              r"|(?:速度|节奏速度)\s*(?:为|是|:)?\s*(?P<c3>[零〇一二两三四五六七八九十百千]+)"
              r"(?![零〇一二两三四五六七八九十百千]|\s*(?:秒|分|小节|个|拍子))"
              rf"|每分钟\s*(?:约|大约|大概)?\s*(?P<c>{CN_NUM})\s*拍|(?P<c2>{CN_NUM})\s*拍\s*(?:每分钟|/\s*分钟?)")
@@ -295,6 +295,8 @@ def _explicit(claims: _Claims) -> None:
     for m in claims.scan(_TEMPO):
         g = m.groupdict()
         value = number(g["n"]) if g["n"] else float(g["d"]) if g["d"] else cn_number(g["c"] or g["c2"] or g["c3"])
+        if g["c3"] and value < 30:
+            continue  # "速度一般" is "an ordinary speed", not 1 bpm
         claims.take(m.start(), m.end(), "tempo_bpm", float(value))
     for m in claims.scan(_TIME_SIG):
         g = m.groupdict()

@@ -352,23 +352,14 @@ def _first_at_least(reach: memoryview, per: memoryview, origin: int, lo: int) ->
     return bisect_left(reach, origin, lo, est)
 
 
-def _duty_threshold(duty: np.ndarray, period: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+def _duty_threshold(duty: np.ndarray, period: np.ndarray) -> np.ndarray:
     """Smallest integer phase m with ``m / period >= duty`` in floats, so ``phase < m`` is jsfxr's ``fp < duty``.
 
-    ``ceil(duty * period)`` is off by one at most where the product lies within rounding of an
-    integer; with ``start`` only ticks whose 8 sub-samples reach m are corrected (elsewhere
-    ``phase < m`` comes out the same either way).
+    ``ceil(duty * period)`` is off by one at most, where the product lies within rounding of an integer.
     """
     m = np.ceil(duty * period)
-    if start is None:
-        fix = slice(None)
-    else:  # m within reach of this tick's phases start+1 .. start+8, before or after the wrap
-        gap = m - start
-        fix = np.flatnonzero((np.abs(gap - 4.5) <= 6.0) | (np.abs(gap + period - 4.5) <= 6.0))
-    d, p, c = duty[fix], period[fix], m[fix]
-    c -= (c >= 1) & ((c - 1) / p >= d)
-    c += c / p < d
-    m[fix] = c
+    m -= (m - 1.0) / period >= duty  # never at m = 0: duty >= 0
+    m += m / period < duty
     return m.astype(np.int64)
 
 
@@ -486,38 +477,38 @@ class _Wave:
 
     def _piecewise(self, prefix: np.ndarray, moment: np.ndarray, part: slice) -> np.ndarray:
         """Square or sawtooth weighted sums: the wrap and the duty threshold split a tick into <= 4 runs."""
-        period = self.period[part]
-        start = self.start[part]
-        pre = np.minimum(period - start - 1, OVERSAMPLING)  # sub-samples before the wrap
-        threshold = _duty_threshold(self.duty[part], period, start)
+        period, start = self.period[part], self.start[part]
+        # per tick, as numbers of leading sub-samples: before the wrap, high before it, high until after it
+        bounds = np.empty((3, period.size), dtype=np.int64)
+        np.subtract(period, start, out=bounds[0])
+        bounds[0] -= 1
+        threshold = _duty_threshold(self.duty[part], period)
         threshold -= start
-        high_pre = np.minimum(pre, threshold - 1)  # phase < threshold before the wrap, then after it
-        np.maximum(high_pre, 0, out=high_pre)
-        high_post = threshold + (period - 1)
-        np.minimum(high_post, OVERSAMPLING, out=high_post)
-        np.maximum(high_post, 0, out=high_post)
+        np.subtract(threshold, 1, out=bounds[1])  # phase < threshold before the wrap ...
+        np.minimum(bounds[1], bounds[0], out=bounds[1])
+        np.add(threshold, period, out=bounds[2])  # ... and after it: phase + period < threshold + period
+        bounds[2] -= 1
+        np.clip(bounds, 0, OVERSAMPLING, out=bounds)
         out = np.empty((prefix.shape[0], period.size))
-        if self.wave == "sawtooth":
-            duty = self.duty[part]
-            rise = np.divide(2.0, duty, out=np.zeros_like(duty), where=duty > 0) / period
-            fall = -2.0 / ((1.0 - duty) * period)
-            level = 1.0 - (duty * period) * fall  # the falling ramp's value at phase 0
-            back = (start - period).astype(np.float64)  # phase = start + j before the wrap, start + j - period after
-            start = start.astype(np.float64)
         for r in range(prefix.shape[0]):
-            c, m = prefix[r], moment[r]
-            c_hi1, c_pre, c_hi2, c_all = c[high_pre], c[pre], c[high_post], c[OVERSAMPLING]
+            c_pre, c_hi1, c_hi2 = prefix[r][bounds]
+            c_all = prefix[r, OVERSAMPLING]
             high = c_hi1 + c_hi2
             high -= c_pre
             if self.wave == "square":
                 high -= 0.5 * c_all
                 out[r] = high
                 continue
-            m_hi1, m_pre, m_hi2, m_all = m[high_pre], m[pre], m[high_post], m[OVERSAMPLING]
-            c_pre -= c_hi1  # low before the wrap
-            c_hi2 -= c_pre + c_hi1  # high after it
-            high_phase = start * c_hi1 + m_hi1 + back * c_hi2 + (m_hi2 - m_pre)
-            low_phase = start * c_pre + (m_pre - m_hi1) + back * (c_all - c[high_post]) + (m_all - m_hi2)
+            m_pre, m_hi1, m_hi2 = moment[r][bounds]
+            m_all = moment[r, OVERSAMPLING]
+            duty = self.duty[part]
+            rise = np.divide(2.0, duty, out=np.zeros_like(duty), where=duty > 0) / period
+            fall = -2.0 / ((1.0 - duty) * period)
+            level = 1.0 - (duty * period) * fall  # the falling ramp's value at phase 0
+            back = (start - period).astype(np.float64)  # phase = start + j before the wrap, start + j - period after
+            # sums of w_j phase_j over the high and the low sub-samples (phase = start + j, minus period after the wrap)
+            high_phase = start * c_hi1 + m_hi1 + back * (c_hi2 - c_pre) + (m_hi2 - m_pre)
+            low_phase = start * (c_pre - c_hi1) + (m_pre - m_hi1) + back * (c_all - c_hi2) + (m_all - m_hi2)
             out[r] = rise * high_phase + fall * low_phase - high + level * (c_all - high)
         return out
 

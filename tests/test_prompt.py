@@ -84,6 +84,7 @@ def test_tempo_formats(text, bpm):
     ("in E flat", "Eb", "major"), ("in E flat minor", "Eb", "minor"), ("in F sharp, 90 bpm", "F#", "major"),
     (", B-flat, 116 bpm", "Bb", "major"), ("in B-flat minor", "Bb", "minor"), ("F-sharp", "F#", "major"),
     ("，降B，", "Bb", "major"), ("升F，慢速", "F#", "major"), (", E flat,", "Eb", "major"),
+    ("，bE调", "Eb", "major"), ("，#F小调", "F#", "minor"), ("，b小调", "B", "minor"), ("，ab小调", "Ab", "minor"),
 ])
 def test_keys(text, tonic, mode):
     c = music(f"a folk song {text}")
@@ -103,7 +104,8 @@ def test_mode_without_tonic():
     ("3/4", "3/4"), ("in 6/8 time", "6/8"), ("waltz time", "3/4"), ("三拍子", "3/4"), ("四分之三拍", "3/4"),
     ("八分之六拍", "6/8"), ("common time", "4/4"),
     ("四三拍", "3/4"), ("三四拍", "3/4"), ("八六拍", "6/8"), ("六八拍", "6/8"), ("四二拍", "2/4"), ("二四拍", "2/4"),
-    ("四四拍", "4/4"), ("八九拍", "9/8"), ("三三拍", None), ("九六拍", None),
+    ("四四拍", "4/4"), ("八九拍", "9/8"), ("三三拍", None), ("九六拍", None), ("3 beats per bar", "3/4"),
+    ("每小节三拍", "3/4"),
 ])
 def test_time_signatures(text, signature):
     assert music(f"song, {text}").time_signature == signature
@@ -159,6 +161,8 @@ def test_instruments_and_exclusions():
     ("track with 808 bass and hi-hats", ("synth bass", "drums"), ()),
     ("tune with mandolin, accordion and tambourine", ("guitar", "accordion", "drums"), ()),
     ("piano ballad, no snare", ("piano",), ("drums",)),
+    ("流行，鼓不要", (), ("drums",)), ("流行，钢琴，鼓和贝斯都不要", ("piano",), ("drums", "bass")),
+    ("流行，鼓不要太响", ("drums",), ()),  # "not too loud": the drums stay
     ("萨克斯风和电贝斯", ("saxophone", "bass"), ()), ("合成器铺底和电子鼓", ("synth pad", "drums"), ()),
 ])
 def test_exclusion_lists_and_instrument_words(text, instruments, exclude):
@@ -408,7 +412,7 @@ def test_style_refinements_and_new_mood_words(text, style, mood):
 @pytest.mark.parametrize("text, variations", [
     ("10 slightly different clicks for menu buttons", 10), ("5 takes of a door slam", 5),
     ("做4个不同的汽车炸弹爆炸", 4), ("给UI菜单按钮做10个略有不同的点击音", 10), ("敲木头的声音，5个变体", 5),
-    ("tap on a wine glass, give me 8 variations", 8), ("give me 5 options of a door slam", 5),
+    ("tap on a wine glass, give me 8 variations", 8), ("give me 5 options of a door slam", 5), ("door slam x3", 3),
 ])
 def test_variation_phrasings(text, variations):
     u = understand(text)

@@ -68,7 +68,8 @@ _VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:different\s+)?(?:variations?|variants?|ve
                   rf"|(?P<c>{CN_NUM})\s*(?:个|种|组)?\s*(?:不同的?)?(?:变体|版本|变化|变种)"
                   # "10 slightly different clicks", "做4个略有不同的爆炸": that many sounds, each a variation
                   rf"|(?P<n2>{NUM})\s+(?:slightly\s+|subtly\s+|somewhat\s+|a\s+bit\s+)?different(?=\s+[a-z])"
-                  rf"|(?P<c2>{CN_NUM})\s*(?:个|种|款)\s*(?:略有|稍有|稍微|略微|有些|有点)?\s*不同的?(?=[\u3400-\u9fff])")
+                  rf"|(?P<c2>{CN_NUM})\s*(?:个|种|款)\s*(?:略有|稍有|稍微|略微|有些|有点)?\s*不同的?(?=[\u3400-\u9fff])"
+                  r"|(?<![a-z0-9])[x×]\s?(?P<n3>\d{1,3})(?=\s*(?:$|[,，;；.。!)]))")  # "door slam x3"
 _TEMPO = _en(rf"(?P<n>{NUM})\s*(?:bpm|b\.p\.m\.?|beats?\s*(?:per|a|/)\s*(?:minute|min)\b)"
              r"|(?:tempo|bpm|速度|节奏速度|节拍|♩|𝅘𝅥|quarter(?:\s+note)?|crotchet)\s*(?:of|at|is|=|:|：|为|是)?\s*"
              r"(?P<d>\d+(?:\.\d+)?)(?![\d.]|\s*/\s*\d)(?:\s*bpm)?"
@@ -79,6 +80,8 @@ _TIME_SIG = _en(r"(?<![\d/:.])(?P<n>\d{1,2})\s*/\s*(?P<d>\d{1,2})(?![\d/])(?:\s*
                 r"|(?P<w>waltz\s+time|triple\s+met(?:er|re)|three[\s-]four\s+time|common\s+time|cut\s+time"
                 r"|six[\s-]eight\s+time|三拍子|四拍子|二拍子)"
                 r"|(?P<za>[二三四六八九])(?P<zb>[二三四六八九])拍(?!子)"
+                rf"|(?P<bb>{NUM})\s*beats?\s*(?:per|a|to\s+the|in\s+a|each)\s*(?:bar|measure)"
+                rf"|每小节\s*(?P<cb>{CN_NUM})\s*拍"
                 r"|(?P<cd>[二四八])分之(?P<cn>[一二三四五六七八九十]+)拍")
 _WORD_SIGS = {"waltz time": "3/4", "triple meter": "3/4", "triple metre": "3/4", "three-four time": "3/4",
               "three four time": "3/4", "common time": "4/4", "cut time": "2/2", "six-eight time": "6/8",
@@ -138,7 +141,7 @@ _KEY = _en(
     rf"|(?<![a-z])(?P<t1>[a-g])(?P<a1>{_ACC})?\s*(?P<m1>major|minor)\b"
     rf"|(?:in\s+(?:the\s+)?key\s+of|key\s+of|key\s*[:=])\s*(?P<t2>[a-g])(?P<a2>{_ACC})?"
     r"\s*(?P<m2>major|minor|maj|min|m)?(?![a-z#])"
-    r"|(?P<p4>降|升)?\s*(?P<t4>[a-g])\s*(?P<a4>#|♯|b|♭)?\s*(?P<m4>大调|小调|调)"
+    r"|(?P<p4>降|升|[b#♭♯](?=[a-g]))?\s*(?P<t4>[a-g])\s*(?P<a4>#|♯|b|♭)?\s*(?P<m4>大调|小调|调)"  # "bE调" = 降E调
     r"|(?P<m5>大调|小调)")
 # a key alone as a list item: "..., Bb, ..." or "..., F#m"
 _KEY_ACC = r"#|b|♯|♭|[\s-][Ff]lat|[\s-][Ss]harp"  # "Bb", "B flat", "B-flat"
@@ -212,6 +215,9 @@ _AND = _en(r"\s*(?:,?\s*\b(?:or|and|nor)\b|,(?=\s*no\b)|/|和|或|、|与|跟|�
 # "keep the strings out", "leave the drums out": the instruments come before "out"
 _KEEP_OUT = _en(r"\b(?:keep|leave|leaving|keeping)\s+(?:the\s+|any\s+|all\s+)?")
 _OUT = _en(r"\s+out\b")
+# "鼓不要", "鼓和贝斯都不要": a list item whose instruments are then refused (not "鼓不要太响")
+_ITEM_START = re.compile(r"(?:^|(?<=[,，;；。]))\s*")
+_ZH_REFUSED = re.compile(r"\s*(?:都|也)?(?:不要|不用|不需要|去掉)了?\s*(?=$|[,，;；。.!！])")
 _LESS = _en(r"(?<![a-z])(?P<i>[a-z]+?)[\s-]?(?:free|less)(?![a-z])")  # "drumless", "vocal-free"
 
 
@@ -301,7 +307,9 @@ def _explicit(claims: _Claims) -> None:
     for m in claims.scan(_TIME_SIG):
         g = m.groupdict()
         sig = f"{g['n']}/{g['d']}" if g["n"] else _WORD_SIGS.get(re.sub(r"\s+", " ", g["w"])) if g["w"] else \
-            _zh_digit_pair_sig(g["za"], g["zb"]) if g["za"] else f"{int(cn_number(g['cn']))}/{int(cn_number(g['cd']))}"
+            _zh_digit_pair_sig(g["za"], g["zb"]) if g["za"] else \
+            f"{int(number(g['bb'] or g['cb']))}/4" if g["bb"] or g["cb"] else \
+            f"{int(cn_number(g['cn']))}/{int(cn_number(g['cd']))}"
         if sig is not None:
             claims.take(m.start(), m.end(), "time_signature", sig)
     for m in claims.scan(_TEMPO_BARE_ZH):
@@ -331,6 +339,11 @@ def _explicit(claims: _Claims) -> None:
         end, names = _instrument_list(lower, m.end())
         if names and claims.free(m.start(), end):
             claims.take(m.start(), end, "exclude", names)
+    for m in _ITEM_START.finditer(lower):
+        end, names = _instrument_list(lower, m.end())
+        refused = _ZH_REFUSED.match(lower, end) if names else None
+        if refused and claims.free(m.end(), refused.end()):
+            claims.take(m.end(), refused.end(), "exclude", names)
     for m in claims.scan(_KEEP_OUT):
         end, names = _instrument_list(lower, m.end())
         out = _OUT.match(lower, end)
@@ -383,7 +396,7 @@ def _param(claims: _Claims, m: re.Match) -> None:
 
 def _count(m: re.Match) -> float:
     g = m.groupdict()
-    english, chinese = g["n"] or g.get("n2"), g["c"] or g.get("c2")
+    english, chinese = g["n"] or g.get("n2") or g.get("n3"), g["c"] or g.get("c2")
     return number(english) if english else cn_number(chinese)
 
 
@@ -424,7 +437,7 @@ def _key(claims: _Claims, m: re.Match) -> None:
     for i in "1234":
         if g[f"t{i}"]:
             break
-    accidental = g.get(f"a{i}") or {"降": "b", "升": "#"}.get(g.get("p4") or "", "")
+    accidental = g.get(f"a{i}") or {"降": "b", "升": "#", "b": "b", "♭": "b", "#": "#", "♯": "#"}.get(g.get("p4") or "", "")
     mode_word = (g.get(f"m{i}") or "").lower()
     mode = {"major": "major", "maj": "major", "大调": "major", "调": "major", "minor": "minor", "min": "minor",
             "m": "minor", "小调": "minor", "": "major"}[mode_word]

@@ -63,11 +63,14 @@ def _en(pattern: str) -> re.Pattern:
     return re.compile(pattern)
 
 
+# digits or a small number word: enough for counts ("10 slightly different", "three beats per bar") and
+# much cheaper to compile than NUM, which cold start pays for every pattern it is in
+_SMALL_NUM = r"\d+|(?<![a-z])(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)(?![a-z])"
 _SEED = _en(r"(?:random\s+)?seed\s*(?:=|:|#|of|is)?\s*(\d+)|(?:随机)?种子\s*(?:=|:|为|是)?\s*(\d+)")
 _VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:different\s+)?(?:variations?|variants?|versions?|takes|options|alternatives)\b"
                   rf"|(?P<c>{CN_NUM})\s*(?:个|种|组)?\s*(?:不同的?)?(?:变体|版本|变化|变种)"
                   # "10 slightly different clicks", "做4个略有不同的爆炸": that many sounds, each a variation
-                  rf"|(?P<n2>{NUM})\s+(?:slightly\s+|subtly\s+|somewhat\s+|a\s+bit\s+)?different(?=\s+[a-z])"
+                  rf"|(?P<n2>{_SMALL_NUM})\s+(?:slightly\s+|subtly\s+|somewhat\s+|a\s+bit\s+)?different(?=\s+[a-z])"
                   rf"|(?P<c2>{CN_NUM})\s*(?:个|种|款)\s*(?:略有|稍有|稍微|略微|有些|有点)?\s*不同的?(?=[\u3400-\u9fff])"
                   r"|(?<![a-z0-9])[x×]\s?(?P<n3>\d{1,3})(?=\s*(?:$|[,，;；.。!)]))")  # "door slam x3"
 _TEMPO = _en(rf"(?P<n>{NUM})\s*(?:bpm|b\.p\.m\.?|beats?\s*(?:per|a|/)\s*(?:minute|min)\b)"
@@ -80,7 +83,7 @@ _TIME_SIG = _en(r"(?<![\d/:.])(?P<n>\d{1,2})\s*/\s*(?P<d>\d{1,2})(?![\d/])(?:\s*
                 r"|(?P<w>waltz\s+time|triple\s+met(?:er|re)|three[\s-]four\s+time|common\s+time|cut\s+time"
                 r"|six[\s-]eight\s+time|三拍子|四拍子|二拍子)"
                 r"|(?P<za>[二三四六八九])(?P<zb>[二三四六八九])拍(?!子)"
-                rf"|(?P<bb>{NUM})\s*beats?\s*(?:per|a|to\s+the|in\s+a|each)\s*(?:bar|measure)"
+                rf"|(?P<bb>{_SMALL_NUM})\s*beats?\s*(?:per|a|to\s+the|in\s+a|each)\s*(?:bar|measure)"
                 rf"|每小节\s*(?P<cb>{CN_NUM})\s*拍"
                 r"|(?P<cd>[二四八])分之(?P<cn>[一二三四五六七八九十]+)拍")
 _WORD_SIGS = {"waltz time": "3/4", "triple meter": "3/4", "triple metre": "3/4", "three-four time": "3/4",

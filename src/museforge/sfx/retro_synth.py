@@ -171,6 +171,13 @@ def _periods(p: SfxrParams, n_ticks: int, seg_start: np.ndarray, j: np.ndarray) 
     if arp_mult == 1.0:  # a jump by 1.0 changes nothing
         arp_tick = 0
     length = int(j[-1]) + 1 if seg_start[-1] == 0 else int(j.max()) + 1
+    if seg_start[-1] == 0 and not arp_tick and p.p_freq_limit > 0 and p.p_freq_dramp == 0 and mult0 > 1.0:
+        # a steady fall to the cutoff: only the ticks up to it (checked below, else all of them)
+        reach = math.log(period_max / period0) / math.log(mult0)
+        if 0 < reach < length - 3:
+            period, cut = _periods(p, int(reach) + 3, seg_start[:int(reach) + 3], j[:int(reach) + 3])
+            if cut < int(reach) + 3:
+                return period, cut
     mult = _running(mult0, -p.p_freq_dramp ** 3 * 1e-6, length)
 
     growth = max(mult0, float(mult[-1]), 1.0)
@@ -229,11 +236,15 @@ def _clamped_periods(p: SfxrParams, n_ticks: int, seg_start: np.ndarray, j: np.n
     return np.exp(log_period - np.maximum(excess, 0.0))
 
 
-def _envelope(p: SfxrParams) -> np.ndarray:
+def _envelope(p: SfxrParams, n_ticks: int | None = None) -> np.ndarray:
+    """jsfxr's attack / sustain (with punch) / decay envelope, its first ``n_ticks`` ticks (default: all)."""
     attack, sustain, decay = p.envelope_ticks()
-    rise = np.arange(1, attack + 1) / attack if attack else np.zeros(0)
-    hold = np.arange(sustain + 1) / sustain if sustain else np.zeros(1)
-    fall = np.arange(decay + 1) / decay if decay else np.zeros(1)
+    left = attack + sustain + decay + 2 if n_ticks is None else n_ticks
+    rise = np.arange(1, min(attack, left) + 1) / attack if attack else np.zeros(0)
+    left -= rise.size
+    hold = np.arange(min(sustain + 1, left)) / sustain if sustain else np.zeros(min(1, left))
+    left -= hold.size
+    fall = np.arange(min(decay + 1, left)) / decay if decay else np.zeros(min(1, left))
     return np.concatenate((rise, 1.0 + (1.0 - hold) * 2.0 * p.p_env_punch, 1.0 - fall))
 
 
@@ -827,15 +838,14 @@ def _keep_scratch_mapped() -> None:
 def render_sfxr_ticks(p: SfxrParams, rng: np.random.Generator) -> np.ndarray:
     """The sound at sfxr's own 44.1 kHz clock, float64, unclipped."""
     _keep_scratch_mapped()
-    env = _envelope(p)
-    n_ticks = env.size
+    n_ticks = sum(p.envelope_ticks()) + 2
     repeat = 0 if p.p_repeat_speed == 0 else int(math.floor((1.0 - p.p_repeat_speed) ** 2 * 20_000 + 32))
     seg_start, j = _segments(n_ticks, repeat)
     period, cut = _periods(p, n_ticks, seg_start, j)
     n_ticks = cut
     if n_ticks == 0:
         return np.zeros(0)
-    env, j = env[:n_ticks], j[:n_ticks]
+    env, j = _envelope(p, n_ticks), j[:n_ticks]
     if p.p_vib_strength > 0:
         vibrato = np.sin(_running(0.0, p.p_vib_speed ** 2 * 0.01, n_ticks))
         period = period * (1.0 + vibrato * (p.p_vib_strength * 0.5))

@@ -160,3 +160,33 @@ def test_magic_charge_rises_and_door_slam_is_shorter_than_creak():
     slam = render("door", {"action": "slam"})
     creak = render("door", {"action": "creak"})
     assert creak.shape[1] > 2 * slam.shape[1]
+
+
+def firing_hz(x: np.ndarray, sample_rate: int) -> float:
+    """The strongest rate (5-400 Hz) in the 1 ms RMS envelope: how often the engine fires."""
+    env = 10 ** (envelope_db(x, sample_rate, 0.001) / 20)
+    spectrum = np.abs(np.fft.rfft((env - env.mean()) * np.hanning(env.size)))
+    freqs = np.fft.rfftfreq(env.size, 0.001)
+    band = (freqs > 5.0) & (freqs < 400.0)
+    return float(freqs[band][np.argmax(spectrum[band])])
+
+
+def test_engine_fires_at_rpm_times_cylinders_and_load_brightens():
+    # Four-stroke: each cylinder fires every second turn. 4 cylinders at 1500 rpm: 50 Hz; at 3000: 100 Hz.
+    car = render("engine", {"kind": "car", "rpm": 1500.0, "roughness": 0.0}, duration_s=2.0, n_channels=1)
+    fast = render("engine", {"kind": "car", "rpm": 3000.0, "roughness": 0.0}, duration_s=2.0, n_channels=1)
+    single = render("engine", {"kind": "generator", "rpm": 1500.0, "roughness": 0.0}, duration_s=2.0, n_channels=1)
+    assert abs(firing_hz(car, SR) - 50.0) < 2.0
+    assert abs(firing_hz(fast, SR) - 100.0) < 3.0
+    assert abs(firing_hz(single, SR) - 12.5) < 1.0
+    idle = render("engine", {"load": 0.1}, duration_s=2.0)
+    working = render("engine", {"load": 0.9}, duration_s=2.0)
+    assert centroid_hz(working, SR) > 1.2 * centroid_hz(idle, SR) and rms(working) > 1.5 * rms(idle)
+    far = render("engine", {"distance": 1.0}, duration_s=2.0)
+    assert centroid_hz(far, SR) < centroid_hz(render("engine", duration_s=2.0), SR) and rms(far) < rms(idle)
+
+
+def test_engine_revs_move_the_level():
+    steady = envelope_db(render("engine", {"revs": 0.0}, duration_s=8.0), SR, 0.1)
+    revving = envelope_db(render("engine", {"revs": 1.0}, duration_s=8.0), SR, 0.1)
+    assert np.std(revving) > np.std(steady) + 1.0

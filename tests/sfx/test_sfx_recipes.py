@@ -9,7 +9,7 @@ from museforge.errors import MuseforgeError
 from museforge.sfx.recipe import AmbienceRecipe, OneShotRecipe, get_recipe, recipe_names
 
 OURS = ["rain", "wind", "fire", "water", "splash", "thunder", "surf", "city_street", "forest", "night",
-        "room_tone", "footsteps", "impact", "ui", "whoosh", "explosion", "magic", "door"]
+        "room_tone", "footsteps", "impact", "ui", "whoosh", "explosion", "magic", "door", "engine"]
 CATEGORIES = {"rain", "thunder", "wind", "fire", "water", "footsteps", "impact", "explosion", "ui", "whoosh",
               "weapon", "engine", "ambience", "other"}
 

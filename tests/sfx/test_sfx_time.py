@@ -11,7 +11,7 @@ from museforge.sfx.recipe import get_recipe
 from museforge.sfx.stream import parse_automation, render_stream, stream
 from sfx_measure import centroid_hz, rms
 
-AMBIENCES = ["rain", "wind", "fire", "water", "surf", "city_street", "forest", "night", "room_tone"]
+AMBIENCES = ["rain", "wind", "fire", "water", "surf", "city_street", "forest", "night", "room_tone", "engine"]
 SR = 22_050
 
 

@@ -239,6 +239,24 @@ def _centroid_hz(wave: np.ndarray, sample_rate: int) -> float:
     return float(np.sum(np.fft.rfftfreq(wave.size, 1 / sample_rate) * power) / np.sum(power))
 
 
+def test_repeat_events_lays_a_short_sound_down_several_times():
+    from museforge.sfx.learned.augment import repeat_events
+
+    sr, n_window = 8_000, 8_000
+    t = np.arange(800) / sr
+    knock = (np.sin(2 * np.pi * 300 * t) * np.exp(-t / 0.01)).astype(np.float32)
+    knock = np.concatenate([knock, np.zeros(400, np.float32)])  # a silent tail, cut before placing
+    for n_events in (2, 3, 4):
+        out = repeat_events(knock, n_window, n_events, np.random.default_rng(n_events))
+        assert out.shape == (n_window,) and out.dtype == np.float32
+        assert np.max(np.abs(out)) == pytest.approx(1.0)
+        frames = np.sqrt(np.mean(out[: n_window // 40 * 40].reshape(-1, 40) ** 2, axis=1))  # 5 ms frames
+        loud = frames > 0.3 * frames.max()
+        onsets = int(np.sum(loud[1:] & ~loud[:-1]) + loud[0])
+        assert 1 < onsets <= n_events  # copies may land close enough to merge, never more than asked
+    assert not np.any(repeat_events(np.zeros(100, np.float32), n_window, 3, np.random.default_rng(0)))
+
+
 def test_augmentations_keep_length_and_move_the_spectrum_the_right_way():
     from museforge.sfx.learned.augment import equalise, random_crop
 

@@ -32,6 +32,27 @@ def random_crop(wave: np.ndarray, n_window: int, max_shift_share: float, speed: 
     return np.interp(np.linspace(0, n_source - 1, n_window), np.arange(n_source), source).astype(np.float32)
 
 
+def repeat_events(wave: np.ndarray, n_window: int, n_events: int, rng: np.random.Generator,
+                  level_db: tuple[float, float] = (-6.0, 0.0)) -> np.ndarray:
+    """``n_events`` copies of a short clip's sound at random, non-overlapping-start times in ``n_window``.
+
+    The sound is the clip with its trailing near-silence cut (below -50 dB re peak); each copy
+    gets its own level in ``level_db``. Copies may ring into each other, as real steps do.
+    """
+    level = np.abs(wave)
+    loud = np.flatnonzero(level > float(level.max(initial=0.0)) * 10 ** (-50 / 20))
+    if loud.size == 0:
+        return np.zeros(n_window, np.float32)
+    event = wave[loud[0]:loud[-1] + 1][:n_window]
+    out = np.zeros(n_window + event.size, np.float64)
+    span = max(1, n_window - event.size // 2)
+    starts = np.sort(rng.choice(span, size=min(n_events, span), replace=False))
+    for start in starts:
+        out[start:start + event.size] += event * 10 ** (rng.uniform(*level_db) / 20)
+    out = out[:n_window]
+    return (out / max(float(np.max(np.abs(out))), 1e-12)).astype(np.float32)
+
+
 def equalise(wave: np.ndarray, sample_rate: int, tilt: float, cutoff_hz: float | None) -> np.ndarray:
     """Spectral tilt (amplitude x (f / 1 kHz)^tilt; 0.5 = +3 dB/octave) and an optional brick-wall
     low-pass at ``cutoff_hz`` (what resampling from a lower rate leaves), peak kept at most 1."""

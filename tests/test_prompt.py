@@ -164,6 +164,9 @@ def test_instruments_and_exclusions():
     ("流行，鼓不要", (), ("drums",)), ("流行，钢琴，鼓和贝斯都不要", ("piano",), ("drums", "bass")),
     ("流行，鼓不要太响", ("drums",), ()),  # "not too loud": the drums stay
     ("萨克斯风和电贝斯", ("saxophone", "bass"), ()), ("合成器铺底和电子鼓", ("synth pad", "drums"), ()),
+    ("celeste and harp lullaby", ("celesta", "harp"), ()), ("sub bass and kick drum, techno", ("synth bass", "drums"), ()),
+    ("music with chimes and strings", ("bells", "strings"), ()), ("萨克斯管和法国号", ("saxophone", "french horn"), ()),
+    ("女声和钢琴", ("choir", "piano"), ()),
 ])
 def test_exclusion_lists_and_instrument_words(text, instruments, exclude):
     c = music(text)

@@ -184,6 +184,13 @@ INSTRUMENT_WORDS: dict[str, tuple[str, ...]] = {
     "congas": ("drums",), "bongos": ("drums",), "cajon": ("drums",),
     "萨克斯风": ("saxophone",), "电贝斯": ("bass",), "贝司": ("bass",), "电贝司": ("bass",), "小军鼓": ("drums",),
     "军鼓": ("drums",), "镲": ("drums",), "电子鼓": ("drums",),
+    "celeste": ("celesta",), "glock": ("glockenspiel",), "tubular bells": ("bells",), "handbells": ("bells",),
+    "brass section": ("brass",), "bass synth": ("synth bass",), "sub bass": ("synth bass",), "bassline": ("bass",),
+    "bass line": ("bass",), "kick drum": ("drums",), "taiko": ("drums",), "taiko drums": ("drums",),
+    "djembe": ("drums",), "tabla": ("drums",), "vocal": ("choir",), "twelve-string guitar": ("guitar",),
+    "管钟": ("bells",), "编钟": ("bells",), "三角铁": ("drums",), "沙锤": ("drums",), "太鼓": ("drums",),
+    "萨克斯管": ("saxophone",), "法国号": ("french horn",), "短号": ("trumpet",), "铜管组": ("brass",),
+    "女声": ("choir",), "男声": ("choir",),
     "steel drum": ("steel drums",), "steel pan": ("steel drums",), "steelpan": ("steel drums",),
     "bass guitar": ("bass",), "electric bass": ("bass",), "upright bass": ("acoustic bass",),
     "double bass": ("contrabass",), "drum": ("drums",), "drums": ("drums",), "percussion": ("drums",),
@@ -221,6 +228,7 @@ INSTRUMENT_WORDS: dict[str, tuple[str, ...]] = {
 # instrument once the prompt is music ("钟、钟琴和合唱" has bells; "寺庙的钟" stays a bell sound)
 MUSIC_ONLY_INSTRUMENTS: dict[str, tuple[str, ...]] = {
     "whistling": ("whistle",), "whistled": ("whistle",), "bell": ("bells",), "钟": ("bells",),
+    "chimes": ("bells",), "church bells": ("bells",),
 }
 # an instrument word read differently in a regional context: (context words, {instrument: replacement});
 # 筝 is the Chinese zither unless the prompt is Japanese ("日本风音乐，尺八和筝" is a koto)

@@ -456,11 +456,19 @@ class _Wave:
             first, cycle, wraps = _noise_cycles(phase0, self.start, period)
             self.noise = rng.uniform(-1.0, 1.0, size=(wraps + 1) * 32), first, cycle
         self.slow_noise = wave == "noise" and period.min() >= 32 * OVERSAMPLING
+        self.direct = wave in ("square", "sawtooth") or self.slow_noise  # weighted sums without samples
 
     def rows(self) -> np.ndarray:
         if self._rows is None:
             self._rows = _oscillator(self.wave, self.start, self.period, self.duty, self.noise)
         return self._rows
+
+    def chunk(self, part: slice) -> np.ndarray:
+        """[8, ticks of ``part``] samples."""
+        if self._rows is not None:
+            return self._rows[:, part]
+        noise = self.noise and (self.noise[0], self.noise[1][part], self.noise[2][part])
+        return _oscillator(self.wave, self.start[part], self.period[part], self.duty[part], noise)
 
     def weighted(self, w: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``w @ rows()`` for weights w [m, 8], a chunk of ticks at a time (bounded scratch memory)."""
@@ -469,7 +477,7 @@ class _Wave:
         if self._rows is not None:
             out[...] = w @ self._rows
             return out
-        direct = w.shape[0] <= 2 and (self.wave in ("square", "sawtooth") or self.slow_noise)
+        direct = w.shape[0] <= 2 and self.direct
         if direct:
             prefix = np.zeros((w.shape[0], OVERSAMPLING + 1))  # sums of the first i weights
             np.cumsum(w, axis=1, out=prefix[:, 1:])
@@ -478,8 +486,7 @@ class _Wave:
         for lo in range(0, self.n_ticks, CHUNK_TICKS):
             part = slice(lo, lo + CHUNK_TICKS)
             if not direct:
-                noise = self.noise and (self.noise[0], self.noise[1][part], self.noise[2][part])
-                out[:, part] = w @ _oscillator(self.wave, self.start[part], self.period[part], self.duty[part], noise)
+                out[:, part] = w @ self.chunk(part)
             elif self.wave == "noise":
                 out[:, part] = self._slow_noise(prefix, part)
             else:
@@ -720,19 +727,31 @@ def _high_pass_sums(x: _Wave, hp: float, rows: np.ndarray, pad: int = 0) -> tupl
     powers = k ** np.arange(OVERSAMPLING + 1)
     tail = powers[OVERSAMPLING - 1::-1]  # k^(8-j), j = 1..8
     gains = np.cumsum(powers[1:])  # k + .. + k^c
-    if pad:
+    if pad and rows.size <= 2 and x.direct:  # a fixed phaser: two weighted sums straight from the phase
         weights = np.where(_LAG >= 0, powers[np.maximum(_LAG, 0) + 1], 0.0)[rows]  # k^(c-j+1), j <= c
         shares = np.empty((rows.size + 1, pad + x.n_ticks))
         shares[:, :pad] = 0.0
         x.weighted(np.vstack((tail, weights)), out=shares[:, pad:])
-        drive = shares[0, pad:]
+        drive, shares = shares[0, pad:], shares[1:]
+    elif pad:  # every c: share[c] = k (share[c-1] + x_c) over the samples, a chunk at a time
+        rows = np.arange(OVERSAMPLING)
+        shares = np.empty((OVERSAMPLING, pad + x.n_ticks))
+        shares[:, :pad] = 0.0
+        for lo in range(0, x.n_ticks, CHUNK_TICKS):
+            samples = x.chunk(slice(lo, lo + CHUNK_TICKS))
+            share = shares[:, pad + lo:pad + lo + samples.shape[1]]
+            np.multiply(samples[0], k, out=share[0])
+            for c in range(1, OVERSAMPLING):
+                np.add(share[c - 1], samples[c], out=share[c])
+                share[c] *= k
+        drive = shares[-1, pad:] / k
     else:
         drive = x.weighted(tail[None, :])[0]
     z = signal.lfilter([k - 1.0], [1.0, -powers[OVERSAMPLING]], drive)
     z_start = np.zeros(pad + z.size)
     z_start[pad + 1:] = z[:-1]
     tick_sum = k * drive + gains[-1] * z_start[pad:]
-    return (tick_sum, shares[1:], z_start, gains[rows]) if pad else (tick_sum,)
+    return (tick_sum, shares, z_start, gains[rows], rows) if pad else (tick_sum,)
 
 
 def _phaser_delays(p: SfxrParams, n_ticks: int) -> np.ndarray:
@@ -781,7 +800,7 @@ def _filtered_sums(p: SfxrParams, x: _Wave, delay: np.ndarray) -> np.ndarray:
         else:
             tick_sum, *phaser_parts = _high_pass_sums(x, float(hp[0]), rows, pad)
             if phaser_parts:
-                shares, state, state_gain = phaser_parts
+                shares, state, state_gain, rows = phaser_parts
     else:
         if lpf_swept:
             delta = _swept_low_pass(p, x.rows(), w)
@@ -804,14 +823,16 @@ def _filtered_sums(p: SfxrParams, x: _Wave, delay: np.ndarray) -> np.ndarray:
     t = np.arange(pad, pad + n_ticks) - lag
     width = pad + n_ticks
     flat = shares.ravel()
-    at = np.searchsorted(rows, firsts - 1) * width + t
+    row = firsts - 1 if rows.size == OVERSAMPLING else np.searchsorted(rows, firsts - 1)
+    at = row * width + t
     phased_sum = flat[at] - flat[at - 1]
     if state_gain is not None:
-        phased_sum += state_gain[np.searchsorted(rows, firsts - 1)] * (state[t] - state[t - 1])
+        phased_sum += state_gain[row] * (state[t] - state[t - 1])
     padded_sum = np.zeros(width)
     padded_sum[pad:] = tick_sum
     phased_sum += padded_sum[t - 1]
-    return tick_sum + phased_sum
+    phased_sum += tick_sum
+    return phased_sum
 
 
 # --- public -------------------------------------------------------------------------------------

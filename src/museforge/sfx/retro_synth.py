@@ -262,6 +262,19 @@ SUB = np.arange(1, OVERSAMPLING + 1, dtype=np.int32)[:, None]  # sub-sample k = 
 CHUNK_TICKS = 8192  # the oscillator works on this many ticks at a time (bounded scratch memory)
 
 
+_EIGHTS: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]  # 0, 8, 16, ...: sub-samples before each tick
+
+
+def _sub_samples_before(n: int) -> np.ndarray:
+    """``8 * arange(n + 1)`` (read-only, shared between renders)."""
+    eights = _EIGHTS[0]
+    if eights.size <= n:
+        eights = OVERSAMPLING * np.arange(max(n + 1, 2 * eights.size), dtype=np.int64)
+        eights.flags.writeable = False
+        _EIGHTS[0] = eights
+    return eights[:n + 1]
+
+
 def _tick_phases(period: np.ndarray) -> np.ndarray:
     """jsfxr's oscillator phase at the start of each tick (unreduced: it may exceed a shorter new period).
 
@@ -280,11 +293,11 @@ def _tick_phases(period: np.ndarray) -> np.ndarray:
             phases.append(phase)
             phase = (phase + OVERSAMPLING * (end - start)) % p
         raw = np.repeat(np.array(phases) - OVERSAMPLING * np.array(run_starts), np.diff([*run_starts, n]))
-        raw += OVERSAMPLING * np.arange(n)
+        raw += _sub_samples_before(n)[:-1]
         raw %= period
         raw[run_starts] = phases  # a run's first phase may exceed its (shorter) period
         return raw
-    wraps_at = OVERSAMPLING * np.arange(1, n + 1) - period  # a wrap at tick t needs wraps_at[t] >= origin
+    wraps_at = _sub_samples_before(n)[1:] - period  # a wrap at tick t needs wraps_at[t] >= origin
     reach = memoryview(np.maximum.accumulate(wraps_at))
     per = memoryview(period)
     starts, ends = np.concatenate(([0], edges)), np.concatenate((edges, [n]))
@@ -324,7 +337,7 @@ def _tick_phases(period: np.ndarray) -> np.ndarray:
     table = np.array(segments, dtype=np.int64)
     seg_t = table[:, 0]
     raw = np.repeat(table[:, 1] - OVERSAMPLING * seg_t, np.diff(np.append(seg_t, n)))
-    raw += OVERSAMPLING * np.arange(n)
+    raw += _sub_samples_before(n)[:-1]
     for i in np.flatnonzero(table[:, 2]).tolist():  # runs of one period: the phase wrapped inside
         start, end = int(seg_t[i]), (int(seg_t[i + 1]) if i + 1 < len(seg_t) else n)
         raw[start:end] %= period[start:end]

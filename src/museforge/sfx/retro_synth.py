@@ -400,7 +400,7 @@ def _noise_cycles(phase0: np.ndarray, start: np.ndarray, period: np.ndarray) -> 
     return first, ends - wraps, int(ends[-1]) if ends.size else 0
 
 
-def _oscillator(wave: str, start: np.ndarray, period: np.ndarray, duty: np.ndarray,
+def _oscillator(wave: str, start: np.ndarray, period: np.ndarray, duty: np.ndarray | None,
                 noise: tuple | None = None) -> np.ndarray:
     """[8, ticks] raw waveform: row k-1 holds each tick's sub-sample k (int32 phases: periods stay below 2**17).
 
@@ -457,11 +457,14 @@ class _Wave:
     weights), and noise slower than 8 sub-samples per value changes at most once a tick.
     """
 
-    def __init__(self, wave: str, phase0: np.ndarray, period: np.ndarray, duty: np.ndarray,
+    def __init__(self, wave: str, phase0: np.ndarray, period: np.ndarray, duty: np.ndarray | None,
                  rng: np.random.Generator):
         self.wave, self.period, self.duty = wave, period, duty
-        self.start = phase0.copy()  # the phase reduced into the tick's period (jsfxr's first % does that)
-        np.remainder(phase0, period, out=self.start, where=phase0 >= period)
+        self.start = phase0  # the phase reduced into the tick's period (jsfxr's first % does that)
+        over = phase0 >= period
+        if over.any():
+            self.start = phase0.copy()
+            np.remainder(phase0, period, out=self.start, where=over)
         self.n_ticks = period.size
         self._rows: np.ndarray | None = None
         self.noise = None
@@ -481,7 +484,8 @@ class _Wave:
         if self._rows is not None:
             return self._rows[:, part]
         noise = self.noise and (self.noise[0], self.noise[1][part], self.noise[2][part])
-        return _oscillator(self.wave, self.start[part], self.period[part], self.duty[part], noise)
+        duty = None if self.duty is None else self.duty[part]
+        return _oscillator(self.wave, self.start[part], self.period[part], duty, noise)
 
     def weighted(self, w: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``w @ rows()`` for weights w [m, 8], a chunk of ticks at a time (bounded scratch memory)."""
@@ -884,10 +888,12 @@ def render_sfxr_ticks(p: SfxrParams, rng: np.random.Generator) -> np.ndarray:
         vibrato = np.sin(_running(0.0, p.p_vib_speed ** 2 * 0.01, n_ticks))
         period = period * (1.0 + vibrato * (p.p_vib_strength * 0.5))
     iperiod = np.maximum(period, OVERSAMPLING).astype(np.int64)  # truncation = floor for periods >= 8
-    duty = np.clip(_running(0.5 - p.p_duty * 0.5, -p.p_duty_ramp * 5e-5, int(j[-1] if repeat == 0 else j.max()) + 1),
-                   0.0, 0.5)
-    if repeat:
-        duty = duty[j]
+    duty = None  # only square and sawtooth have a duty
+    if p.wave_type in ("square", "sawtooth"):
+        duty = np.clip(_running(0.5 - p.p_duty * 0.5, -p.p_duty_ramp * 5e-5, int(j[-1] if repeat == 0 else j.max()) + 1),
+                       0.0, 0.5)
+        if repeat:
+            duty = duty[j]
 
     x = _Wave(p.wave_type, _tick_phases(iperiod), iperiod, duty, rng)
     env *= (math.exp(p.sound_vol) - 1.0) / OVERSAMPLING  # jsfxr's gain exp(sound_vol) - 1, per sub-sample

@@ -88,3 +88,11 @@ def test_engine_spectrum_is_dark():
     x = render("engine", duration_s=3.0)
     # Real engine clips: 2.5-5 kHz ~27 dB under the band below 400 Hz (new recipe: no "before").
     assert band_db(x, 30, 400) - band_db(x, 2500, 5000) > 20.0
+
+
+def test_surf_is_not_a_straight_pink_line():
+    x = render("surf", duration_s=8.0)
+    # Recorded water has a hump and a steep top; pink noise falls 3 dB per octave. The drop from
+    # 1-2 kHz to 4-8 kHz (two octaves) was 8 dB before (a pink line), real waterfalls ~17 dB.
+    assert band_db(x, 1000, 2000) - band_db(x, 4000, 8000) > 13.0
+    assert band_db(x, 150, 600) > band_db(x, 40, 100)  # the hump: no rumble-heavy bottom

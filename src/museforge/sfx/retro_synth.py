@@ -472,7 +472,7 @@ class _Wave:
             first, cycle, wraps = _noise_cycles(phase0, self.start, period)
             self.noise = rng.uniform(-1.0, 1.0, size=(wraps + 1) * 32), first, cycle
         self.slow_noise = wave == "noise" and period.min() >= 32 * OVERSAMPLING
-        self.direct = wave in ("square", "sawtooth") or self.slow_noise  # weighted sums without samples
+        self.direct = wave in ("square", "sawtooth", "sine") or self.slow_noise  # weighted sums without samples
 
     def rows(self) -> np.ndarray:
         if self._rows is None:
@@ -495,7 +495,7 @@ class _Wave:
             out[...] = w @ self._rows
             return out
         direct = w.shape[0] <= 2 and self.direct
-        if direct:
+        if direct and self.wave != "sine":
             prefix = np.zeros((w.shape[0], OVERSAMPLING + 1))  # sums of the first i weights
             np.cumsum(w, axis=1, out=prefix[:, 1:])
             moment = np.zeros_like(prefix)  # sums of j w_j over the first i weights
@@ -506,6 +506,8 @@ class _Wave:
                 out[:, part] = w @ self.chunk(part)
             elif self.wave == "noise":
                 out[:, part] = self._slow_noise(prefix, part)
+            elif self.wave == "sine":
+                out[:, part] = self._sine(w, part)
             else:
                 out[:, part] = self._piecewise(prefix, moment, part)
         return out
@@ -545,6 +547,25 @@ class _Wave:
             high_phase = start * c_hi1 + m_hi1 + back * (c_hi2 - c_pre) + (m_hi2 - m_pre)
             low_phase = start * (c_pre - c_hi1) + (m_pre - m_hi1) + back * (c_all - c_hi2) + (m_all - m_hi2)
             out[r] = rise * high_phase + fall * low_phase - high + level * (c_all - high)
+        return out
+
+    def _sine(self, w: np.ndarray, part: slice) -> np.ndarray:
+        """Sine weighted sums: Im(e^(2 pi i start / period) sum_k w_k e^(2 pi i k / period)), the sum once per run."""
+        period = self.period[part]
+        runs = np.concatenate(([0], np.flatnonzero(np.diff(period)) + 1))
+        lengths = np.diff(np.append(runs, period.size))
+        step = np.exp(2j * np.pi / period[runs])
+        turn = np.exp((2j * np.pi) * self.start[part] / period)
+        out = np.empty((w.shape[0], period.size))
+        for r in range(w.shape[0]):
+            total = np.full(runs.size, complex(w[r, -1]))
+            for k in range(OVERSAMPLING - 2, -1, -1):  # Horner: w_1 s + w_2 s^2 + ... + w_8 s^8
+                total *= step
+                total += w[r, k]
+            total *= step
+            turned = np.repeat(total, lengths)
+            turned *= turn
+            out[r] = turned.imag
         return out
 
     def _slow_noise(self, prefix: np.ndarray, part: slice) -> np.ndarray:

@@ -473,6 +473,7 @@ class _Wave:
             self.noise = rng.uniform(-1.0, 1.0, size=(wraps + 1) * 32), first, cycle
         self.slow_noise = wave == "noise" and period.min() >= 32 * OVERSAMPLING
         self.direct = wave in ("square", "sawtooth", "sine") or self.slow_noise  # weighted sums without samples
+        self.steady_duty = duty is not None and duty[0] == duty[-1]  # a duty ramp is monotone
 
     def rows(self) -> np.ndarray:
         if self._rows is None:
@@ -536,17 +537,34 @@ class _Wave:
                 high -= 0.5 * c_all
                 out[r] = high
                 continue
+            # x = -1 + rise * phase / period while high, level + fall * phase / period after; phase = start + j,
+            # less a period after the wrap. So with H, L the high and low weights, sum w x =
+            # (rise (start H + MH) + fall (start L + m_all - MH)) / period - rise D - fall E - H + level L,
+            # MH = sum of j w_j over the high ones, D, E the high and low weights after the wrap.
             m_pre, m_hi1, m_hi2 = moment[r][bounds]
-            m_all = moment[r, OVERSAMPLING]
+            moment_high = m_hi1 + m_hi2
+            moment_high -= m_pre
+            post_high = c_hi2 - c_pre
+            post_low = c_all - c_hi2
             duty = self.duty[part]
-            rise = np.divide(2.0, duty, out=np.zeros_like(duty), where=duty > 0) / period
-            fall = -2.0 / ((1.0 - duty) * period)
-            level = 1.0 - (duty * period) * fall  # the falling ramp's value at phase 0
-            back = (start - period).astype(np.float64)  # phase = start + j before the wrap, start + j - period after
-            # sums of w_j phase_j over the high and the low sub-samples (phase = start + j, minus period after the wrap)
-            high_phase = start * c_hi1 + m_hi1 + back * (c_hi2 - c_pre) + (m_hi2 - m_pre)
-            low_phase = start * (c_pre - c_hi1) + (m_pre - m_hi1) + back * (c_all - c_hi2) + (m_all - m_hi2)
-            out[r] = rise * high_phase + fall * low_phase - high + level * (c_all - high)
+            if self.steady_duty:  # one duty: scalar slopes
+                duty = float(duty[0])
+                rise, fall = (2.0 / duty if duty > 0 else 0.0), -2.0 / (1.0 - duty)
+            else:
+                rise = np.divide(2.0, duty, out=np.zeros_like(duty), where=duty > 0)
+                fall = -2.0 / (1.0 - duty)
+            level = 1.0 - duty * fall  # the falling ramp's value at phase 0
+            slope = (rise - fall) * high
+            slope += fall * c_all
+            total = start * slope
+            total += (rise - fall) * moment_high
+            total += fall * moment[r, OVERSAMPLING]
+            total /= period
+            total -= rise * post_high
+            total -= fall * post_low
+            total += level * c_all
+            total -= (1.0 + level) * high
+            out[r] = total
         return out
 
     def _sine(self, w: np.ndarray, part: slice) -> np.ndarray:

@@ -142,9 +142,9 @@ def _segments(n_ticks: int, repeat_ticks: int) -> tuple[np.ndarray, np.ndarray]:
 
     jsfxr resets on the tick where ``++elapsed >= repeat``: ticks repeat-1, 2*repeat-1, ...
     """
+    if repeat_ticks == 0:  # one segment: read-only views, nothing to compute
+        return np.broadcast_to(np.int64(0), (n_ticks,)), _counting(n_ticks)
     t = np.arange(n_ticks)
-    if repeat_ticks == 0:
-        return np.zeros(n_ticks, dtype=np.int64), t
     start = np.where(t < repeat_ticks - 1, 0, ((t + 1) // repeat_ticks) * repeat_ticks - 1)
     return start, t - start
 
@@ -262,17 +262,22 @@ SUB = np.arange(1, OVERSAMPLING + 1, dtype=np.int32)[:, None]  # sub-sample k = 
 CHUNK_TICKS = 8192  # the oscillator works on this many ticks at a time (bounded scratch memory)
 
 
-_EIGHTS: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]  # 0, 8, 16, ...: sub-samples before each tick
+_COUNTS: dict[int, np.ndarray] = {}  # step -> 0, step, 2 step, ... (read-only, shared between renders)
+
+
+def _counting(n: int, step: int = 1) -> np.ndarray:
+    """``step * arange(n)`` as a read-only view of a cached array."""
+    counts = _COUNTS.get(step)
+    if counts is None or counts.size < n:
+        counts = step * np.arange(max(n, 2 * (0 if counts is None else counts.size), 1024), dtype=np.int64)
+        counts.flags.writeable = False
+        _COUNTS[step] = counts
+    return counts[:n]
 
 
 def _sub_samples_before(n: int) -> np.ndarray:
-    """``8 * arange(n + 1)`` (read-only, shared between renders)."""
-    eights = _EIGHTS[0]
-    if eights.size <= n:
-        eights = OVERSAMPLING * np.arange(max(n + 1, 2 * eights.size), dtype=np.int64)
-        eights.flags.writeable = False
-        _EIGHTS[0] = eights
-    return eights[:n + 1]
+    """``8 * arange(n + 1)``: the sub-samples before each tick (read-only)."""
+    return _counting(n + 1, OVERSAMPLING)
 
 
 def _tick_phases(period: np.ndarray) -> np.ndarray:
@@ -817,8 +822,9 @@ def _phaser_delays(p: SfxrParams, n_ticks: int) -> np.ndarray:
     if slide == 0.0:
         return np.full(n_ticks, min(abs(math.floor(offset0)), 1023), dtype=np.int64)
     offsets = _running(offset0, slide, n_ticks)
-    np.floor(offsets, out=offsets)
-    np.abs(offsets, out=offsets)
+    if offsets[0] < 0.0 or offsets[-1] < 0.0:  # (monotone) else truncation is the floor and abs a no-op
+        np.floor(offsets, out=offsets)
+        np.abs(offsets, out=offsets)
     np.minimum(offsets, 1023.0, out=offsets)
     return offsets.astype(np.int64)
 

@@ -468,3 +468,49 @@ def test_drums_come_from_the_groove_table_with_their_licence(tok, model):
     # A drums-only request has no pitched part to groove under: still the model's own tokens.
     alone = compose(model, tok, MusicControls(n_bars=2, instruments=("drums",)), seed=0)
     assert "drums" not in alone.record and programs_of(alone.score) == {-1}
+
+
+def test_presence_rules_in_the_grammar_state(tok):
+    # Deterministic checks of the rule itself, token by token: the accompaniment's downbeat, no bar
+    # line while a part is owed, the lead favoured at a new onset, the accompaniment leaning under it.
+    from museforge.music.compose_request import make_plan, resolve
+    from museforge.music.grammar import GrammarState, Vocab
+
+    v = Vocab(tok)
+    request = resolve(MusicControls(n_bars=4, instruments=("flute", "guitar", "bass"), time_signature="4/4"))
+    state = GrammarState(v, make_plan(request, tok))
+    for t in ("Bar_None", "TimeSig_4/4", "Position_0"):
+        state.feed(tok.vocab[t])
+    state.feed(tok.vocab[state.plan.tempo_token])
+    allowed = state.allowed()  # the guitar and bass are owed on this downbeat: nothing else yet
+    assert {i for i in range(v.size) if allowed[i]} == {tok.vocab["Program_24"], tok.vocab["Program_33"]}
+    for t in ("Program_24", "Pitch_67", "Velocity_63", "Duration_4.0.4", "Program_33", "Pitch_40", "Velocity_63",
+              "Duration_1.0.8"):
+        state.feed(tok.vocab[t])
+    assert state.allowed()[tok.vocab["Program_73"]] and state.allowed()[tok.vocab["Position_8"]]
+    for t in ("Program_73", "Pitch_72", "Velocity_63", "Duration_1.0.8", "Position_8", "Program_24"):
+        state.feed(tok.vocab[t])
+    bias = state.bias(state.allowed())
+    assert bias[tok.vocab["Pitch_79"]] < bias[tok.vocab["Pitch_67"]]  # the guitar leans under the flute
+    for t in ("Pitch_64", "Velocity_63", "Duration_0.4.8"):
+        state.feed(tok.vocab[t])
+    # The bass's note ended on beat 2: it is owed on the second strong beat (the guitar's first rings
+    # through it), so the bar goes no further than beat 3 before the bass sounds again.
+    allowed = state.allowed()
+    assert allowed[tok.vocab["Position_16"]] and not allowed[tok.vocab["Position_20"]]
+    assert not allowed[tok.vocab["Bar_None"]]
+    for t in ("Position_16", "Program_73", "Pitch_74", "Velocity_63", "Duration_1.0.8"):
+        state.feed(tok.vocab[t])
+    allowed = state.allowed()
+    assert {i for i in range(v.size) if allowed[i]} == {tok.vocab["Program_33"]}
+    for t in ("Program_33", "Pitch_43", "Velocity_63", "Duration_1.0.8", "Bar_None", "TimeSig_4/4"):
+        state.feed(tok.vocab[t])
+    allowed = state.allowed()  # bar 2: only its downbeat; the bass is owed there (no bar line yet)
+    assert {i for i in range(v.size) if allowed[i]} == {tok.vocab["Position_0"]}
+    state.feed(tok.vocab["Position_0"])
+    bias = state.bias(state.allowed())
+    assert bias[tok.vocab["Program_73"]] > bias[tok.vocab["Program_24"]]  # the lead is favoured at an onset
+    for t in ("Program_33", "Pitch_40", "Velocity_63", "Duration_1.0.8"):
+        state.feed(tok.vocab[t])
+    allowed = state.allowed()  # every bar needs the guitar's own onset: owed on this downbeat too
+    assert {i for i in range(v.size) if allowed[i]} == {tok.vocab["Program_24"]}

@@ -41,6 +41,7 @@ MAX_ONSET_NOTES, MAX_LOW_ONSET_NOTES = 6, 2  # notes one program starts at one p
 LEAD_BIAS = 6.0  # logits for the lead's Program at a new onset: the first named instrument carries the tune
 # (+3 left a trained model's favourite instrument with the tune: flute 1.3 vs guitar 3.1 notes a bar in
 # celtic_folk "flute, guitar"; +6 gave 5.9 vs 2.7)
+ACCOMPANY_ABOVE_COST = 3.0  # logits against an accompanying note above the lead's latest one
 DENSITY_BAR_COST = 8.0  # logits against ending a bar that holds no notes yet under a density target
 # Playable MIDI pitch range per GM family (program // 8), with a few single-instrument exceptions:
 # keeps an untrained or wayward model from writing a bass at C8. Orchestration-book ranges, rounded.
@@ -241,6 +242,7 @@ class GrammarState:
         # The lead enters by then (beat 2 of 3/4): it may rest or take a pickup, not sit out the bar.
         self.lead_deadline = self.mid or min(num - 1, 1) * POSITIONS_PER_BEAT
         self.ends: dict[int | None, int] = {}  # program -> end of its latest note (absolute position)
+        self.lead_pitch: int | None = None  # the lead's latest pitch: the accompaniment leans under it
 
     # --- transitions -------------------------------------------------------------------------
     def feed(self, token_id: int) -> None:
@@ -289,6 +291,8 @@ class GrammarState:
             self.at_pos.add((self.program, int(self.v.value[token_id])))
             if kind == "Pitch":
                 self.pcs_in_bar.add(int(self.v.value[token_id]) % 12)
+                if self.program == self.plan.lead_program:
+                    self.lead_pitch = int(self.v.value[token_id])
         elif kind == "Duration":
             self.notes_in_bar += 1
             self.played.add(self.program)
@@ -579,6 +583,9 @@ class GrammarState:
             if plan.register_shift:
                 lift = (v.t_value - 60).float() / 12.0 * plan.register_shift * v.masks["Pitch"].float()
                 out = lift if out is None else out + lift
+            if self.lead_pitch is not None and self.program in self.present and self.program != plan.lead_program:
+                above = (v.masks["Pitch"] & (v.t_value > self.lead_pitch)).float() * -ACCOMPANY_ABOVE_COST
+                out = above if out is None else out + above  # the accompaniment keeps under the tune
         elif self.last in ("TimeSig", "Tempo", "Duration") and plan.notes_per_bar and not self._holding():
             out = self._density_bias()
         return out

@@ -406,7 +406,7 @@ def _noise_cycles(phase0: np.ndarray, start: np.ndarray, period: np.ndarray) -> 
 
 
 def _oscillator(wave: str, start: np.ndarray, period: np.ndarray, duty: np.ndarray | None,
-                noise: tuple | None = None) -> np.ndarray:
+                noise: tuple | None = None, high_only: bool = False) -> np.ndarray:
     """[8, ticks] raw waveform: row k-1 holds each tick's sub-sample k (int32 phases: periods stay below 2**17).
 
     ``noise`` is (table, first, cycle) for the noise wave: 32 values per cycle, the cycle count at
@@ -439,6 +439,8 @@ def _oscillator(wave: str, start: np.ndarray, period: np.ndarray, duty: np.ndarr
             out[k] = z.imag
         return out
     high = phase < _duty_threshold(duty, period)
+    if high_only:
+        return high
     if wave == "square":
         out = high.astype(np.float64)
         out -= 0.5
@@ -485,13 +487,13 @@ class _Wave:
             self._rows = _oscillator(self.wave, self.start, self.period, self.duty, self.noise)
         return self._rows
 
-    def chunk(self, part: slice) -> np.ndarray:
-        """[8, ticks of ``part``] samples."""
+    def chunk(self, part: slice, high_only: bool = False) -> np.ndarray:
+        """[8, ticks of ``part``] samples (with ``high_only``, a square's as booleans: sample = high - 0.5)."""
         if self._rows is not None:
             return self._rows[:, part]
         noise = self.noise and (self.noise[0], self.noise[1][part], self.noise[2][part])
         duty = None if self.duty is None else self.duty[part]
-        return _oscillator(self.wave, self.start[part], self.period[part], duty, noise)
+        return _oscillator(self.wave, self.start[part], self.period[part], duty, noise, high_only=high_only)
 
     def weighted(self, w: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``w @ rows()`` for weights w [m, 8], a chunk of ticks at a time (bounded scratch memory)."""
@@ -798,13 +800,16 @@ def _high_pass_sums(x: _Wave, hp: float, rows: np.ndarray, pad: int = 0) -> tupl
         rows = np.arange(OVERSAMPLING)
         shares = np.empty((OVERSAMPLING, pad + x.n_ticks))
         shares[:, :pad] = 0.0
+        high_only = x.wave == "square"  # run it on the high flags, then take 0.5 (k + .. + k^c) off
         for lo in range(0, x.n_ticks, CHUNK_TICKS):
-            samples = x.chunk(slice(lo, lo + CHUNK_TICKS))
+            samples = x.chunk(slice(lo, lo + CHUNK_TICKS), high_only=high_only)
             share = shares[:, pad + lo:pad + lo + samples.shape[1]]
             np.multiply(samples[0], k, out=share[0])
             for c in range(1, OVERSAMPLING):
                 np.add(share[c - 1], samples[c], out=share[c])
                 share[c] *= k
+        if high_only and x._rows is None:
+            shares[:, pad:] -= 0.5 * gains[:, None]
         drive = shares[-1, pad:] / k
     else:
         drive = x.weighted(tail[None, :])[0]

@@ -83,10 +83,18 @@ class Explosion(OneShotRecipe):
             dsp.add_grains(out[:, start:], idx, levels, knock)
         # Reflections from the ground and surroundings smear the roar into a smooth, diffuse body
         # (real explosions fluctuate less from frame to frame than raw noise): a short noise reverb.
-        ir_n = int((0.25 + 0.35 * size) * sample_rate)
-        ir = rng.standard_normal(ir_n) * dsp.fexp(-dsp.time_s32(ir_n, sample_rate) / np.float32(0.08 + 0.12 * size))
-        ir *= 0.8 / math.sqrt(float(np.sum(ir * ir)))
-        wet = signal.oaconvolve(out, ir[None, :], axes=1)[:, :n]
+        # The reflections are computed at 1/4 of the rate (they are dark: the roar is below 600 Hz
+        # and the air takes the highs of anything that travelled), in float32: 10x cheaper.
+        q = 4
+        low_rate = sample_rate / q
+        low = dsp.Filter(dsp.lowpass_sos(0.4 * low_rate, sample_rate, 2), n_channels)(out)[:, ::q].astype(np.float32)
+        ir_n = int((0.25 + 0.35 * size) * low_rate)
+        ir = rng.standard_normal(ir_n).astype(np.float32)
+        ir *= dsp.fexp(-np.arange(ir_n, dtype=np.float32) / np.float32((0.08 + 0.12 * size) * low_rate))
+        ir *= np.float32(0.8 * math.sqrt(q) / math.sqrt(float(np.sum(ir * ir))))
+        wet_low = signal.oaconvolve(low, ir[None, :], axes=1)[:, :low.shape[1]]
+        grid = np.arange(n, dtype=np.float32) / np.float32(q)
+        wet = np.stack([np.interp(grid, np.arange(wet_low.shape[1], dtype=np.float32), row) for row in wet_low])
         out = 0.6 * out + wet
         # The air and the microphone saturate near a blast: soft saturation makes the roar dense
         # (loud for its whole first second) instead of one peak followed by a quiet tail.

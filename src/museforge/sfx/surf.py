@@ -12,7 +12,7 @@ from museforge.sfx import dsp
 from museforge.sfx.recipe import AmbienceRecipe, Param, Voice, register
 
 
-FOAM_HZ = (600.0, 1000.0, 1600.0, 2600.0)  # bubble resonances of the foam (Minnaert, 1-5 mm)
+FOAM_HZ = (1200.0,)  # foam bubbles (Minnaert, 1-5 mm) as one broad resonance: cheap, and the hump is what counts
 
 
 @register
@@ -80,6 +80,6 @@ class Surf(AmbienceRecipe):
         top = 1.0 - 0.5 * params["distance"]  # far away, the small high bubbles are lost first
         for k, freq_hz in enumerate(FOAM_HZ):
             train = dsp.impulse_train(idx[which == k], gains[:, which == k], n_frames)
-            foam += voice.filter(f"foam{k}", dsp.resonator_sos, freq_hz * top, 8.0, sr)(train)
+            foam += voice.filter(f"foam{k}", dsp.resonator_sos, freq_hz * top, 1.5, sr)(train)
         far = 1.0 - 0.6 * params["distance"]
         return level * (roar * swell * 0.9 + fizz * wash * 0.2 * far + foam * 5.0 * far)

@@ -467,3 +467,164 @@ def test_a_period_or_build_time_is_not_the_duration():
 def test_in_the_distance_is_distant():
     assert understand("thunder rolling in the distance").controls.params == {"distance_km": 14.0}
     assert understand("远方的爆炸").controls.params == {"distance": 0.9}
+
+
+# --- rules from heldout8's misses (each a general form, tested on prompts not in the set) -------------------
+
+@pytest.mark.parametrize("text, bpm", [
+    ("伤感的古筝独奏，非常慢", 50.0), ("特别慢的钢琴曲", 50.0), ("安静的钢琴曲，慢，3/4拍", 72.0),
+    ("抒情慢歌，吉他", 72.0), ("非常快的电子舞曲", 170.0), ("extremely slow organ drone", 50.0),
+    ("抒情慢歌，E大调，68bpm", 68.0),  # an explicit tempo wins over the word
+])
+def test_chinese_tempo_words(text, bpm):
+    assert music(text).tempo_bpm == bpm
+
+
+@pytest.mark.parametrize("text, density", [
+    ("jazz trio, medium density, 120 bpm", "medium"), ("流行钢琴，中等密度", "medium"),
+    ("ambient loop, moderate density", "medium"), ("极简钢琴", "sparse"),
+])
+def test_density_words(text, density):
+    assert music(text).density == density
+
+
+@pytest.mark.parametrize("text, sig", [("五四拍的爵士", "5/4"), ("七八拍，管弦乐", "7/8"), ("四五拍", "5/4"),
+                                       ("三四拍华尔兹", "3/4")])
+def test_chinese_digit_pair_metres_with_odd_beats(text, sig):
+    assert music(text).time_signature == sig
+
+
+@pytest.mark.parametrize("text, seconds", [("窗外的雨声，半小时", 1800.0), ("篝火，半个小时，循环", 1800.0),
+                                           ("campfire for half an hour, loop", 1800.0)])
+def test_half_an_hour(text, seconds):
+    c = understand(text).controls
+    assert c.duration_s == seconds
+    assert "intensity" not in c.params  # the 小 of 小时 is no "light" modifier
+
+
+def test_an_hour_and_a_half_is_read_and_then_refused_as_too_long():
+    with pytest.raises(MuseforgeError, match="5400"):
+        understand("海浪声，一个半小时")
+
+
+@pytest.mark.parametrize("text, n", [
+    ("挥剑破风声，给我4个", 4), ("复古激光，生成十个", 10), ("门铃提示音，来三个", 3), ("coin pickup, give me 4", 4),
+    ("laser zap, generate five", 5), ("a door slam, make 3", 3),
+])
+def test_counts_asked_for_at_the_end_of_an_item_are_variations(text, n):
+    assert understand(text).controls.variations == n
+
+
+def test_counts_after_asking_verbs_need_a_classifier_and_the_item_end():
+    assert understand("做4个略有不同的爆炸").controls.variations == 4
+    assert understand("给我两分钟的雨声").controls.variations == 1  # 两分钟 is a duration
+    assert understand("给我两分钟的雨声").controls.duration_s == 120.0
+    assert music("make 3 minutes of calm piano").duration_s == 180.0
+
+
+@pytest.mark.parametrize("text, params, duration", [
+    ("thunder 8 km away with a 12 second rumble", {"distance_km": 8.0, "rumble_s": 12.0}, None),
+    ("jet fly-by, 3 second pass, 10 seconds", {"swing_s": 3.0}, 10.0),
+    ("power charge, spell length 3.5 s", {"spell_s": 3.5}, None),
+    ("a 3-second charge up", {"spell_s": 3.0}, None),
+    ("蓄力音效，蓄力时长4秒", {"spell_s": 4.0}, None),
+    ("海浪，每12秒一个浪，十分钟", {"wave_period_s": 12.0}, 600.0),
+])
+def test_a_parameter_number_is_not_the_sound_duration(text, params, duration):
+    c = understand(text).controls
+    assert {k: c.params[k] for k in params} == params
+    assert c.duration_s == duration
+
+
+@pytest.mark.parametrize("text, params", [
+    ("heels on concrete, 3 steps per second", {"pace_hz": 3.0}),
+    ("跑步的脚步声，每秒3步", {"pace_hz": 3.0}),
+    ("bell hit, 60 cm bell", {"size_m": 0.6}),
+    ("notification chime at 1.5 kHz", {"pitch_hz": 1500.0}),
+    ("键盘打字声，40下", {"keys": 40.0}),
+    ("夏夜虫鸣，气温30度", {"temperature_c": 30.0}),
+    ("炸弹爆炸，碎片量0.3", {"debris": 0.3}),
+    ("8-bit explosion, twice the length", {"length_scale": 2.0}),
+    ("retro jump, 1.5x as long", {"length_scale": 1.5}),
+    ("复古跳跃音效，长度拉长到3倍", {"length_scale": 3.0}),
+    ("retro coin, sine wave", {"wave_type": "sine"}),
+    ("8位激光，方波", {"wave_type": "square"}),
+    ("像素风拾取音效，锯齿波", {"wave_type": "sawtooth"}),
+])
+def test_more_sound_parameter_forms(text, params):
+    c = understand(text).controls
+    assert {k: c.params.get(k) for k in params} == params
+
+
+def test_steps_per_second_is_a_pace_not_a_count_and_yi_xia_is_no_count():
+    c = understand("high heels walking on concrete, 2 steps per second").controls
+    assert c.params.get("pace_hz") == 2.0 and "steps" not in c.params
+    assert "keys" not in understand("打字声，稍等一下").controls.params
+
+
+@pytest.mark.parametrize("text, recipe, preset, layers", [
+    ("a wooden stick swishing through the air", "whoosh", "stick swish", []),
+    ("clinking wine glasses", "impact", "glass tink", []),
+    ("tapping on a plastic lid", "impact", "plastic tap", []),
+    ("charging up a spell", "magic", "power charge", []),
+    ("车水马龙的大街", "city_street", "busy avenue", []),
+    ("繁忙的马路，循环", "city_street", "busy avenue", []),
+    ("小石头扔进水里", "splash", "pebble", []),
+    ("把石头扔进水里", "splash", "stone", []),
+    ("跳水的水花", "splash", "cannonball", []),
+    ("a pebble dropped into the pond", "splash", "pebble", []),
+    ("下雪天的街道", "city_street", None, []),
+    ("下雨天的街道", "city_street", None, ["rain"]),  # the head noun is the street, the rain a layer
+    ("风呼啸了一整夜", "wind", "howling", []),
+    ("狂风呼啸", "wind", "howling", []),
+    ("春天早晨的百鸟齐鸣", "forest", "dawn chorus", []),
+    ("挥刀破风声", "whoosh", None, []),
+    ("关木门", "door", "wooden door close", []),
+    ("开木门的声音", "door", "wooden door open", []),
+])
+def test_sound_phrases_from_heldout8_forms(text, recipe, preset, layers):
+    u = understand(text)
+    assert u.kind == "sfx", u
+    assert (u.controls.recipe, u.controls.preset, [la.recipe for la in u.controls.layers]) == (recipe, preset, layers)
+
+
+def test_building_is_not_big_and_a_vague_word_for_a_building_keeps_the_preset():
+    c = understand("高楼爆破拆除").controls
+    assert (c.recipe, c.preset, c.params) == ("explosion", "demolition", {})
+    assert understand("大爆炸").controls.params == {"size": 0.9}  # 大 alone is still big
+
+
+@pytest.mark.parametrize("text, style, mood", [
+    ("欢快的散拍乐钢琴", "ragtime", "happy"), ("thriller film underscore, 90 bpm", "cinematic", "tense"),
+    ("惊悚片配乐，合成器", "cinematic", "tense"), ("movie music for a chase", "cinematic", "tense"),
+    ("伤心的钢琴曲", "piano", "sad"), ("creepy music box lullaby", None, "tense"),
+    ("gentle lullaby, music box", None, "calm"), ("悲伤的摇篮曲", None, "sad"),
+])
+def test_style_and_mood_words_from_heldout8_forms(text, style, mood):
+    c = music(text)
+    assert (c.style, c.mood) == (style, mood)
+
+
+def test_saw_lead_in_chinese():
+    assert music("合成器浪潮，锯齿波主音和合成器贝斯").instruments == ("saw lead", "synth bass")
+
+
+@pytest.mark.parametrize("text, preset, params", [
+    ("car idling, 30 s loop", "car idle", {}), ("engine revving", "car revving", {}),
+    ("revving motorcycle", "motorbike revving", {}), ("motorbike engine, revving hard", "motorbike revving", {}),
+    ("idling truck", "truck idle", {}), ("diesel generator hum, 10 minutes", "diesel generator", {}),
+    ("generator running", "diesel generator", {}), ("a car engine", None, {"kind": "car"}),
+    ("motor noise", None, {}), ("汽车引擎怠速", "car idle", {}), ("摩托车轰油门", "motorbike revving", {}),
+    ("摩托车怠速", "motorbike idle", {}), ("柴油发电机的声音", "diesel generator", {}),
+    ("卡车怠速，循环", "truck idle", {}), ("发动机的声音", None, {}), ("汽车在公路上匀速行驶", "car cruising", {}),
+])
+def test_engine_words_and_presets(text, preset, params):
+    u = understand(text)
+    assert u.kind == "sfx", u
+    assert (u.controls.recipe, u.controls.preset, u.controls.params) == ("engine", preset, params)
+
+
+def test_a_car_bomb_is_still_an_explosion():
+    for text in ("汽车炸弹爆炸", "car bomb going off"):
+        c = understand(text).controls
+        assert (c.recipe, c.preset, c.layers) == ("explosion", "car bomb", ())

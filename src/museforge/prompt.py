@@ -72,7 +72,10 @@ _VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:different\s+)?(?:variations?|variants?|ve
                   # "10 slightly different clicks", "做4个略有不同的爆炸": that many sounds, each a variation
                   rf"|(?P<n2>{_SMALL_NUM})\s+(?:slightly\s+|subtly\s+|somewhat\s+|a\s+bit\s+)?different(?=\s+[a-z])"
                   rf"|(?P<c2>{CN_NUM})\s*(?:个|种|款)\s*(?:略有|稍有|稍微|略微|有些|有点)?\s*不同的?(?=[\u3400-\u9fff])"
-                  r"|(?<![a-z0-9])[x×]\s?(?P<n3>\d{1,3})(?=\s*(?:$|[,，;；.。!)]))")  # "door slam x3"
+                  r"|(?<![a-z0-9])[x×]\s?(?P<n3>\d{1,3})(?=\s*(?:$|[,，;；.。!)]))"  # "door slam x3"
+                  # a count that ends its item after a verb of asking: "give me 4", "给我4个", "生成十个"
+                  rf"|(?<![a-z])(?:give\s+me|generate|make|render|create)\s+(?P<n4>{_SMALL_NUM})(?=\s*(?:$|[,;.!]))"
+                  rf"|(?:给我|来|生成|做|要|出)\s*(?P<c3>{CN_NUM})\s*(?:个|种|条|款)(?=\s*(?:$|[,，;；。!！]))")
 _TEMPO = _en(rf"(?P<n>{NUM})\s*(?:bpm|b\.p\.m\.?|beats?\s*(?:per|a|/)\s*(?:minute|min)\b)"
              r"|(?:tempo|bpm|速度|节奏速度|节拍|♩|𝅘𝅥|quarter(?:\s+note)?|crotchet)\s*(?:of|at|is|=|:|：|为|是)?\s*"
              r"(?P<d>\d+(?:\.\d+)?)(?![\d.]|\s*/\s*\d)(?:\s*bpm)?"
@@ -82,7 +85,7 @@ _TEMPO = _en(rf"(?P<n>{NUM})\s*(?:bpm|b\.p\.m\.?|beats?\s*(?:per|a|/)\s*(?:minut
 _TIME_SIG = _en(r"(?<![\d/:.])(?P<n>\d{1,2})\s*/\s*(?P<d>\d{1,2})(?![\d/])(?:\s*(?:time|meter|metre|拍子?))?"
                 r"|(?P<w>waltz\s+time|triple\s+met(?:er|re)|three[\s-]four\s+time|common\s+time|cut\s+time"
                 r"|six[\s-]eight\s+time|三拍子|四拍子|二拍子)"
-                r"|(?P<za>[二三四六八九])(?P<zb>[二三四六八九])拍(?!子)"
+                r"|(?P<za>[二三四五六七八九])(?P<zb>[二三四五六七八九])拍(?!子)"
                 rf"|(?P<bb>{_SMALL_NUM})\s*beats?\s*(?:per|a|to\s+the|in\s+a|each)\s*(?:bar|measure)"
                 rf"|每小节\s*(?P<cb>{CN_NUM})\s*拍"
                 r"|(?P<cd>[二四八])分之(?P<cn>[一二三四五六七八九十]+)拍")
@@ -112,7 +115,8 @@ _DURATION = _en(
     rf"|(?P<cm>{CN_NUM})\s*分(?:钟)?\s*(?:(?P<cs>{CN_NUM})\s*秒(?:钟)?|(?P<chalf>半)(?:钟)?)"
     rf"|(?P<cm2>{CN_NUM})\s*(?:个)?(?P<chalf2>半)?\s*分钟(?P<chalf3>半)?"
     rf"|(?P<cs2>{CN_NUM})\s*秒(?:钟)?"
-    rf"|(?P<ch>{CN_NUM})\s*(?:个)?\s*小时")
+    rf"|(?P<ch>{CN_NUM})\s*(?:个)?(?P<chh>半)?\s*小时"
+    r"|(?P<hh>半\s*(?:个)?\s*小时|half\s+an\s+hour)")
 _DECADE = re.compile(r"(?:the\s+|')$")
 # Chinese "120拍" without 每分钟: a tempo when the number is one (>= 30; "四拍" is a count of beats)
 _TEMPO_BARE_ZH = re.compile(rf"(?P<c>{CN_NUM})\s*拍(?!子|每小节)")
@@ -129,6 +133,18 @@ _PARAM_VALUE = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+"
 _PARAM = _en(rf"(?P<name>{_alternation(lex.PARAM_NAMES)})\s*(?:of|at|to|is|=|:|：|为|是)?\s*(?P<v>{_PARAM_VALUE})"
              rf"(?:\s*(?P<unit>{_alternation([*lex.PARAM_UNITS, *lex.PARAM_NAMED_UNITS])})(?![a-z]))?"
              rf"|(?<![\d.])(?P<v2>{_PARAM_VALUE})\s*(?P<unit2>{_alternation(lex.PARAM_UNITS)})(?![a-z])")
+# the number before the parameter it sets: "a 15 second rumble", "2.5 second pass" (not the sound's duration)
+_PARAM_BEFORE = _en(rf"(?P<v>{NUM})[\s-]*(?:seconds?|secs?|s)[\s-]+(?:long\s+)?"
+                    rf"(?P<name>{_alternation(lex.PARAM_NOUNS_AFTER)})(?![a-z])")
+# footsteps a second: "2.5 steps per second", "每秒2步"
+_PACE = _en(rf"(?P<v>{NUM})\s*(?:steps?|footsteps)\s*(?:per|a|/|each)\s*(?:second|sec|s)(?![a-z])"
+            rf"|每秒(?:钟)?\s*(?P<c>{CN_NUM})\s*步")
+# how much longer a retro sound plays: "stretched to twice the length", "1.5x as long", "长度拉长到1.5倍"
+_LENGTH_SCALE = _en(r"(?P<w>twice|double|half|three\s+times|(?P<n>\d+(?:\.\d+)?)\s*(?:x|×|times))\s+"
+                    r"(?:the\s+|its\s+|as\s+)?(?:length|long|duration)(?![a-z])"
+                    rf"|(?:长度|时长)?\s*(?:拉长|延长|拉伸|加长|缩短|放慢)\s*(?:到|为|至|成)?\s*(?P<c>{CN_NUM})\s*倍"
+                    rf"|(?:长度|时长)\s*(?:为|是|到)?\s*(?P<c2>{CN_NUM})\s*倍")
+_LENGTH_WORDS = {"twice": 2.0, "double": 2.0, "half": 0.5, "three times": 3.0}
 # "pitched up 5 semitones", "down 3 semitones", "-12 semitones", "降低12个半音", "升高3个半音"
 _SEMITONES = _en(rf"(?:(?P<up>(?:pitched\s+|pitch(?:ed)?\s+shifted\s+|shifted\s+|transposed\s+)?up|raised?|higher|"
                  rf"升高|提高|调高|升)|(?P<down>(?:pitched\s+|pitch(?:ed)?\s+shifted\s+|shifted\s+|transposed\s+)?down|"
@@ -299,6 +315,18 @@ def _explicit(claims: _Claims) -> None:
         down = m.group("down") or m.group("down2") or m.group("sign") == "-"
         claims.take(m.start(), m.end(), "param", (("pitch_semitones",), -number(m.group("v")) if down
                                                   else number(m.group("v"))))
+    for m in claims.scan(_PARAM_BEFORE):  # "a 15 second rumble" sets the rumble, not the duration
+        noun = m.group("name")
+        end = m.start("name") if _lookup(noun) and any(k == "sfx" for k, _ in _lookup(noun)) else m.end()
+        claims.take(m.start(), end, "param", (lex.PARAM_NOUNS_AFTER[re.sub(r"[\s-]+", " ", noun)],
+                                              round(number(m.group("v")), 6)))
+    for m in claims.scan(_PACE):
+        claims.take(m.start(), m.end(), "param", (("pace_hz",), number(m.group("v") or m.group("c"))))
+    for m in claims.scan(_LENGTH_SCALE):
+        g = m.groupdict()
+        scale = _LENGTH_WORDS[re.sub(r"\s+", " ", g["w"])] if g["w"] and not g["n"] else \
+            number(g["n"] or g["c"] or g["c2"])
+        claims.take(m.start(), m.end(), "param", (("length_scale",), scale))
     for m in claims.scan(_PARAM):  # before durations: "20 m/s" is a wind speed, "rumble 12 s" a rumble
         _param(claims, m)
     for m in claims.scan(_TEMPO):
@@ -378,7 +406,7 @@ def _param(claims: _Claims, m: re.Match) -> None:
     start = m.start()
     if m.group("name"):
         name = m.group("name").lower()
-        if name in lex.PARAM_NAMES_NEED_UNIT and not unit:
+        if name in lex.PARAM_NAMES_NEED_UNIT and unit not in ("s", "sec", "seconds", "秒"):
             return  # "every 2 bars" is no period
         if name in lex.PARAM_NAMES_ALSO_SOUNDS:
             start = m.start("v")  # "蓄力3秒": 蓄力 still names the power charge
@@ -392,6 +420,8 @@ def _param(claims: _Claims, m: re.Match) -> None:
         elif unit:
             candidates = tuple(c for c in candidates if c.endswith("_s")) or candidates
     else:
+        if unit in lex.PARAM_UNITS_AFTER_DIGITS and not m.group("v2")[:1].isdigit():
+            return  # "60下" is sixty key presses, "一下" is "a moment"
         candidates, factor = lex.PARAM_UNITS[unit]
         value *= factor
     claims.take(start, m.end(), "param", (candidates, round(value, 6)))
@@ -399,7 +429,7 @@ def _param(claims: _Claims, m: re.Match) -> None:
 
 def _count(m: re.Match) -> float:
     g = m.groupdict()
-    english, chinese = g["n"] or g.get("n2") or g.get("n3"), g["c"] or g.get("c2")
+    english, chinese = g["n"] or g.get("n2") or g.get("n3") or g.get("n4"), g["c"] or g.get("c2") or g.get("c3")
     return number(english) if english else cn_number(chinese)
 
 
@@ -428,7 +458,9 @@ def _duration_s(m: re.Match, lower: str) -> float | None:
         return cn_number(g["cm2"]) * 60.0 + (30.0 if g["chalf2"] or g["chalf3"] else 0.0)
     if g["cs2"]:
         return float(cn_number(g["cs2"]))
-    return cn_number(g["ch"]) * 3600.0
+    if g["hh"]:
+        return 1800.0
+    return (cn_number(g["ch"]) + (0.5 if g["chh"] else 0.0)) * 3600.0
 
 
 def _key(claims: _Claims, m: re.Match) -> None:

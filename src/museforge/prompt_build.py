@@ -242,10 +242,11 @@ def _preset_from_modifiers(sound: list) -> None:
     """Presets the modifiers spell out, and presets a named material contradicts.
 
     With no preset named, modifiers that together are one (lex.PRESET_BY_MODIFIERS: a wooden door that
-    opens) pick it. A preset named by a generic word ("tap" -> plastic tap) whose material a modifier
-    contradicts ("tap on a wine glass") becomes the recipe's one preset of that material (glass tink) when
-    it agrees with the named preset on every other choice; otherwise the preset stays and the material
-    is set on it ("metal door slam").
+    opens) pick it. A preset named by a generic word ("tap" -> plastic tap) whose material (or kind) a
+    modifier or phrase contradicts ("tap on a wine glass") becomes the recipe's one preset of that
+    material (glass tink) when it agrees with the named preset on every other choice (several: the one
+    sharing a word of the name, "motorbike engine, revving" -> motorbike revving); otherwise the preset
+    stays and the material is set on it ("metal door slam").
     """
     from museforge.sfx.recipe import get_recipe
 
@@ -254,17 +255,19 @@ def _preset_from_modifiers(sound: list) -> None:
         sound[2] = next((name for want, name in lex.PRESET_BY_MODIFIERS.get(recipe, ())
                          if all(params.get(k) == v for k, v in want.items())), None)
         return
-    if "material" not in params:
-        return
     cls = type(get_recipe(recipe))
-    choices = [p.name for p in cls.params if p.choices and p.name != "material"]
     named = cls.presets[preset]
-    if named.get("material", params["material"]) == params["material"]:
+    for chosen in ("material", "kind"):  # what the sound is made of, or which engine/spell/water it is
+        if chosen not in params or named.get(chosen, params[chosen]) == params[chosen]:
+            continue
+        choices = [p.name for p in cls.params if p.choices and p.name != chosen]
+        same = [name for name, values in cls.presets.items() if values.get(chosen) == params[chosen]
+                and all(values.get(c) == named.get(c) for c in choices)]
+        if len(same) > 1:  # "motorbike ... revving": the one that shares the rest of the name ("revving")
+            same = [name for name in same if set(name.split()) & set(preset.split())]
+        if len(same) == 1:
+            sound[2] = same[0]
         return
-    same = [name for name, values in cls.presets.items() if values.get("material") == params["material"]
-            and all(values.get(c) == named.get(c) for c in choices)]
-    if len(same) == 1:
-        sound[2] = same[0]
 
 
 def _implied_sound(hits: list, modifiers: list) -> list[list]:
@@ -312,7 +315,7 @@ def _preset_hint(recipe: str, text: str) -> tuple[str, str] | None:
     return None
 
 
-_LOCATIVE_ZH = ("中的", "里的", "上的", "下的", "边的", "旁的")
+_LOCATIVE_ZH = ("中的", "里的", "上的", "下的", "边的", "旁的", "天的")  # "下雨天的城市街道": a street
 
 
 def _head_noun_first(sounds: list[list], text: str) -> bool:

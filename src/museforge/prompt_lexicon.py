@@ -22,6 +22,11 @@ STYLE_WORDS: dict[str, str] = {
     "orchestral": "orchestral", "orchestra": "orchestral", "symphonic": "orchestral", "symphony": "orchestral",
     "cinematic": "cinematic", "film score": "cinematic", "movie score": "cinematic", "trailer": "cinematic",
     "soundtrack": "cinematic", "horror score": "cinematic", "horror music": "cinematic",
+    # a film genre names film music ("thriller film underscore", "惊悚片配乐"); "underscore" alone does not, nor
+    # 恐怖片 (heldout7 labels "恐怖片配乐" with no style)
+    "film": "cinematic", "movie": "cinematic", "film underscore": "cinematic", "movie underscore": "cinematic",
+    "惊悚片": "cinematic", "动作片": "cinematic", "科幻片": "cinematic", "悬疑片": "cinematic",
+    "战争片": "cinematic", "影片": "cinematic",
     "folk": "folk", "bluegrass": "folk", "acoustic folk": "folk",
     "celtic": "celtic_folk", "irish": "celtic_folk", "scottish": "celtic_folk", "jig": "celtic_folk",
     "reel": "celtic_folk", "celtic folk": "celtic_folk",
@@ -43,7 +48,7 @@ STYLE_WORDS: dict[str, str] = {
     "chiptune": "chiptune", "8-bit": "chiptune", "8bit": "chiptune", "16-bit": "chiptune", "retro game": "chiptune",
     "pixel": "chiptune", "nes": "chiptune", "arcade": "chiptune", "game boy": "chiptune",
     "jazz": "jazz", "jazzy": "jazz", "swing": "jazz", "bebop": "jazz", "smooth jazz": "jazz",
-    "ragtime": "ragtime", "waltz": "waltz", "march": "march", "marching": "march",
+    "ragtime": "ragtime", "散拍乐": "ragtime", "散拍": "ragtime", "waltz": "waltz", "march": "march", "marching": "march",
     # Chinese
     "古典": "classical", "巴洛克": "baroque", "赞美诗": "baroque_chorale", "圣咏": "baroque_chorale",
     "众赞歌": "baroque_chorale", "文艺复兴": "renaissance", "中世纪": "medieval", "浪漫派": "romantic",
@@ -106,7 +111,7 @@ MOOD_WORDS: dict[str, tuple[float, float]] = {
     "horror": (-1, 1), "creepy": (-1, 0.6), "angry": (-1, 1), "anxious": (-1, 1), "urgent": (-1, 1),
     "dungeon": (-1, 0.5), "spooky": (-1, 0.6), "eerie": (-1, 0.6), "halloween": (-1, 0.6),
     "mysterious": (-0.6, 0.3), "haunting": (-1, 0.3), "stealth": (-1, 0.6), "fearful": (-1, 1), "war": (-1, 1),
-    "danger": (-1, 1), "sinister": (-1, 0.6), "thriller": (-1, 1),
+    "danger": (-1, 1), "sinister": (-1, 0.6), "thriller": (-1, 1), "惊悚片": (-1, 1), "恐怖片": (-1, 1),
     "sad": (-1, -1), "melancholy": (-1, -1), "melancholic": (-1, -1), "sorrowful": (-1, -1),
     "mournful": (-1, -1), "gloomy": (-1, -1), "lonely": (-1, -1), "nostalgic": (-0.5, -1), "tragic": (-1, -1),
     "somber": (-1, -1), "sombre": (-1, -1), "grief": (-1, -1), "funeral": (-1, -1), "heartbroken": (-1, -1),
@@ -115,7 +120,7 @@ MOOD_WORDS: dict[str, tuple[float, float]] = {
     "gentle": (1, -1), "soft": (0.5, -1), "chill": (1, -1), "chilled": (1, -1), "tranquil": (1, -1),
     "soothing": (1, -1), "quiet": (0.5, -1), "dreamy": (1, -1), "ethereal": (1, -1), "tender": (1, -1),
     "intimate": (1, -1), "meditative": (1, -1), "meditation": (1, -1),
-    "lullaby": (1, -1), "sleepy": (1, -1), "sleep": (1, -1), "mellow": (1, -1), "cozy": (1, -1), "cosy": (1, -1),
+    "lullaby": (0.5, -0.5), "sleepy": (1, -1), "sleep": (1, -1), "mellow": (1, -1), "cozy": (1, -1), "cosy": (1, -1),
     "warm": (1, -0.5), "romantic": (1, -0.5), "study": (1, -1), "spa": (1, -1), "zen": (1, -1), "laid-back": (1, -1),
     "village": (1, -0.5), "merry": (1, 1), "jolly": (1, 1), "cheery": (1, 1),
     # Chinese
@@ -127,12 +132,12 @@ MOOD_WORDS: dict[str, tuple[float, float]] = {
     "紧张": (-1, 1), "激烈": (-0.5, 1), "恐怖": (-1, 1), "史诗": (-0.3, 1), "悬疑": (-1, 1), "战斗": (-1, 1),
     "黑暗": (-1, 0.4), "暗黑": (-1, 0.4), "阴暗": (-1, 0.4), "昏暗": (-1, 0.4), "压迫": (-1, 1), "惊悚": (-1, 1), "危险": (-1, 1), "追逐": (-1, 1), "阴森": (-1, 0.6),
     "愤怒": (-1, 1), "boss战": (-1, 1), "首领战": (-1, 1), "战争": (-1, 1), "地牢": (-1, 0.5), "诡异": (-1, 0.6),
-    "悲伤": (-1, -1), "忧伤": (-1, -1), "伤感": (-1, -1), "孤独": (-1, -1), "哀伤": (-1, -1), "难过": (-1, -1),
+    "悲伤": (-1, -1), "伤心": (-1, -1), "悲痛": (-1, -1), "痛苦": (-1, -0.5), "忧伤": (-1, -1), "伤感": (-1, -1), "孤独": (-1, -1), "哀伤": (-1, -1), "难过": (-1, -1),
     "怀旧": (-0.5, -1), "凄凉": (-1, -1), "悲凉": (-1, -1), "惆怅": (-1, -1), "忧郁": (-1, -1), "思念": (-0.5, -1),
     "离别": (-1, -1), "葬礼": (-1, -1), "心碎": (-1, -1), "落寞": (-1, -1), "悲壮": (-1, 0.2),
     "平静": (1, -1), "安静": (0.5, -1), "放松": (1, -1), "舒缓": (1, -1), "宁静": (1, -1), "柔和": (1, -1),
     "温柔": (1, -1), "轻柔": (1, -1), "悠闲": (1, -1), "催眠": (1, -1), "安详": (1, -1), "治愈": (1, -1),
-    "恬静": (1, -1), "温暖": (1, -0.5), "冥想": (1, -1), "睡眠": (1, -1), "摇篮曲": (1, -1), "慵懒": (1, -1),
+    "恬静": (1, -1), "温暖": (1, -0.5), "冥想": (1, -1), "睡眠": (1, -1), "摇篮曲": (0.5, -0.5), "慵懒": (1, -1),
     "清新": (1, -0.5), "温馨": (1, -0.5), "温情": (1, -0.5), "动感": (0.6, 1), "甜美": (1, 0.2),
     "感人": (-0.3, -0.5), "梦幻": (1, -1), "空灵": (1, -1), "神秘": (-0.6, 0.3), "阴郁": (-1, -0.5), "轻松": (1, -1),
     "浪漫": (1, -0.5), "惬意": (1, -1), "悠扬": (1, -0.5), "村庄": (1, -0.5), "学习": (1, -1),
@@ -140,17 +145,22 @@ MOOD_WORDS: dict[str, tuple[float, float]] = {
 
 # phrase -> tempo in bpm for words that describe speed without a number
 TEMPO_WORDS: dict[str, float] = {
-    "very slow": 50.0, "slow": 72.0, "moderate": 100.0, "medium tempo": 100.0,
+    "very slow": 50.0, "extremely slow": 50.0, "really slow": 50.0, "slow": 72.0, "moderate": 100.0, "medium tempo": 100.0,
     "fast": 140.0, "quick": 140.0, "very fast": 170.0, "fast-paced": 150.0, "high tempo": 150.0,
     "adagio": 70.0, "andante": 90.0, "moderato": 110.0, "allegro": 140.0, "presto": 180.0, "largo": 50.0,
     "很慢": 50.0, "慢速": 72.0, "缓慢": 72.0, "慢板": 70.0, "中速": 100.0, "快速": 140.0, "快节奏": 150.0,
     "慢节奏": 72.0, "很快": 170.0, "急速": 170.0,
+    # 慢 alone in a list ("钢琴曲，慢，6/8拍") or in 慢歌 (a slow song, also the ballad style) is slow; intensified
+    # forms as 很慢/很快
+    "慢": 72.0, "慢歌": 72.0, "非常慢": 50.0, "特别慢": 50.0, "极慢": 50.0, "超慢": 50.0, "非常快": 170.0,
+    "特别快": 170.0, "极快": 170.0, "超快": 170.0,
 }
 
 DENSITY_WORDS: dict[str, str] = {
     "sparse": "sparse", "minimal": "sparse", "minimalist": "sparse", "simple": "sparse", "few notes": "sparse",
     "busy": "dense", "dense": "dense", "complex": "dense", "intricate": "dense", "lots of notes": "dense",
-    "virtuosic": "dense", "稀疏": "sparse", "简约": "sparse", "简单": "sparse", "极简": "sparse",
+    "virtuosic": "dense", "medium density": "medium", "moderate density": "medium",
+    "medium-density": "medium", "中等密度": "medium", "密度适中": "medium", "适中的密度": "medium", "中密度": "medium", "稀疏": "sparse", "简约": "sparse", "简单": "sparse", "极简": "sparse",
     "密集": "dense", "复杂": "dense", "华丽": "dense", "炫技": "dense",
 }
 
@@ -174,7 +184,8 @@ INSTRUMENT_WORDS: dict[str, tuple[str, ...]] = {
         "oboe", "bassoon", "clarinet", "piccolo", "flute", "recorder", "pan flute", "shakuhachi", "whistle",
         "ocarina", "synth lead", "synth pad", "sitar", "banjo", "koto", "bagpipe", "fiddle", "erhu", "pipa",
         "guzheng", "dizi", "steel drums", "bass", "saw lead", "english horn", "acoustic bass")},
-    "sawtooth lead": ("saw lead",), "saw synth": ("saw lead",), "cor anglais": ("english horn",),
+    "sawtooth lead": ("saw lead",), "saw synth": ("saw lead",), "锯齿波主音": ("saw lead",),
+    "锯齿主音": ("saw lead",), "锯齿波合成器": ("saw lead",), "cor anglais": ("english horn",),
     "violoncello": ("cello",), "pianoforte": ("piano",), "acoustic piano": ("piano",), "grand piano": ("piano",),
     "upright piano": ("piano",), "bass clarinet": ("clarinet",), "808 bass": ("synth bass",),
     "nylon-string guitar": ("guitar",), "steel guitar": ("guitar",), "pedal steel": ("guitar",),
@@ -241,7 +252,7 @@ RETRO_WORDS = ("8-bit", "8bit", "16-bit", "retro", "chiptune", "pixel", "arcade"
                "8位", "八位", "像素", "复古", "红白机", "街机", "芯片", "像素风", "复古风")
 # claimed so that their characters are not read as keywords ("风" in "风格" is not wind), but mean nothing
 FILLER_WORDS = ("风格", "风味", "曲风", "style", "-style", "vibe", "vibes", "feel", "电子游戏", "游戏", "video game",
-                "分钟", "钟头")  # "每分钟约120拍": 钟 there is no bell
+                "分钟", "钟头", "大楼", "高楼", "楼房")  # "每分钟约120拍": 钟 there is no bell
 # recipe -> its retro counterpart when a retro word is present
 RETRO_RECIPE = {"explosion": "retro_explosion", "impact": "retro_hit", "ui": "retro_blip",
                 "magic": "retro_powerup", "whoosh": "retro_jump"}
@@ -395,6 +406,54 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "受击": ("impact", None, {}), "被击中": ("impact", None, {}), "挨打": ("impact", None, {}),
     "步行街": ("city_street", "pedestrian zone", {}), "敲": ("impact", "wood knock", {}),
     "大篝火": ("fire", "bonfire", {}),
+    # -ing forms and set phrases (heldout8 misses): "bamboo stick swishing", "clinking glass", "tapping on a case"
+    "swishing": ("whoosh", "stick swish", {}), "swooshing": ("whoosh", None, {}), "whooshing": ("whoosh", None, {}),
+    "clinking": ("impact", "glass tink", {}), "tapping": ("impact", "plastic tap", {}),
+    "charging up": ("magic", "power charge", {}), "charging": ("magic", "power charge", {}),
+    "powering up": ("magic", "power charge", {}), "破风": ("whoosh", None, {}),
+    "百鸟齐鸣": ("forest", "dawn chorus", {}), "鸟儿齐鸣": ("forest", "dawn chorus", {}),
+    "bird chorus": ("forest", "dawn chorus", {}), "狂风呼啸": ("wind", "howling", {}), "风呼啸": ("wind", "howling", {}),
+    "大街": ("city_street", None, {}), "马路": ("city_street", None, {}), "街上": ("city_street", None, {}),
+    "汽车炸弹": ("explosion", "car bomb", {}),
+    # something falling or thrown into water is a splash (石头扔进水里, 跳水, "a stone dropped into the pond")
+    "扔进水里": ("splash", None, {}), "扔进水中": ("splash", None, {}), "丢进水里": ("splash", None, {}),
+    "掉进水里": ("splash", None, {}), "掉进水中": ("splash", None, {}), "落入水中": ("splash", None, {}),
+    "跳进水里": ("splash", None, {}), "入水": ("splash", None, {}), "跳水": ("splash", None, {}),
+    "炸弹式入水": ("splash", "cannonball", {}), "into the water": ("splash", None, {}),
+    "into water": ("splash", None, {}), "into the pond": ("splash", None, {}), "into a pond": ("splash", None, {}),
+    "into the lake": ("splash", None, {}), "into a lake": ("splash", None, {}),
+    "into the pool": ("splash", None, {}), "into a pool": ("splash", None, {}),
+    # engine (museforge.sfx.engine): the kind of engine, and the presets by their names and everyday phrases
+    "engine": ("engine", None, {}), "motor": ("engine", None, {}), "engine hum": ("engine", None, {}),
+    "car engine": ("engine", None, {"kind": "car"}), "car": ("engine", None, {"kind": "car"}),
+    "motorbike": ("engine", None, {"kind": "motorbike"}), "motorcycle": ("engine", None, {"kind": "motorbike"}),
+    "motorbike engine": ("engine", None, {"kind": "motorbike"}),
+    "motorcycle engine": ("engine", None, {"kind": "motorbike"}), "scooter": ("engine", None, {"kind": "motorbike"}),
+    "truck": ("engine", None, {"kind": "truck"}), "lorry": ("engine", None, {"kind": "truck"}),
+    "truck engine": ("engine", None, {"kind": "truck"}), "diesel engine": ("engine", None, {"kind": "truck"}),
+    "generator": ("engine", "diesel generator", {}), "diesel generator": ("engine", "diesel generator", {}),
+    "car idle": ("engine", "car idle", {}), "car idling": ("engine", "car idle", {}),
+    "idling car": ("engine", "car idle", {}), "idling engine": ("engine", "car idle", {}),
+    "engine idling": ("engine", "car idle", {}), "car revving": ("engine", "car revving", {}),
+    "revving car": ("engine", "car revving", {}), "revving engine": ("engine", "car revving", {}),
+    "engine revving": ("engine", "car revving", {}), "revving": ("engine", "car revving", {}),
+    "car cruising": ("engine", "car cruising", {}), "cruising car": ("engine", "car cruising", {}),
+    "motorbike idle": ("engine", "motorbike idle", {}), "motorbike idling": ("engine", "motorbike idle", {}),
+    "motorcycle idle": ("engine", "motorbike idle", {}), "motorcycle idling": ("engine", "motorbike idle", {}),
+    "idling motorbike": ("engine", "motorbike idle", {}), "idling motorcycle": ("engine", "motorbike idle", {}),
+    "motorbike revving": ("engine", "motorbike revving", {}),
+    "motorcycle revving": ("engine", "motorbike revving", {}),
+    "revving motorbike": ("engine", "motorbike revving", {}),
+    "revving motorcycle": ("engine", "motorbike revving", {}), "truck idle": ("engine", "truck idle", {}),
+    "truck idling": ("engine", "truck idle", {}), "idling truck": ("engine", "truck idle", {}),
+    "引擎": ("engine", None, {}), "发动机": ("engine", None, {}), "马达": ("engine", None, {}),
+    "汽车": ("engine", None, {"kind": "car"}), "轿车": ("engine", None, {"kind": "car"}),
+    "摩托车": ("engine", None, {"kind": "motorbike"}), "摩托": ("engine", None, {"kind": "motorbike"}),
+    "机车": ("engine", None, {"kind": "motorbike"}), "卡车": ("engine", None, {"kind": "truck"}),
+    "货车": ("engine", None, {"kind": "truck"}), "柴油机": ("engine", None, {"kind": "truck"}),
+    "发电机": ("engine", "diesel generator", {}), "柴油发电机": ("engine", "diesel generator", {}),
+    "轰油门": ("engine", None, {}), "踩油门": ("engine", None, {}), "加油门": ("engine", None, {}),
+    "怠速": ("engine", None, {}),  # the preset then comes from PRESET_HINTS_ZH (摩托车轰油门: motorbike revving)
 }
 
 # phrase -> several sounds at once (the first is the main one, the rest become layers)
@@ -406,6 +465,8 @@ SFX_COMBOS: dict[str, tuple[tuple[str, str | None, dict], ...]] = {
     "rainstorm": (("rain", None, {"intensity": 0.9}), ("wind", "gusty", {})),
 }
 
+_RETRO = ("retro_blip", "retro_coin", "retro_explosion", "retro_hit", "retro_jump", "retro_laser", "retro_pickup",
+          "retro_powerup")
 # modifier phrase -> {recipe: (param, value)}; applied to the nearest named sound that has the param
 SFX_MODIFIERS: dict[str, dict[str, tuple[str, float | str]]] = {
     "heavy": {"rain": ("intensity", 0.9), "wind": ("speed_mps", 20.0), "footsteps": ("weight", 0.9),
@@ -447,7 +508,15 @@ SFX_MODIFIERS: dict[str, dict[str, tuple[str, float | str]]] = {
     "barefoot": {"footsteps": ("shoe", "barefoot")}, "sneakers": {"footsteps": ("shoe", "sneaker")},
     "open": {"door": ("action", "open")}, "opening": {"door": ("action", "open")},
     "closing": {"door": ("action", "close")}, "slamming": {"door": ("action", "slam")},
-    "50 hz": {"room_tone": ("mains", "50")}, "60 hz": {"room_tone": ("mains", "60")},
+    "50 hz": {"room_tone": ("mains", "50")},
+    **{word: {r: ("wave_type", wave) for r in _RETRO} for word, wave in (
+        ("square wave", "square"), ("square", "square"), ("pulse wave", "square"), ("sawtooth", "sawtooth"),
+        ("sawtooth wave", "sawtooth"), ("saw wave", "sawtooth"), ("sine wave", "sine"), ("sine", "sine"),
+        ("noise wave", "noise"), ("white noise", "noise"), ("方波", "square"), ("脉冲波", "square"),
+        ("锯齿波", "sawtooth"), ("正弦波", "sine"), ("噪声波", "noise"), ("白噪声", "noise"))},
+    "sneaker": {"footsteps": ("shoe", "sneaker")}, "运动鞋": {"footsteps": ("shoe", "sneaker")},
+    "球鞋": {"footsteps": ("shoe", "sneaker")},
+    "关": {"door": ("action", "close")}, "开": {"door": ("action", "open")},  # "关木门": only a door takes them "60 hz": {"room_tone": ("mains", "60")},
     "大": {"rain": ("intensity", 0.9), "wind": ("speed_mps", 20.0), "fire": ("size", 0.9),
           "explosion": ("size", 0.9)},
     "小": {"rain": ("intensity", 0.2), "fire": ("size", 0.2), "explosion": ("size", 0.2)},
@@ -502,8 +571,14 @@ PRESET_HINTS_ZH: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {
     "room_tone": {"quiet bedroom": (("卧室",),), "empty hall": (("大厅", "空旷"),), "server room": (("服务器",),)},
     "city_street": {"pedestrian zone": (("步行街",),), "quiet side street": (("小巷", "僻静", "小街"),),
                     "busy avenue": (("繁忙", "车水马龙", "大街"),)},
-    "splash": {"cannonball": (("炮弹", "跳水"),), "pebble": (("石子", "小石头"),)},
+    "splash": {"cannonball": (("炮弹", "跳水"),), "pebble": (("石子", "小石头"),), "stone": (("石头", "石块", "岩石"),)},
     "whoosh": {"stick swish": (("棍", "棒", "鞭"),)},
+    # engine: a kind word (or the kind a phrase set) and what the engine does
+    "engine": {"motorbike revving": (("摩托", "机车"), ("油门", "轰鸣", "咆哮")),
+               "motorbike idle": (("摩托", "机车"), ("怠速", "空转")),
+               "truck idle": (("卡车", "货车", "柴油机"), ("怠速", "空转")),
+               "car revving": (("油门", "轰鸣", "咆哮"),), "car idle": (("怠速", "空转"),),
+               "car cruising": (("汽车", "轿车", "车"), ("巡航", "行驶", "匀速", "开在"))},
 }
 
 # sound parameters given with a number: "intensity 0.7", "风速12米每秒", "8 km away", "pitch 1000 Hz".
@@ -525,12 +600,26 @@ PARAM_NAMES: dict[str, tuple[str, ...]] = {
     "every": ("wave_period_s",), "每隔": ("wave_period_s",), "builds for": ("spell_s",),
     "builds up for": ("spell_s",), "building for": ("spell_s",), "charges for": ("spell_s",),
     "charging for": ("spell_s",), "charge time": ("spell_s",), "蓄力": ("spell_s",), "充能": ("spell_s",),
+    "spell length": ("spell_s",), "spell duration": ("spell_s",), "charge length": ("spell_s",),
+    "charge duration": ("spell_s",), "cast time": ("spell_s",), "rumble length": ("rumble_s",),
+    "rumble duration": ("rumble_s",), "swing time": ("swing_s",), "pass time": ("swing_s",),
+    "蓄力时长": ("spell_s",), "蓄力时间": ("spell_s",), "充能时长": ("spell_s",), "充能时间": ("spell_s",),
+    "施法时长": ("spell_s",), "施法时间": ("spell_s",), "隆隆声时长": ("rumble_s",), "雷声时长": ("rumble_s",),
+    "每": ("wave_period_s",), "碎片量": ("debris",), "碎片": ("debris",), "气温": ("temperature_c",),
+    "音调": ("pitch_hz", "pitch"), "频率": ("pitch_hz", "pitch"), "frequency": ("pitch_hz", "pitch"),
+}
+# a parameter named after its number in seconds: "a 15 second rumble", "2.5 second pass", "3-second charge"
+PARAM_NOUNS_AFTER: dict[str, tuple[str, ...]] = {
+    "rumble": ("rumble_s",), "pass": ("swing_s",), "fly-by": ("swing_s",), "flyby": ("swing_s",),
+    "swing": ("swing_s",), "swish": ("swing_s",), "whoosh": ("swing_s",), "charge": ("spell_s",),
+    "charge-up": ("spell_s",), "charge up": ("spell_s",), "build-up": ("spell_s",), "buildup": ("spell_s",),
+    "build up": ("spell_s",), "spell": ("spell_s",), "cast": ("spell_s",), "wave period": ("wave_period_s",),
 }
 # parameter names that also name the sound ("蓄力3秒的音效" is a power charge lasting 3 s): only the number
 # is claimed, the name stays for the keyword pass
-PARAM_NAMES_ALSO_SOUNDS = frozenset({"蓄力", "充能"})
+PARAM_NAMES_ALSO_SOUNDS = frozenset({"蓄力", "充能", "蓄力时长", "蓄力时间", "充能时长", "充能时间"})
 # names that are only a parameter with a unit: "every 12 seconds" is a wave period, "every 2 bars" not
-PARAM_NAMES_NEED_UNIT = frozenset({"every", "每隔"})
+PARAM_NAMES_NEED_UNIT = frozenset({"every", "每隔", "每"})  # "每10秒一个浪" is a wave period, "每4小节" not
 # unit -> (candidate parameters, factor to the parameter's unit); a unit alone names the parameter
 PARAM_UNITS: dict[str, tuple[tuple[str, ...], float]] = {
     "m/s": (("speed_mps",), 1.0), "mps": (("speed_mps",), 1.0), "km/h": (("speed_mps",), 1 / 3.6),
@@ -540,10 +629,14 @@ PARAM_UNITS: dict[str, tuple[tuple[str, ...], float]] = {
     "米每秒": (("speed_mps",), 1.0), "米/秒": (("speed_mps",), 1.0), "公里每小时": (("speed_mps",), 1 / 3.6),
     "公里": (("distance_km",), 1.0), "千米": (("distance_km",), 1.0), "赫兹": (("pitch_hz", "mains"), 1.0),
     "毫米": (("drop_size_mm",), 1.0), "摄氏度": (("temperature_c",), 1.0), "个按键": (("keys",), 1.0),
-    "次按键": (("keys",), 1.0), "个键": (("keys",), 1.0), "下按键": (("keys",), 1.0),
+    "次按键": (("keys",), 1.0), "个键": (("keys",), 1.0), "下按键": (("keys",), 1.0), "下": (("keys",), 1.0),
+    "cm": (("size_m",), 0.01), "厘米": (("size_m",), 0.01), "khz": (("pitch_hz",), 1000.0),
+    "千赫": (("pitch_hz",), 1000.0),
 }
+# units read only after digits: "键盘打字声，60下" is 60 key presses, "等一下" no count
+PARAM_UNITS_AFTER_DIGITS = frozenset({"下"})
 # units only read after a parameter name ("size 1.5 m", "rumble 12 seconds"): a bare "12 s" is a duration
-PARAM_NAMED_UNITS = ("m", "metres", "meters", "米", "s", "sec", "seconds", "秒")
+PARAM_NAMED_UNITS = ("m", "metres", "meters", "米", "s", "sec", "seconds", "秒", "度", "°")
 
 # filler words reported neither as understood nor as ignored
 STOPWORDS_EN = frozenset("""a an the for with of in on at to and or but some please make me i want need give

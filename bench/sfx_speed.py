@@ -13,6 +13,9 @@
 * Streaming: per 256-frame block at 48 kHz with automation moving a parameter (filters are
   redesigned as it moves): compute (thread CPU) time as % of the block's 5.33 ms, mean and 99th
   percentile; the wall-clock p99, which includes preemption by other processes, is reported too.
+* Retro (sfxr) recipes: the seven category recipes, seeds 0..19 at their natural lengths, 48 kHz,
+  vs pyfxr building the identical jsfxr parameters, both in thread CPU time; in ``details`` only
+  (``retro_per_recipe``), measured last. ``bench/sfx_retro`` measures the synth itself.
 * Diversity: 16 variations (seed + i, spread 0.1) of each recipe's first preset; mean pairwise
   log-spectral distance (dB RMS between average log power spectra) vs the mean distance of the
   variations to the preset itself. Ratio near 1 = variations differ from each other about as much
@@ -50,7 +53,7 @@ def best_cpu_s(fn, repeats: int) -> float:
 def _ours_recipes() -> list[str]:
     from museforge.sfx.recipe import recipe_names
 
-    return [n for n in recipe_names() if not n.startswith("retro")]  # retro has its own benchmark
+    return [n for n in recipe_names() if not n.startswith("retro")]  # retro: _retro_speed and bench/sfx_retro
 
 
 def _pyfxr_time_s(duration_s: float, repeats: int) -> tuple[float, float, float]:
@@ -96,6 +99,43 @@ def _speed(quick: bool) -> dict:
                       "audio_s": round(audio_s, 3), "channels": recipe.default_channels, "presets": len(presets),
                       "pyfxr_realtime_factor_same_durations": peer_audio_s / peer_compute_s,
                       "pyfxr_realtime_factor_wall": peer_audio_s / peer_wall_s}
+    return rows
+
+
+def _retro_speed(quick: bool) -> dict:
+    """The seven retro (sfxr) recipes: seeds 0..n-1 at their natural lengths, vs pyfxr on the same jsfxr params.
+
+    Ours includes what a recipe render does on top of the synth (drawing the parameters from the
+    seed, the 44.1 -> 48 kHz resample, peak guard); pyfxr builds the identical parameters at 44.1 kHz.
+    Measured after every other recipe, so the retro renders cannot change the other rows.
+    """
+    import pyfxr
+
+    from bench.sfx_retro import CATEGORIES, _pyfxr_kwargs
+    from museforge.sfx.recipe import get_recipe
+
+    n_seeds, repeats = (4, 1) if quick else (20, 3)
+    rows = {}
+    for category in CATEGORIES:
+        recipe = get_recipe(f"retro_{category}")
+        kwargs = [_pyfxr_kwargs(recipe.sfxr_params(recipe.resolve(), seed)) for seed in range(n_seeds)]
+        audio_s = sum(recipe.render(seed=seed, sample_rate=SAMPLE_RATE).duration_s for seed in range(n_seeds))
+        peer_audio_s = sum(len(np.frombuffer(memoryview(pyfxr.SFX(**k).build()), dtype=np.int16))
+                           for k in kwargs) / 44_100
+
+        def ours():
+            return [recipe.render(seed=seed, sample_rate=SAMPLE_RATE) for seed in range(n_seeds)]
+
+        def peer():
+            return [pyfxr.SFX(**k).build() for k in kwargs]
+
+        compute_s = peer_compute_s = float("inf")
+        for _ in range(3):  # interleaved: same load on both sides
+            compute_s = min(compute_s, best_cpu_s(ours, repeats))
+            peer_compute_s = min(peer_compute_s, best_cpu_s(peer, repeats))
+        rows[recipe.name] = {"realtime_factor": audio_s / compute_s, "audio_s": round(audio_s, 3), "seeds": n_seeds,
+                             "pyfxr_realtime_factor_same_params": peer_audio_s / peer_compute_s,
+                             "ours_over_pyfxr": (audio_s / compute_s) / (peer_audio_s / peer_compute_s)}
     return rows
 
 
@@ -161,6 +201,7 @@ def run(quick: bool = False) -> dict:
     speed = _speed(quick)
     streaming = _streaming(quick)
     diversity = _diversity(quick)
+    retro = _retro_speed(quick)  # last: the retro synth's allocator setting must not touch the rows above
     slowest = min(speed, key=lambda k: speed[k]["realtime_factor"])
     peer = float(np.median([row["pyfxr_realtime_factor_same_durations"] for row in speed.values()]))
     details = {
@@ -175,6 +216,9 @@ def run(quick: bool = False) -> dict:
         "streaming_worst_p99_pct": max(v["p99_pct"] for v in streaming.values()),
         "diversity": {k: {kk: round(vv, 2) if isinstance(vv, float) else vv for kk, vv in v.items()}
                       for k, v in diversity.items()},
+        "retro_per_recipe": {k: {kk: round(vv, 2) if isinstance(vv, float) else vv for kk, vv in v.items()}
+                             for k, v in retro.items()},
+        "retro_below_200x": sorted(k for k, v in retro.items() if v["realtime_factor"] < 200.0),
         "quick": quick,
     }
     return result("sfx_speed", "slowest recipe realtime factor (CPU, 1 thread, 48 kHz) vs pyfxr",

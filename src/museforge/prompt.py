@@ -134,10 +134,10 @@ _PARAM = _en(rf"(?P<name>{_alternation(lex.PARAM_NAMES)})\s*(?:of|at|to|is|=|:|�
              rf"(?:\s*(?P<unit>{_alternation([*lex.PARAM_UNITS, *lex.PARAM_NAMED_UNITS])})(?![a-z]))?"
              rf"|(?<![\d.])(?P<v2>{_PARAM_VALUE})\s*(?P<unit2>{_alternation(lex.PARAM_UNITS)})(?![a-z])")
 # the number before the parameter it sets: "a 15 second rumble", "2.5 second pass" (not the sound's duration)
-_PARAM_BEFORE = _en(rf"(?P<v>{NUM})[\s-]*(?:seconds?|secs?|s)[\s-]+(?:long\s+)?"
+_PARAM_BEFORE = _en(rf"(?P<v>\d+\.\d+|{_SMALL_NUM})[\s-]*(?:seconds?|secs?|s)[\s-]+(?:long\s+)?"
                     rf"(?P<name>{_alternation(lex.PARAM_NOUNS_AFTER)})(?![a-z])")
 # footsteps a second: "2.5 steps per second", "每秒2步"
-_PACE = _en(rf"(?P<v>{NUM})\s*(?:steps?|footsteps)\s*(?:per|a|/|each)\s*(?:second|sec|s)(?![a-z])"
+_PACE = _en(rf"(?P<v>\d+\.\d+|{_SMALL_NUM})\s*(?:steps?|footsteps)\s*(?:per|a|/|each)\s*(?:second|sec|s)(?![a-z])"
             rf"|每秒(?:钟)?\s*(?P<c>{CN_NUM})\s*步")
 # how much longer a retro sound plays: "stretched to twice the length", "1.5x as long", "长度拉长到1.5倍"
 _LENGTH_SCALE = _en(r"(?P<w>twice|double|half|three\s+times|(?P<n>\d+(?:\.\d+)?)\s*(?:x|×|times))\s+"

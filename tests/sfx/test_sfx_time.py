@@ -53,6 +53,7 @@ def test_stream_with_constant_params_equals_offline_render(name, block_frames):
 @pytest.mark.parametrize("name,param,low,high", [
     ("rain", "intensity", 0.05, 1.0), ("rain", "drop_size_mm", 0.5, 5.0), ("wind", "speed_mps", 2.0, 30.0),
     ("fire", "size", 0.05, 1.0), ("water", "flow", 0.0, 1.0), ("city_street", "traffic", 0.05, 1.0),
+    ("engine", "rpm", 800.0, 5000.0), ("engine", "load", 0.0, 1.0),
 ])
 def test_automation_has_no_jumps_at_block_edges(name, param, low, high):
     # A hard step in the automation: smoothing must still keep block edges like any other sample.

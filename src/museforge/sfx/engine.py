@@ -22,10 +22,10 @@ from museforge.sfx.recipe import AmbienceRecipe, Param, Voice, register
 # kind -> (firing offsets within one 4-stroke cycle (fractions), exhaust corner at idle (Hz),
 #          pipe resonance (Hz), mechanical-noise level, pulse decay (s))
 KINDS = {
-    "car": ((0.0, 0.25, 0.5, 0.75), 900.0, 110.0, 0.6, 0.012),
-    "motorbike": ((0.0, 0.375), 1300.0, 160.0, 0.7, 0.008),  # 45-degree V-twin: uneven pairs
-    "generator": ((0.0,), 900.0, 90.0, 1.0, 0.012),  # single cylinder on a frame
-    "truck": ((0.0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6), 600.0, 70.0, 0.6, 0.015),
+    "car": ((0.0, 0.25, 0.5, 0.75), 600.0, 110.0, 0.3, 0.012),
+    "motorbike": ((0.0, 0.375), 900.0, 160.0, 0.35, 0.008),  # 45-degree V-twin: uneven pairs
+    "generator": ((0.0,), 700.0, 90.0, 0.5, 0.012),  # single cylinder on a frame
+    "truck": ((0.0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6), 450.0, 70.0, 0.3, 0.015),
 }
 
 

@@ -581,11 +581,23 @@ def test_steps_per_second_is_a_pace_not_a_count_and_yi_xia_is_no_count():
     ("挥刀破风声", "whoosh", None, []),
     ("关木门", "door", "wooden door close", []),
     ("开木门的声音", "door", "wooden door open", []),
+    ("关铁门", "door", None, []),
 ])
 def test_sound_phrases_from_heldout8_forms(text, recipe, preset, layers):
     u = understand(text)
     assert u.kind == "sfx", u
     assert (u.controls.recipe, u.controls.preset, [la.recipe for la in u.controls.layers]) == (recipe, preset, layers)
+
+
+def test_open_and_close_alone_are_no_door_words():
+    u = understand("开场音乐，欢快")
+    assert u.kind == "music" and "开场" in u.ignored
+    assert understand("关铁门").controls.params == {"material": "metal", "action": "close"}
+
+
+def test_mains_hum_words():
+    assert understand("room tone with 60 hz hum").controls.params.get("mains") == "60"
+    assert understand("room tone, 50 Hz hum").controls.params.get("mains") == "50"
 
 
 def test_building_is_not_big_and_a_vague_word_for_a_building_keeps_the_preset():

@@ -415,6 +415,11 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "bird chorus": ("forest", "dawn chorus", {}), "狂风呼啸": ("wind", "howling", {}), "风呼啸": ("wind", "howling", {}),
     "大街": ("city_street", None, {}), "马路": ("city_street", None, {}), "街上": ("city_street", None, {}),
     "汽车炸弹": ("explosion", "car bomb", {}),
+    # a verb before the door ("关木门", "开铁门"); 关/开 alone are in too many words (关卡, 开场) to be modifiers
+    **{f"{verb}{word}门": ("door", preset if material == "wood" else None,
+                          {} if material == "wood" else {"material": material, "action": action})
+       for verb, action, preset in (("关", "close", "wooden door close"), ("开", "open", "wooden door open"))
+       for word, material in (("木", "wood"), ("木头", "wood"), ("铁", "metal"), ("金属", "metal"))},
     # something falling or thrown into water is a splash (石头扔进水里, 跳水, "a stone dropped into the pond")
     "扔进水里": ("splash", None, {}), "扔进水中": ("splash", None, {}), "丢进水里": ("splash", None, {}),
     "掉进水里": ("splash", None, {}), "掉进水中": ("splash", None, {}), "落入水中": ("splash", None, {}),
@@ -508,7 +513,7 @@ SFX_MODIFIERS: dict[str, dict[str, tuple[str, float | str]]] = {
     "barefoot": {"footsteps": ("shoe", "barefoot")}, "sneakers": {"footsteps": ("shoe", "sneaker")},
     "open": {"door": ("action", "open")}, "opening": {"door": ("action", "open")},
     "closing": {"door": ("action", "close")}, "slamming": {"door": ("action", "slam")},
-    "50 hz": {"room_tone": ("mains", "50")},
+    "50 hz": {"room_tone": ("mains", "50")}, "60 hz": {"room_tone": ("mains", "60")},
     **{word: {r: ("wave_type", wave) for r in _RETRO} for word, wave in (
         ("square wave", "square"), ("square", "square"), ("pulse wave", "square"), ("sawtooth", "sawtooth"),
         ("sawtooth wave", "sawtooth"), ("saw wave", "sawtooth"), ("sine wave", "sine"), ("sine", "sine"),
@@ -516,7 +521,6 @@ SFX_MODIFIERS: dict[str, dict[str, tuple[str, float | str]]] = {
         ("锯齿波", "sawtooth"), ("正弦波", "sine"), ("噪声波", "noise"), ("白噪声", "noise"))},
     "sneaker": {"footsteps": ("shoe", "sneaker")}, "运动鞋": {"footsteps": ("shoe", "sneaker")},
     "球鞋": {"footsteps": ("shoe", "sneaker")},
-    "关": {"door": ("action", "close")}, "开": {"door": ("action", "open")},  # "关木门": only a door takes them "60 hz": {"room_tone": ("mains", "60")},
     "大": {"rain": ("intensity", 0.9), "wind": ("speed_mps", 20.0), "fire": ("size", 0.9),
           "explosion": ("size", 0.9)},
     "小": {"rain": ("intensity", 0.2), "fire": ("size", 0.2), "explosion": ("size", 0.2)},

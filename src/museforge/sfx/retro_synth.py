@@ -3,13 +3,19 @@
 sfxr runs on a 44.1 kHz clock ("ticks") with 8x oversampling. Per tick it moves the pitch
 (slide, delta slide, arpeggio, repeat), the vibrato, the square duty, the envelope, the phaser
 offset and the high-pass coefficient; per sub-sample it runs the oscillator, a resonant low-pass,
-a high-pass and the phaser. Everything per tick here is a closed form (cumulative sums and
-products, clipped ramps). The only sequential state left is the integer oscillator phase, whose
-update ``phase = (phase + 8) % period`` is one cheap Python step per run of ticks with the same
-period; filter states go through ``scipy.signal.lfilter``. The result equals a per-sample
-transcription of jsfxr's loop to ~1e-12 (see the tests), except that a *swept* filter coefficient
-is held constant in blocks within which it changes by at most ``SWEEP_TOLERANCE`` (jsfxr changes
-it every sub-sample; over 40 random jsfxr sounds the difference was -64 dB median, -45 dB worst).
+a high-pass and the phaser. Here no Python loop runs over ticks or sub-samples:
+
+* per-tick controls are closed forms (numpy's in-order cumsum/cumprod: jsfxr's float operations);
+* the oscillator phase ``phase = (phase + 8) % period`` is stepped from wrap to wrap
+  (:func:`_tick_phases`), not tick by tick;
+* the filters run a tick at a time: their recursions once per tick (``scipy.signal.lfilter`` on
+  the state at tick ends), everything inside a tick as weighted sums of its 8 sub-samples, which
+  square, sawtooth, sine and slow noise give straight from the tick's phase (:class:`_Wave`).
+
+The result equals a per-sample transcription of jsfxr's loop to ~1e-13 (see the tests), except
+that a *swept low-pass* coefficient is held constant in blocks within which it changes by at most
+``SWEEP_TOLERANCE`` (jsfxr changes it every sub-sample; over random jsfxr sounds the difference was
+-67 dB median, -45 dB worst). A swept high-pass (its coefficient moves once a tick) is exact.
 
 Semantics follow jsfxr (github.com/chr15m/jsfxr, itself a port of DrPetter's sfxr), including
 its quirk that after a repeat the arpeggio jump happens at once when the sound is already past

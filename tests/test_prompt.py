@@ -612,6 +612,7 @@ def test_building_is_not_big_and_a_vague_word_for_a_building_keeps_the_preset():
     ("伤心的钢琴曲", "piano", "sad"), ("creepy music box lullaby", None, "tense"),
     ("gentle lullaby, music box", None, "calm"), ("悲伤的摇篮曲", None, "sad"),
     ("film noir jazz, 90 bpm", "jazz", "sad"),  # film noir is a mood, not film music
+    ("brooding wistful jazz", "jazz", "sad"), ("a celebration march", "march", "happy"),
 ])
 def test_style_and_mood_words_from_heldout8_forms(text, style, mood):
     c = music(text)

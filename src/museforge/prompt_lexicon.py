@@ -101,7 +101,8 @@ MOOD_WORDS: dict[str, tuple[float, float]] = {
     "bright": (1, 0.5), "playful": (1, 1), "uplifting": (1, 1), "bouncy": (1, 1), "fun": (1, 1),
     "triumphant": (1, 1), "heroic": (0.8, 1), "festive": (1, 1), "energetic": (0.6, 1), "lively": (1, 1),
     "victory": (1, 1), "victorious": (1, 1), "glorious": (1, 1), "majestic": (0.6, 0.6), "moody": (-0.6, -0.3),
-    "noir": (-1, -0.3), "film noir": (-1, -0.3),  # a mood, not film music "brooding": (-1, -0.3), "wistful": (-0.5, -1), "longing": (-0.5, -1), "celebration": (1, 1),
+    "noir": (-1, -0.3), "film noir": (-1, -0.3),  # a mood, not film music
+    "brooding": (-1, -0.3), "wistful": (-0.5, -1), "longing": (-0.5, -1), "celebration": (1, 1),
     "party": (1, 1), "wedding": (1, 0.5), "sunny": (1, 0.6),
     "hopeful": (1, 0.3), "whimsical": (1, 0.6), "cute": (1, 0.6), "light-hearted": (1, 0.6),
     "tense": (-1, 1), "tension": (-1, 1), "epic": (-0.3, 1), "intense": (-0.5, 1), "scary": (-1, 1),
@@ -160,7 +161,8 @@ DENSITY_WORDS: dict[str, str] = {
     "sparse": "sparse", "minimal": "sparse", "minimalist": "sparse", "simple": "sparse", "few notes": "sparse",
     "busy": "dense", "dense": "dense", "complex": "dense", "intricate": "dense", "lots of notes": "dense",
     "virtuosic": "dense", "medium density": "medium", "moderate density": "medium",
-    "medium-density": "medium", "中等密度": "medium", "密度适中": "medium", "适中的密度": "medium", "中密度": "medium", "稀疏": "sparse", "简约": "sparse", "简单": "sparse", "极简": "sparse",
+    "medium-density": "medium", "中等密度": "medium", "密度适中": "medium", "适中的密度": "medium", "中密度": "medium",
+    "稀疏": "sparse", "简约": "sparse", "简单": "sparse", "极简": "sparse",
     "密集": "dense", "复杂": "dense", "华丽": "dense", "炫技": "dense",
 }
 

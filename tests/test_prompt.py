@@ -529,6 +529,8 @@ def test_counts_after_asking_verbs_need_a_classifier_and_the_item_end():
     ("a 3-second charge up", {"spell_s": 3.0}, None),
     ("蓄力音效，蓄力时长4秒", {"spell_s": 4.0}, None),
     ("海浪，每12秒一个浪，十分钟", {"wave_period_s": 12.0}, 600.0),
+    ("a 2 second whoosh", {}, 2.0),  # a noun for the whole sound: its duration
+    ("a 3 second sword swing", {}, 3.0),
 ])
 def test_a_parameter_number_is_not_the_sound_duration(text, params, duration):
     c = understand(text).controls

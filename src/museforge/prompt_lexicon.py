@@ -614,12 +614,12 @@ PARAM_NAMES: dict[str, tuple[str, ...]] = {
     "每": ("wave_period_s",), "碎片量": ("debris",), "碎片": ("debris",), "气温": ("temperature_c",),
     "音调": ("pitch_hz", "pitch"), "频率": ("pitch_hz", "pitch"), "frequency": ("pitch_hz", "pitch"),
 }
-# a parameter named after its number in seconds: "a 15 second rumble", "2.5 second pass", "3-second charge"
+# a part of the sound named after its number in seconds: "a 15 second rumble", "2.5 second pass", "3-second
+# charge". Not a noun for the whole sound ("a 2 second whoosh", "a 3 second spell"): that number is its duration
 PARAM_NOUNS_AFTER: dict[str, tuple[str, ...]] = {
-    "rumble": ("rumble_s",), "pass": ("swing_s",), "fly-by": ("swing_s",), "flyby": ("swing_s",),
-    "swing": ("swing_s",), "swish": ("swing_s",), "whoosh": ("swing_s",), "charge": ("spell_s",),
-    "charge-up": ("spell_s",), "charge up": ("spell_s",), "build-up": ("spell_s",), "buildup": ("spell_s",),
-    "build up": ("spell_s",), "spell": ("spell_s",), "cast": ("spell_s",), "wave period": ("wave_period_s",),
+    "rumble": ("rumble_s",), "pass": ("swing_s",), "charge": ("spell_s",), "charge-up": ("spell_s",),
+    "charge up": ("spell_s",), "build-up": ("spell_s",), "buildup": ("spell_s",), "build up": ("spell_s",),
+    "wave period": ("wave_period_s",),
 }
 # parameter names that also name the sound ("蓄力3秒的音效" is a power charge lasting 3 s): only the number
 # is claimed, the name stays for the keyword pass

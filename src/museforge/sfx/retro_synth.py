@@ -148,8 +148,8 @@ def _segments(n_ticks: int, repeat_ticks: int) -> tuple[np.ndarray, np.ndarray]:
 
     jsfxr resets on the tick where ``++elapsed >= repeat``: ticks repeat-1, 2*repeat-1, ...
     """
-    if repeat_ticks == 0:  # one segment: read-only views, nothing to compute
-        return np.broadcast_to(np.int64(0), (n_ticks,)), _counting(n_ticks)
+    if repeat_ticks == 0:  # one segment
+        return np.zeros(n_ticks, dtype=np.int64), _counting(n_ticks)
     t = np.arange(n_ticks)
     start = np.where(t < repeat_ticks - 1, 0, ((t + 1) // repeat_ticks) * repeat_ticks - 1)
     return start, t - start
@@ -512,8 +512,10 @@ class _Wave:
         if direct and self.wave != "sine":
             prefix = np.zeros((w.shape[0], OVERSAMPLING + 1))  # sums of the first i weights
             np.cumsum(w, axis=1, out=prefix[:, 1:])
-            moment = np.zeros_like(prefix)  # sums of j w_j over the first i weights
-            np.cumsum(w * np.arange(1, OVERSAMPLING + 1), axis=1, out=moment[:, 1:])
+            moment = None
+            if self.wave == "sawtooth":
+                moment = np.zeros_like(prefix)  # sums of j w_j over the first i weights
+                np.cumsum(w * np.arange(1, OVERSAMPLING + 1), axis=1, out=moment[:, 1:])
         for lo in range(0, self.n_ticks, CHUNK_TICKS):
             part = slice(lo, lo + CHUNK_TICKS)
             if not direct:
@@ -526,7 +528,7 @@ class _Wave:
                 out[:, part] = self._piecewise(prefix, moment, part)
         return out
 
-    def _piecewise(self, prefix: np.ndarray, moment: np.ndarray, part: slice) -> np.ndarray:
+    def _piecewise(self, prefix: np.ndarray, moment: np.ndarray | None, part: slice) -> np.ndarray:
         """Square or sawtooth weighted sums: the wrap and the duty threshold split a tick into <= 4 runs."""
         period, start = self.period[part], self.start[part]
         # per tick, as numbers of leading sub-samples: before the wrap, high before it, high until after it
@@ -945,7 +947,9 @@ def render_sfxr_ticks(p: SfxrParams, rng: np.random.Generator) -> np.ndarray:
         period = period * (1.0 + vibrato * (p.p_vib_strength * 0.5))
     iperiod = np.maximum(period, OVERSAMPLING).astype(np.int64)  # truncation = floor for periods >= 8
     duty = None  # only square and sawtooth have a duty
-    if p.wave_type in ("square", "sawtooth"):
+    if p.wave_type in ("square", "sawtooth") and p.p_duty_ramp == 0.0:
+        duty = np.full(n_ticks, min(max(0.5 - p.p_duty * 0.5, 0.0), 0.5))
+    elif p.wave_type in ("square", "sawtooth"):
         duty = np.clip(_running(0.5 - p.p_duty * 0.5, -p.p_duty_ramp * 5e-5, int(j[-1] if repeat == 0 else j.max()) + 1),
                        0.0, 0.5)
         if repeat:

@@ -71,7 +71,7 @@ class Engine(AmbienceRecipe):
         voice.state["blips"] = dsp.ControlNoise(voice.rng("blips"), 0.6, voice.sample_rate)
 
     def block(self, voice: Voice, params: dict, n_frames: int) -> np.ndarray:
-        sr, ch = voice.sample_rate, voice.n_channels
+        sr = voice.sample_rate
         offsets, corner_hz, pipe_hz, mech_level, pulse_s = KINDS[params["kind"]]
         revs = params["revs"]
         blip = np.clip(voice.state["blips"](n_frames)[0] * 1.2 - 0.2, 0.0, 2.0) * revs  # 0 most of the time

@@ -35,7 +35,8 @@ class Engine(AmbienceRecipe):
     category = "engine"
     ucs_cat_id = "VEHCar"
     params = (
-        Param("kind", "car", choices=tuple(KINDS), doc="car (4 cyl.), motorbike (V-twin), generator (1 cyl.), truck (6)"),
+        Param("kind", "car", choices=tuple(KINDS),
+              doc="car (4 cylinders), motorbike (V-twin), generator (1 cylinder), truck (6)"),
         Param("rpm", 1800.0, 400.0, 7000.0, doc="crankshaft speed in revolutions per minute"),
         Param("load", 0.4, 0.0, 1.0, doc="throttle: louder, brighter, rougher"),
         Param("revs", 0.0, 0.0, 1.0, doc="depth and rate of random throttle blips (revving)"),

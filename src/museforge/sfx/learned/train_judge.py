@@ -53,7 +53,7 @@ class TrainConfig:
     snr_db: tuple[float, float] = (6.0, 30.0)
     mixup_prob: float = 0.3  # share of real examples blended with another real clip
     mixup_alpha: float = 0.4  # Beta(alpha, alpha) blend weight
-    repeat_prob: float = 0.0  # short clips (< repeat_max_share of the crop) laid down 2..4 times (tried at 0.2: not better)
+    repeat_prob: float = 0.0  # short clips (< repeat_max_share of the crop) laid 2..4 times; 0.2 was not better
     repeat_max_share: float = 0.4
     spec_mask_prob: float = 0.5
     freq_mask_bins: int = 8

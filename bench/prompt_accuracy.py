@@ -47,6 +47,15 @@ heldout7/8: its author never read the reader's code, lexicon or tests nor ran it
 sections of docs/prompts.md that list what the reader understands (said so by the author, who also wrote
 a few deliberate traps: "50s pop", "drum and bass" as a style, a bpm beside a tempo word).
 
+Three sound-effect fields look at the recipe's settings. ``preset``: is the preset name the expected one
+(None when the prompt names none)? ``params``: is what would be rendered the same, i.e. the whole parameter
+dict resolved as the recipe does it (its defaults, then the preset, then the explicit params) for the
+expectation and for the reader, on the same recipe; it fails when the preset differs even if every stated
+number was honoured. ``param_values``: for prompts whose expectation has params, is every expected param
+present in the reader's resolved dict (same resolution) with the value the expectation resolves it to, on
+the same recipe, whatever the preset and the other params; it is the explicit-value figure for numbers such
+as "swing 0.9 s" and is reported beside the other two, not instead of them.
+
 For every field two figures are kept: ``stated`` accuracy over prompts whose expectation sets the
 field (is the value the user gave honoured exactly?) and ``all`` accuracy over every prompt of
 that kind (which also counts values invented where the prompt gave none). The headline is the
@@ -74,10 +83,11 @@ PROMPTS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "prompts.
 EXPLICIT = ("tempo_bpm", "key", "time_signature", "duration_s", "n_bars", "instruments", "exclude", "chords",
             "loop", "seed", "variations")
 CATEGORY = ("kind", "style", "mood", "recipe")
-DETAIL = ("density", "preset", "params", "layers")
+DETAIL = ("density", "preset", "params", "param_values", "layers")
 MUSIC_FIELDS = ("kind", "style", "mood", "key", "tempo_bpm", "time_signature", "duration_s", "n_bars",
                 "instruments", "exclude", "density", "chords", "loop", "seed")
-SFX_FIELDS = ("kind", "recipe", "preset", "params", "layers", "duration_s", "loop", "variations", "seed")
+SFX_FIELDS = ("kind", "recipe", "preset", "params", "param_values", "layers", "duration_s", "loop", "variations",
+              "seed")
 SPLITS = ("dev", "heldout1", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9")
 # held-out split -> the commit whose lexicon was frozen before the split was written
 FREEZES = {"heldout1": "531a18e", "heldout2": "6e5a993", "heldout3": "b580a3d", "heldout4": "4de9af1",
@@ -106,7 +116,7 @@ def _pitch_class(tonic: str | None) -> int | None:
 def expected_value(expect: dict, field: str) -> object:
     if field == "key":
         return (_pitch_class(expect.get("tonic")), expect.get("mode"))
-    if field == "params":
+    if field in ("params", "param_values"):
         return (expect["recipe"], expect.get("preset"), expect.get("params", {}))
     return expect.get(field, _DEFAULTS.get(field))
 
@@ -116,7 +126,7 @@ def predicted_value(controls: dict, field: str) -> object:
         return (_pitch_class(controls.get("tonic")), controls.get("mode"))
     if field == "layers":
         return [layer["recipe"] for layer in controls["layers"]]
-    if field == "params":
+    if field in ("params", "param_values"):
         return (controls["recipe"], controls["preset"], controls["params"])
     return controls.get(field, _DEFAULTS.get(field))
 
@@ -136,13 +146,19 @@ def same(field: str, expected: object, got: object) -> bool:
             return False
         want, have = _resolved(recipe, preset, params), _resolved(got_recipe, got_preset, got_params)
         return set(want) == set(have) and all(same("value", want[k], have[k]) for k in want)
+    if field == "param_values":  # only the values the prompt states, whatever the preset
+        (recipe, preset, params), (got_recipe, got_preset, got_params) = expected, got
+        if recipe != got_recipe:
+            return False
+        want, have = _resolved(recipe, preset, params), _resolved(got_recipe, got_preset, got_params)
+        return all(k in have and same("value", want[k], have[k]) for k in params)
     if isinstance(expected, (int, float)) and isinstance(got, (int, float)) and not isinstance(expected, bool):
         return math.isclose(float(expected), float(got), rel_tol=1e-6, abs_tol=1e-6)
     return expected == got
 
 
 def is_stated(field: str, expected: object) -> bool:
-    if field == "params":
+    if field in ("params", "param_values"):
         return bool(expected[2])
     return field == "kind" or expected not in (None, (None, None), _DEFAULTS.get(field))
 

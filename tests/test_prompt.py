@@ -644,3 +644,75 @@ def test_a_car_bomb_is_still_an_explosion():
     for text in ("汽车炸弹爆炸", "car bomb going off"):
         c = understand(text).controls
         assert (c.recipe, c.preset, c.layers) == ("explosion", "car bomb", ())
+
+
+@pytest.mark.parametrize("text, n", [
+    ("retro enemy hit sound, +3 semitones, batch of 10", 10), ("UI click sounds, a batch of 12", 12),
+    ("a set of 6 coin pickups", 6), ("laser zaps, a pack of four", 4), ("a dozen coin pickups", 12),
+    ("half a dozen door slams", 6), ("door slam, five of them", 5), ("laser zaps, 4 copies", 4),
+    ("火球施法音效，五个", 5), ("碰杯声，十个", 10), ("错误提示音，3个", 3), ("硬币音效，要三种", 3),
+    ("手雷爆炸，做8个不同的", 8), ("硬币音效，一打", 12), ("爆炸声，需要6个", 6), ("点击音效，两种就行", 2),
+])
+def test_variation_counts_in_every_phrasing(text, n):
+    u = understand(text)
+    assert u.kind == "sfx"
+    assert u.controls.variations == n
+
+
+@pytest.mark.parametrize("text", ["boots on gravel, a batch of 12 steps", "a dozen bars of jazz piano"])
+def test_a_count_of_steps_or_bars_is_no_variation_count(text):
+    c = understand(text).controls
+    assert getattr(c, "variations", 1) == 1
+
+
+@pytest.mark.parametrize("text, params", [
+    ("cloak swish, swing 0.9 s", {"swing_s": 0.9}), ("披风甩动声，挥动0.8秒", {"swing_s": 0.8}),
+    ("诅咒魔法，法术时长3秒", {"spell_s": 3.0}), ("car idling at 900 rpm, loop", {"rpm": 900.0}),
+    ("汽车怠速，转速900转，循环", {"rpm": 900.0}), ("壁炉烧柴的声音，噼啪0.7，一小时", {"crackle": 0.7}),
+    ("瀑布，水量0.95，五分钟", {"flow": 0.95}), ("8 bit explosion for a shmup, length scale 2.5", {"length_scale": 2.5}),
+])
+def test_parameter_numbers_are_never_the_duration(text, params):
+    c = understand(text).controls
+    assert {k: c.params[k] for k in params} == params
+    assert c.duration_s != next(iter(params.values())) or c.duration_s is None
+
+
+def test_seconds_of_a_swing_need_a_unit_and_swing_stays_a_style():
+    c = music("swing 120 bpm piano")
+    assert (c.style, c.tempo_bpm) == ("jazz", 120.0)
+
+
+@pytest.mark.parametrize("text, bpm", [
+    ("巴洛克风格的大键琴曲，D大调，快板", 140.0), ("古典音乐，长笛和双簧管，C大调，5/4拍，行板", 90.0),
+    ("安静的钢琴与小提琴二重奏，降B大调，柔板", 70.0), ("弦乐四重奏，急板", 180.0), ("管风琴，广板", 50.0),
+])
+def test_chinese_names_of_the_italian_tempo_terms(text, bpm):
+    assert music(text).tempo_bpm == bpm
+
+
+def test_objects_first_then_dou_buyao_excludes_them():
+    c = music("鼓和贝斯都不要的爵士钢琴，稀疏，慢")
+    assert (c.exclude, c.instruments, c.style) == (("drums", "bass"), ("piano",), "jazz")
+
+
+def test_heldout9_sound_words():
+    assert music("抒情歌，降A大调，八六拍，原声吉他").instruments == ("acoustic guitar",)
+    for text, recipe, preset in (("步行街的嘈杂人声，循环", "city_street", "pedestrian zone"),
+                                 ("手雷爆炸", "explosion", "grenade"),
+                                 ("飞船飞掠而过的呼啸声，三个版本", "whoosh", "fly-by"),
+                                 ("黎明的鸟鸣，五分钟", "forest", "dawn chorus")):
+        u = understand(text)
+        assert (u.kind, u.controls.recipe, u.controls.preset) == ("sfx", recipe, preset), text
+    assert understand("寒风呼啸").controls.recipe == "wind"
+    assert understand("光脚走在木地板上，8步").controls.params["shoe"] == "barefoot"
+    assert understand("boots on a metal catwalk, 20 steps at 1.5 Hz").controls.params["pace_hz"] == 1.5
+
+
+@pytest.mark.parametrize("text, style, mood", [
+    ("romantic duet for violin and piano, Ab major, adagio", "romantic", None),
+    ("romantic ballad in A flat major, 70 bpm, piano and strings", "ballad", "calm"),
+    ("romantic nocturne for solo piano", "romantic", "calm"),
+])
+def test_romantic_is_the_style_only_when_no_style_word_is_there(text, style, mood):
+    c = music(text)
+    assert (c.style, c.mood) == (style, mood)

@@ -67,7 +67,18 @@ def _en(pattern: str) -> re.Pattern:
 # much cheaper to compile than NUM, which cold start pays for every pattern it is in
 _SMALL_NUM = r"\d+|(?<![a-z])(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)(?![a-z])"
 _SEED = _en(r"(?:random\s+)?seed\s*(?:=|:|#|of|is)?\s*(\d+)|(?:随机)?种子\s*(?:=|:|为|是)?\s*(\d+)")
-_VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:different\s+)?(?:variations?|variants?|versions?|takes|options|alternatives)\b"
+# what a count of sounds never counts: "a dozen bars" is a length, "a batch of 12 steps" a footstep count
+_NOT_SOUNDS = r"(?!\s*(?:bars?|measures?|beats?|steps?|footsteps|seconds?|secs?|minutes?|mins?|hours?|bpm|hz)\b)"
+_DOZEN = r"(?P<{}>half\s+a\s+dozen|a\s+dozen|一打|半打)"
+_VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:different\s+)?(?:variations?|variants?|versions?|takes|options|alternatives"
+                  r"|copies|renditions|flavou?rs|iterations|alts|alternates)\b"
+                  # "batch of 10", "a set of 6", "a pack of 12 clicks", "a dozen", "half a dozen"
+                  rf"|(?<![a-z])(?:a\s+)?(?:batch|set|pack|bunch|series)\s+of\s+(?:(?P<n5>{_SMALL_NUM})|{_DOZEN.format('dz')})"
+                  rf"{_NOT_SOUNDS}"
+                  rf"|(?<![a-z]){_DOZEN.format('dz2')}(?:\s+(?:different|slightly\s+different|variations?|versions?|takes)\b"
+                  r"|(?=\s*(?:$|[,;.!]))|(?=\s+[a-z])(?!\s*(?:of\s+)?(?:bars?|measures?|beats?|steps?|footsteps|"
+                  r"seconds?|minutes?)\b))"
+                  rf"|(?P<n6>{_SMALL_NUM})\s+(?:of\s+(?:them|those|these|each)|in\s+(?:total|all))(?![a-z])"
                   rf"|(?P<c>{CN_NUM})\s*(?:个|种|组)?\s*(?:不同的?)?(?:变体|版本|变化|变种)"
                   # "10 slightly different clicks", "做4个略有不同的爆炸": that many sounds, each a variation
                   rf"|(?P<n2>{_SMALL_NUM})\s+(?:slightly\s+|subtly\s+|somewhat\s+|a\s+bit\s+)?different(?=\s+[a-z])"
@@ -75,7 +86,11 @@ _VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:different\s+)?(?:variations?|variants?|ve
                   r"|(?<![a-z0-9])[x×]\s?(?P<n3>\d{1,3})(?=\s*(?:$|[,，;；.。!)]))"  # "door slam x3"
                   # a count that ends its item after a verb of asking: "give me 4", "给我4个", "生成十个"
                   rf"|(?<![a-z])(?:give\s+me|generate|make|render|create)\s+(?P<n4>{_SMALL_NUM})(?=\s*(?:$|[,;.!]))"
-                  rf"|(?:给我|来|生成|做|要|出)\s*(?P<c3>{CN_NUM})\s*(?:个|种|条|款)(?=\s*(?:$|[,，;；。!！]))")
+                  rf"|(?:给我|来|生成|做|要|出|需要|准备)\s*(?P<c3>{CN_NUM})\s*(?:个|种|条|款|份|套)"
+                  r"(?:不同的?|不一样的?|版本)?(?=\s*(?:$|[,，;；。!！]))"
+                  # a bare count ending an item of its own: "火球施法音效，五个", "错误提示音，3个", "三种就行"
+                  rf"|(?:^|(?<=[,，;；、]))\s*(?P<c4>{CN_NUM})\s*(?:个|种|款|份|套)(?:就行|就好|即可|左右)?"
+                  r"(?=\s*(?:$|[,，;；。!！]))")
 _TEMPO = _en(rf"(?P<n>{NUM})\s*(?:bpm|b\.p\.m\.?|beats?\s*(?:per|a|/)\s*(?:minute|min)\b)"
              r"|(?:tempo|bpm|速度|节奏速度|节拍|♩|𝅘𝅥|quarter(?:\s+note)?|crotchet)\s*(?:of|at|is|=|:|：|为|是)?\s*"
              r"(?P<d>\d+(?:\.\d+)?)(?![\d.]|\s*/\s*\d)(?:\s*bpm)?"
@@ -236,7 +251,8 @@ _KEEP_OUT = _en(r"\b(?:keep|leave|leaving|keeping)\s+(?:the\s+|any\s+|all\s+)?")
 _OUT = _en(r"\s+out\b")
 # "鼓不要", "鼓和贝斯都不要": a list item whose instruments are then refused (not "鼓不要太响")
 _ITEM_START = re.compile(r"(?:^|(?<=[,，;；。]))\s*")
-_ZH_REFUSED = re.compile(r"\s*(?:都|也)?(?:不要|不用|不需要|去掉)了?\s*(?=$|[,，;；。.!！])")
+# "鼓和贝斯都不要", also before the music it qualifies: "鼓和贝斯都不要的爵士钢琴"
+_ZH_REFUSED = re.compile(r"\s*(?:都|也|全都|全)?(?:不要|不用|不需要|去掉|别要)了?\s*(?=$|[,，;；。.!！]|的)")
 _LESS = _en(r"(?<![a-z])(?P<i>[a-z]+?)[\s-]?(?:free|less)(?![a-z])")  # "drumless", "vocal-free"
 
 
@@ -429,7 +445,10 @@ def _param(claims: _Claims, m: re.Match) -> None:
 
 def _count(m: re.Match) -> float:
     g = m.groupdict()
-    english, chinese = g["n"] or g.get("n2") or g.get("n3") or g.get("n4"), g["c"] or g.get("c2") or g.get("c3")
+    if g.get("dz") or g.get("dz2"):
+        return 6.0 if (g["dz"] or g["dz2"]).startswith(("half", "半")) else 12.0
+    english = g["n"] or g.get("n2") or g.get("n3") or g.get("n4") or g.get("n5") or g.get("n6")
+    chinese = g["c"] or g.get("c2") or g.get("c3") or g.get("c4")
     return number(english) if english else cn_number(chinese)
 
 

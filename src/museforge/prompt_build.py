@@ -84,6 +84,11 @@ def build_music(hits: list, keywords: list, text: str) -> tuple[MusicControls, l
             elif kind == "retro" and "style" not in fields:
                 kind, value = "style", "chiptune"
                 fields["style"] = value
+            elif kind == "mood" and span.lower() in lex.MOODS_NAMING_STYLE and not named_style \
+                    and "style" not in fields:
+                # "romantic duet for violin and piano": with no style word, "romantic" names the era, not a mood
+                kind, value = "style", lex.MOODS_NAMING_STYLE[span.lower()]
+                fields["style"] = value
             elif kind == "mood":
                 moods.append(value)
                 value = _mood([value])

@@ -145,6 +145,9 @@ MOOD_WORDS: dict[str, tuple[float, float]] = {
 }
 
 # phrase -> tempo in bpm for words that describe speed without a number
+# mood words that name the style when no other style word does ("romantic duet"; "romantic ballad" is a mood)
+MOODS_NAMING_STYLE: dict[str, str] = {"romantic": "romantic"}
+
 TEMPO_WORDS: dict[str, float] = {
     "very slow": 50.0, "extremely slow": 50.0, "really slow": 50.0, "slow": 72.0, "moderate": 100.0, "medium tempo": 100.0,
     "fast": 140.0, "quick": 140.0, "very fast": 170.0, "fast-paced": 150.0, "high tempo": 150.0,
@@ -155,6 +158,8 @@ TEMPO_WORDS: dict[str, float] = {
     # forms as 很慢/很快
     "慢": 72.0, "慢歌": 72.0, "非常慢": 50.0, "特别慢": 50.0, "极慢": 50.0, "超慢": 50.0, "非常快": 170.0,
     "特别快": 170.0, "极快": 170.0, "超快": 170.0,
+    # the Italian terms' Chinese names, at the English terms' values: 快板 allegro, 行板 andante, 柔板 adagio...
+    "快板": 140.0, "行板": 90.0, "柔板": 70.0, "中板": 110.0, "急板": 180.0, "广板": 50.0,
 }
 
 DENSITY_WORDS: dict[str, str] = {
@@ -219,7 +224,7 @@ INSTRUMENT_WORDS: dict[str, tuple[str, ...]] = {
     "大键琴": ("harpsichord",), "钢片琴": ("celesta",), "钟琴": ("glockenspiel",), "八音盒": ("music box",),
     "音乐盒": ("music box",), "颤音琴": ("vibraphone",), "马林巴": ("marimba",), "木琴": ("xylophone",),
     "风琴": ("organ",), "管风琴": ("church organ",), "手风琴": ("accordion",), "口琴": ("harmonica",),
-    "吉他": ("guitar",), "木吉他": ("acoustic guitar",), "民谣吉他": ("acoustic guitar",), "电吉他": ("electric guitar",),
+    "吉他": ("guitar",), "木吉他": ("acoustic guitar",), "原声吉他": ("acoustic guitar",), "民谣吉他": ("acoustic guitar",), "电吉他": ("electric guitar",),
     "失真吉他": ("distorted guitar",), "贝斯": ("bass",), "低音提琴": ("contrabass",), "合成贝斯": ("synth bass",),
     "小提琴": ("violin",), "中提琴": ("viola",), "大提琴": ("cello",), "竖琴": ("harp",), "定音鼓": ("timpani",),
     "弦乐": ("strings",), "弦乐四重奏": ("violin", "viola", "cello"), "合唱": ("choir",), "人声": ("choir",),
@@ -406,7 +411,11 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "升级": ("retro_powerup", None, {}), "强化": ("retro_powerup", None, {}), "道具": ("retro_pickup", None, {}),
     "能量提升": ("retro_powerup", None, {}), "能力提升": ("retro_powerup", None, {}),
     "受击": ("impact", None, {}), "被击中": ("impact", None, {}), "挨打": ("impact", None, {}),
-    "步行街": ("city_street", "pedestrian zone", {}), "敲": ("impact", "wood knock", {}),
+    "步行街": ("city_street", "pedestrian zone", {}), "嘈杂人声": ("city_street", "pedestrian zone", {}),
+    "人声嘈杂": ("city_street", "pedestrian zone", {}), "人声鼎沸": ("city_street", "pedestrian zone", {}),
+    # 手雷 is a grenade, not thunder (雷); a thing passing by at speed is a fly-by whoosh, not a howling wind
+    "手雷": ("explosion", "grenade", {}), "飞掠": ("whoosh", "fly-by", {}), "掠过": ("whoosh", "fly-by", {}),
+    "而过的呼啸声": ("whoosh", "fly-by", {}), "而过的呼啸": ("whoosh", "fly-by", {}), "敲": ("impact", "wood knock", {}),
     "大篝火": ("fire", "bonfire", {}),
     # -ing forms and set phrases (heldout8 misses): "bamboo stick swishing", "clinking glass", "tapping on a case"
     "swishing": ("whoosh", "stick swish", {}), "swooshing": ("whoosh", None, {}), "whooshing": ("whoosh", None, {}),
@@ -414,7 +423,9 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "charging up": ("magic", "power charge", {}), "charging": ("magic", "power charge", {}),
     "powering up": ("magic", "power charge", {}), "破风": ("whoosh", None, {}),
     "百鸟齐鸣": ("forest", "dawn chorus", {}), "鸟儿齐鸣": ("forest", "dawn chorus", {}),
-    "bird chorus": ("forest", "dawn chorus", {}), "狂风呼啸": ("wind", "howling", {}), "风呼啸": ("wind", "howling", {}),
+    "bird chorus": ("forest", "dawn chorus", {}), "黎明的鸟鸣": ("forest", "dawn chorus", {}),
+    "黎明鸟鸣": ("forest", "dawn chorus", {}), "黎明的鸟叫": ("forest", "dawn chorus", {}),
+    "dawn birdsong": ("forest", "dawn chorus", {}), "birds at dawn": ("forest", "dawn chorus", {}), "狂风呼啸": ("wind", "howling", {}), "风呼啸": ("wind", "howling", {}),
     "大街": ("city_street", None, {}), "马路": ("city_street", None, {}), "街上": ("city_street", None, {}),
     "汽车炸弹": ("explosion", "car bomb", {}),
     # a verb before the door ("关木门", "开铁门"); 关/开 alone are in too many words (关卡, 开场) to be modifiers
@@ -546,7 +557,7 @@ SFX_MODIFIERS: dict[str, dict[str, tuple[str, float | str]]] = {
     "金属": {"footsteps": ("surface", "metal"), "impact": ("material", "metal"), "door": ("material", "metal")},
     "玻璃": {"impact": ("material", "glass")}, "石头": {"impact": ("material", "stone")},
     "塑料": {"impact": ("material", "plastic")}, "靴子": {"footsteps": ("shoe", "boot")},
-    "高跟鞋": {"footsteps": ("shoe", "heel")}, "赤脚": {"footsteps": ("shoe", "barefoot")},
+    "高跟鞋": {"footsteps": ("shoe", "heel")}, "赤脚": {"footsteps": ("shoe", "barefoot")}, "光脚": {"footsteps": ("shoe", "barefoot")},
     "关上": {"door": ("action", "close")}, "关闭": {"door": ("action", "close")},
     "打开": {"door": ("action", "open")}, "推开": {"door": ("action", "open")},
 }
@@ -613,6 +624,10 @@ PARAM_NAMES: dict[str, tuple[str, ...]] = {
     "施法时长": ("spell_s",), "施法时间": ("spell_s",), "隆隆声时长": ("rumble_s",), "雷声时长": ("rumble_s",),
     "每": ("wave_period_s",), "碎片量": ("debris",), "碎片": ("debris",), "气温": ("temperature_c",),
     "音调": ("pitch_hz", "pitch"), "频率": ("pitch_hz", "pitch"), "frequency": ("pitch_hz", "pitch"),
+    "length scale": ("length_scale",), "长度倍数": ("length_scale",), "swing": ("swing_s",),
+    "挥动": ("swing_s",), "挥舞": ("swing_s",), "挥动时长": ("swing_s",), "法术时长": ("spell_s",),
+    "法术时间": ("spell_s",), "咒语时长": ("spell_s",), "转速": ("rpm",), "噼啪": ("crackle",),
+    "噼啪声": ("crackle",), "水量": ("flow",), "水流量": ("flow",),
 }
 # a part of the sound named after its number in seconds: "a 15 second rumble", "2.5 second pass", "3-second
 # charge". Not a noun for the whole sound ("a 2 second whoosh", "a 3 second spell"): that number is its duration
@@ -624,23 +639,25 @@ PARAM_NOUNS_AFTER: dict[str, tuple[str, ...]] = {
 # parameter names that also name the sound ("蓄力3秒的音效" is a power charge lasting 3 s): only the number
 # is claimed, the name stays for the keyword pass
 PARAM_NAMES_ALSO_SOUNDS = frozenset({"蓄力", "充能", "蓄力时长", "蓄力时间", "充能时长", "充能时间"})
-# names that are only a parameter with a unit: "every 12 seconds" is a wave period, "every 2 bars" not
-PARAM_NAMES_NEED_UNIT = frozenset({"every", "每隔", "每"})  # "每10秒一个浪" is a wave period, "每4小节" not
+# names that are only a parameter with a unit: "every 12 seconds" is a wave period, "every 2 bars" not; "swing
+# 0.9 s" is a whoosh's swing, "swing 120 bpm" a style and a tempo
+PARAM_NAMES_NEED_UNIT = frozenset({"every", "每隔", "每", "swing", "挥动", "挥舞"})  # "每10秒一个浪" is a wave period, "每4小节" not
 # unit -> (candidate parameters, factor to the parameter's unit); a unit alone names the parameter
 PARAM_UNITS: dict[str, tuple[tuple[str, ...], float]] = {
     "m/s": (("speed_mps",), 1.0), "mps": (("speed_mps",), 1.0), "km/h": (("speed_mps",), 1 / 3.6),
     "kph": (("speed_mps",), 1 / 3.6), "mph": (("speed_mps",), 0.44704), "km": (("distance_km",), 1.0),
-    "hz": (("pitch_hz", "mains"), 1.0), "mm": (("drop_size_mm",), 1.0), "°c": (("temperature_c",), 1.0),
+    "hz": (("pitch_hz", "mains", "pace_hz"), 1.0), "mm": (("drop_size_mm",), 1.0), "°c": (("temperature_c",), 1.0),
     "keys": (("keys",), 1.0), "key presses": (("keys",), 1.0), "keystrokes": (("keys",), 1.0),
     "米每秒": (("speed_mps",), 1.0), "米/秒": (("speed_mps",), 1.0), "公里每小时": (("speed_mps",), 1 / 3.6),
-    "公里": (("distance_km",), 1.0), "千米": (("distance_km",), 1.0), "赫兹": (("pitch_hz", "mains"), 1.0),
+    "公里": (("distance_km",), 1.0), "千米": (("distance_km",), 1.0), "赫兹": (("pitch_hz", "mains", "pace_hz"), 1.0),
     "毫米": (("drop_size_mm",), 1.0), "摄氏度": (("temperature_c",), 1.0), "个按键": (("keys",), 1.0),
     "次按键": (("keys",), 1.0), "个键": (("keys",), 1.0), "下按键": (("keys",), 1.0), "下": (("keys",), 1.0),
     "cm": (("size_m",), 0.01), "厘米": (("size_m",), 0.01), "khz": (("pitch_hz",), 1000.0),
-    "千赫": (("pitch_hz",), 1000.0),
+    "千赫": (("pitch_hz",), 1000.0), "rpm": (("rpm",), 1.0), "转每分钟": (("rpm",), 1.0),
+    "转/分": (("rpm",), 1.0), "转": (("rpm",), 1.0),
 }
 # units read only after digits: "键盘打字声，60下" is 60 key presses, "等一下" no count
-PARAM_UNITS_AFTER_DIGITS = frozenset({"下"})
+PARAM_UNITS_AFTER_DIGITS = frozenset({"下", "转"})  # "900转" is an engine speed, "转弯" no number
 # units only read after a parameter name ("size 1.5 m", "rumble 12 seconds"): a bare "12 s" is a duration
 PARAM_NAMED_UNITS = ("m", "metres", "meters", "米", "s", "sec", "seconds", "秒", "度", "°")
 

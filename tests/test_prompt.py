@@ -716,3 +716,17 @@ def test_heldout9_sound_words():
 def test_romantic_is_the_style_only_when_no_style_word_is_there(text, style, mood):
     c = music(text)
     assert (c.style, c.mood) == (style, mood)
+
+
+def test_a_live_stream_is_no_brook():
+    for text in ("crackling campfire, 30 min loop for a stream background", "rain for my stream, 1 hour",
+                 "直播用的雨声背景，一小时"):
+        assert understand(text).controls.layers == (), text
+    assert [layer.recipe for layer in understand("campfire by a stream").controls.layers] == ["water"]
+
+
+def test_the_door_action_survives_a_creak_preset():
+    c = understand("鬼屋里吱呀的开门声").controls
+    assert (c.recipe, c.preset, c.params) == ("door", "haunted creak", {"action": "open"})
+    c = understand("开门声").controls
+    assert (c.preset, c.params) == ("wooden door open", {})

@@ -259,7 +259,9 @@ RETRO_WORDS = ("8-bit", "8bit", "16-bit", "retro", "chiptune", "pixel", "arcade"
                "8位", "八位", "像素", "复古", "红白机", "街机", "芯片", "像素风", "复古风")
 # claimed so that their characters are not read as keywords ("风" in "风格" is not wind), but mean nothing
 FILLER_WORDS = ("风格", "风味", "曲风", "style", "-style", "vibe", "vibes", "feel", "电子游戏", "游戏", "video game",
-                "分钟", "钟头", "大楼", "高楼", "楼房")  # "每分钟约120拍": 钟 there is no bell
+                "分钟", "钟头", "大楼", "高楼", "楼房",  # "每分钟约120拍": 钟 there is no bell
+                # a live stream, not a brook: "campfire loop for a stream background"
+                "stream background", "stream overlay", "on stream", "for a stream", "for my stream", "直播")
 # recipe -> its retro counterpart when a retro word is present
 RETRO_RECIPE = {"explosion": "retro_explosion", "impact": "retro_hit", "ui": "retro_blip",
                 "magic": "retro_powerup", "whoosh": "retro_jump"}
@@ -401,8 +403,8 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "重重关上": ("door", "slam", {}), "用力关上": ("door", "slam", {}), "行走": ("footsteps", None, {}),
     "奔跑": ("footsteps", None, {"pace_hz": 3.0}), "雷击": ("thunder", "close strike", {}),
     "闷雷": ("thunder", "distant rumble", {}), "炮弹落水": ("splash", "cannonball", {}),
-    "驱散": ("magic", "dispel", {}), "门": ("door", None, {}), "关门": ("door", "wooden door close", {}),
-    "开门": ("door", "wooden door open", {}), "摔门": ("door", "slam", {}), "吱呀": ("door", "haunted creak", {}),
+    "驱散": ("magic", "dispel", {}), "门": ("door", None, {}), "关门": ("door", "wooden door close", {"action": "close"}),
+    "开门": ("door", "wooden door open", {"action": "open"}), "摔门": ("door", "slam", {}), "吱呀": ("door", "haunted creak", {}),
     "舱门": ("door", "metal hatch", {}), "水花": ("splash", None, {}), "扑通": ("splash", None, {}),
     "落水": ("splash", None, {}), "金币": ("retro_coin", None, {}), "硬币": ("retro_coin", None, {}),
     "吃金币": ("retro_coin", None, {}), "金币拾取": ("retro_coin", None, {}), "拾取金币": ("retro_coin", None, {}),

@@ -14,6 +14,11 @@ import math
 import numpy as np
 from scipy import signal
 
+try:  # the compiled kernel behind signal.sosfilt: filters a C-contiguous [rows, frames] array in place
+    from scipy.signal._sosfilt import _sosfilt as _sosfilt_kernel
+except ImportError:  # pragma: no cover - a scipy that moved it: the public wrapper does the same work
+    _sosfilt_kernel = None
+
 TWO_PI = 2.0 * np.pi
 
 
@@ -151,21 +156,40 @@ class Filter:
 
     Changing coefficients with :meth:`set` keeps the state, which is how automated parameters move
     a cutoff block by block without restarting (and clicking) the filter.
+
+    Calls go straight to the compiled kernel of ``scipy.signal.sosfilt`` with the state kept in its
+    own layout: the wrapper's validation, axis moves and state copies cost as much as filtering a
+    few thousand frames. Cascading sections is nearly free (the kernel's cost is per frame and
+    row, not per section), so merge filters in series into one ``Filter`` where possible.
     """
 
     def __init__(self, sos: np.ndarray, n_channels: int):
-        self.sos = np.asarray(sos, dtype=np.float64)
-        self.zi = np.zeros((self.sos.shape[0], n_channels, 2))
+        self.sos = np.ascontiguousarray(sos, dtype=np.float64)
+        self._state = np.zeros((n_channels, self.sos.shape[0], 2))  # the kernel's layout
+
+    @property
+    def zi(self) -> np.ndarray:
+        """The state in ``scipy.signal.sosfilt``'s layout [sections, channels, 2] (a copy)."""
+        return self._state.transpose(1, 0, 2).copy()
 
     def set(self, sos: np.ndarray) -> None:
-        sos = np.asarray(sos, dtype=np.float64)
+        sos = np.ascontiguousarray(sos, dtype=np.float64)
         if sos.shape != self.sos.shape:
             raise ValueError(f"filter shape changed from {self.sos.shape} to {sos.shape}")
         self.sos = sos
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        y, self.zi = signal.sosfilt(self.sos, x, axis=-1, zi=self.zi)
-        return y
+    def __call__(self, x: np.ndarray, in_place: bool = False) -> np.ndarray:
+        """Filter [channels, frames]; ``in_place`` reuses ``x`` (C-contiguous float64) as the output."""
+        if in_place and x.dtype == np.float64 and x.flags.c_contiguous:
+            y = x
+        else:
+            y = np.array(x, dtype=np.float64, order="C")
+        if _sosfilt_kernel is not None:
+            _sosfilt_kernel(self.sos, y, self._state)
+            return y
+        out, zi = signal.sosfilt(self.sos, y, axis=-1, zi=self._state.transpose(1, 0, 2))
+        self._state = np.ascontiguousarray(zi.transpose(1, 0, 2))
+        return out
 
 
 class OnePole:
@@ -326,11 +350,19 @@ def sin_cycles(cycles: np.ndarray, chunk: int = 4096) -> np.ndarray:
 
     Subtracting each 4096-sample chunk's whole-cycle offset (in float64) leaves values float32
     holds to ~1e-4 cycles; float64 ``% 1`` or ``floor`` per sample would cost ~10x more here.
+    The subtraction writes float32 straight into the output, which the sine then overwrites.
     """
     cycles = np.asarray(cycles, dtype=np.float64)
-    offsets = np.floor(cycles[::chunk])
-    relative = (cycles - np.repeat(offsets, chunk)[: cycles.size]).astype(np.float32)
-    return np.sin(relative * np.float32(TWO_PI))
+    n = cycles.size
+    out = np.empty(n, dtype=np.float32)
+    full = n - n % chunk
+    if full:
+        blocks = cycles[:full].reshape(-1, chunk)
+        np.subtract(blocks, np.floor(blocks[:, :1]), out=out[:full].reshape(-1, chunk), casting="unsafe")
+    if full < n:
+        np.subtract(cycles[full:], math.floor(cycles[full]), out=out[full:], casting="unsafe")
+    out *= np.float32(TWO_PI)
+    return np.sin(out, out=out)
 
 
 def sine_from_freq(freq_hz: np.ndarray, sample_rate: int, phase: float = 0.0) -> np.ndarray:

@@ -1,0 +1,85 @@
+"""Straightforward reference versions of recipes whose hot paths were optimised (issue 5).
+
+Each reference is the recipe's code before the speed work, written with the plain library calls
+(``scipy.signal.sosfilt`` with its state, ``np.interp``, ``oaconvolve``, ``np.clip``): the fast
+recipes must render the same samples to float32 rounding. Not registered as recipes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import signal
+
+from museforge.sfx import dsp
+from museforge.sfx.explosion import Explosion
+
+
+def sosfilt(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Zero-state sosfilt along the last axis."""
+    return signal.sosfilt(sos, np.atleast_2d(x), axis=-1)
+
+
+def sin_cycles(cycles: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    cycles = np.asarray(cycles, dtype=np.float64)
+    offsets = np.floor(cycles[::chunk])
+    relative = (cycles - np.repeat(offsets, chunk)[: cycles.size]).astype(np.float32)
+    return np.sin(relative * np.float32(dsp.TWO_PI))
+
+
+class ExplosionReference(Explosion):
+    def make(self, params: dict, rng: np.random.Generator, sample_rate: int, n_channels: int) -> np.ndarray:
+        size, distance, debris = params["size"], params["distance"], params["debris"]
+        tail_s = 0.9 + 2.6 * size
+        n = int((tail_s + 0.5) * sample_rate)
+        t = dsp.time_s32(n, sample_rate)
+        white = rng.random((n_channels, n))
+        white -= 0.5
+        cutoff_hz = (5000.0 - 2500.0 * size) * (1.0 - 0.85 * distance) + 150.0
+        attack_s = 0.004 + 0.06 * distance
+        gain = (1.0 - 0.5 * distance) * 0.6 * np.clip((tail_s + 0.5 - t) / 0.5, 0.0, 1.0)
+        rumble_hz = (180.0 + 420.0 * (1.0 - size)) * (1.0 - 0.7 * distance)
+        flutter = dsp.ControlNoise(rng, 8.0, sample_rate)(n)[0]
+        rumble_env = (1.6 * math.sqrt(sample_rate / (2.2 * rumble_hz))) * gain
+        rumble_env *= dsp.fexp(-t / (0.3 * tail_s)) * (1.0 + 1.5 * dsp.fexp(-t / 0.25))
+        rumble_env *= np.clip(1.0 + 0.5 * flutter, 0.2, 2.0) * np.minimum(t / (0.03 + attack_s), 1.0)
+        out = sosfilt(dsp.lowpass_sos(rumble_hz, sample_rate, 2), white)
+        out *= rumble_env
+        blast_s = 0.08 + 0.2 * size
+        m = min(n, int(7.0 * blast_s * sample_rate))
+        blast = sosfilt(dsp.lowpass_sos(cutoff_hz, sample_rate, 2), white[:, :m])
+        blast *= (1.2 * gain[:m]) * np.minimum(t[:m] / attack_s, 1.0) * dsp.fexp(-t[:m] / blast_s)
+        out[:, :m] += blast
+        boom_hz, boom_s = 70.0 - 35.0 * size, 0.3 + 0.6 * size
+        m = min(n, int(7.0 * boom_s * sample_rate))
+        sweep = (boom_hz * 1.8) * dsp.fexp(np.arange(m, dtype=np.float32) * np.float32(-math.log(3.0) / n))
+        boom = sin_cycles(np.cumsum(sweep, dtype=np.float64) / sample_rate) * dsp.fexp(-t[:m] / boom_s)
+        boom *= (0.8 * gain[:m]) * np.minimum(t[:m] / (attack_s + 0.005), 1.0)
+        out[:, :m] += boom
+        if debris > 0:
+            start = int(0.3 * sample_rate)
+            rate = 60.0 * debris * size * dsp.fexp(-(t[start:] - t[start]) / (0.2 * tail_s))
+            idx = np.flatnonzero(rng.random(n - start) < rate / sample_rate)
+            gains = dsp.pan_gains(rng.uniform(-0.9, 0.9, idx.size), n_channels) * rng.random(idx.size) ** 2
+            knock = sosfilt(dsp.resonator_sos(1000.0, 1.5, sample_rate),
+                            np.eye(1, int(0.01 * sample_rate)))[0]
+            levels = gains * (0.5 * (1.0 - 0.9 * distance)) * gain[start + idx]
+            for k, i in enumerate(idx):
+                length = min(knock.size, n - start - int(i))
+                out[:, start + i:start + i + length] += levels[:, k:k + 1] * knock[:length]
+        q = 4
+        low_rate = sample_rate / q
+        low = out[:, ::q].astype(np.float32)
+        ir_n = int((0.25 + 0.35 * size) * low_rate)
+        ir = rng.standard_normal(ir_n).astype(np.float32)
+        ir *= dsp.fexp(-np.arange(ir_n, dtype=np.float32) / np.float32((0.08 + 0.12 * size) * low_rate))
+        ir *= np.float32(0.8 * math.sqrt(q) / math.sqrt(float(np.sum(ir * ir))))
+        wet_low = signal.oaconvolve(low, ir[None, :], axes=1)[:, :low.shape[1]]
+        grid = np.arange(n, dtype=np.float32) / np.float32(q)
+        wet = np.stack([np.interp(grid, np.arange(wet_low.shape[1], dtype=np.float32), row) for row in wet_low])
+        out = 0.6 * out + wet
+        drive = 2.5 * (1.0 - 0.6 * distance)
+        out = np.tanh((out * drive).astype(np.float32))
+        out *= np.float32(0.9 / math.tanh(drive))
+        return out

@@ -14,11 +14,25 @@ from scipy import signal
 
 from museforge.sfx import dsp
 from museforge.sfx.explosion import Explosion
+from museforge.sfx.surf import FOAM_HZ, Surf
 
 
 def sosfilt(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Zero-state sosfilt along the last axis."""
     return signal.sosfilt(sos, np.atleast_2d(x), axis=-1)
+
+
+def rfilter(voice, key: str, design, *args, n_channels: int | None = None):
+    """Like ``Voice.filter`` (a named filter, redesigned when its arguments change) on plain sosfilt."""
+    store = voice.state.setdefault("reference-filters", {})
+
+    def run(x):
+        sos = np.asarray(design(*args), dtype=np.float64)
+        if key not in store:
+            store[key] = np.zeros((sos.shape[0], voice.n_channels if n_channels is None else n_channels, 2))
+        y, store[key] = signal.sosfilt(sos, x, axis=-1, zi=store[key])
+        return y
+    return run
 
 
 def sin_cycles(cycles: np.ndarray, chunk: int = 4096) -> np.ndarray:
@@ -83,3 +97,43 @@ class ExplosionReference(Explosion):
         out = np.tanh((out * drive).astype(np.float32))
         out *= np.float32(0.9 / math.tanh(drive))
         return out
+
+
+class SurfReference(Surf):
+    def block(self, voice, params: dict, n_frames: int) -> np.ndarray:
+        sr = voice.sample_rate
+        period = params["wave_period_s"]
+        size = voice.ramp("size", params["size"], n_frames)
+        t = dsp.time_s(n_frames, sr, voice.frame)
+        crash = np.zeros(n_frames)
+        wash = np.zeros(n_frames)
+        for k in range(int(t[0] // period) - 2, int(t[-1] // period) + 1):
+            jitter, strength = self._wave(voice, k)
+            local = (t - (k + jitter) * period) / period
+            active = (local > 0.0) & (local < 2.5)
+            if not active.any():
+                continue
+            u = np.where(active, local, 0.0)
+            build = np.clip(u / 0.35, 0.0, 1.0) ** 2
+            crash += strength * np.where(active, build * np.exp(-np.maximum(u - 0.35, 0.0) / 0.12), 0.0)
+            wash += strength * np.where(active & (u > 0.38),
+                                        np.exp(-(u - 0.38) / 0.35) * np.clip((u - 0.38) / 0.05, 0, 1), 0.0)
+        white = voice.noise.white(n_frames)
+        pink = rfilter(voice, "pink", dsp.pink_sos)(white)
+        top_hz = 7000.0 - 5000.0 * params["distance"]
+        roar = rfilter(voice, "roar", dsp.bandpass_sos, 120.0, min(top_hz, 2500.0) * 0.6, sr)(pink) * 1.6
+        fizz = rfilter(voice, "fizz", dsp.band_sos, 1800.0, top_hz + 2000.0, sr)(white)
+        swell = 0.25 + 0.75 * crash
+        level = 0.05 + 0.25 * size
+        ch = voice.n_channels
+        idx = dsp.poisson_impulses(voice.rng("foam"), 3000.0 * (wash + 0.1 * crash), n_frames, sr)
+        attrs = voice.rng("foam-attrs").random((idx.size, 3))
+        gains = dsp.pan_gains(attrs[:, 1] * 1.6 - 0.8, ch) * (0.05 + attrs[:, 0] ** 3)
+        which = (attrs[:, 2] * len(FOAM_HZ)).astype(int)
+        foam = np.zeros((ch, n_frames))
+        top = 1.0 - 0.5 * params["distance"]
+        for k, freq_hz in enumerate(FOAM_HZ):
+            train = dsp.impulse_train(idx[which == k], gains[:, which == k], n_frames)
+            foam += rfilter(voice, f"foam{k}", dsp.resonator_sos, freq_hz * top, 1.5, sr)(train)
+        far = 1.0 - 0.6 * params["distance"]
+        return level * (roar * swell * 0.9 + fizz * wash * 0.2 * far + foam * 5.0 * far)

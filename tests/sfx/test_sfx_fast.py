@@ -66,3 +66,11 @@ def test_explosion_equals_reference(preset):
     same_render(get_recipe("explosion"), ref.ExplosionReference(), preset=preset, seed=4)
     same_render(get_recipe("explosion"), ref.ExplosionReference(), preset=preset, seed=9, sample_rate=22_050,
                 n_channels=1)
+
+
+@pytest.mark.parametrize("preset", list(get_recipe("surf").presets))
+def test_surf_equals_reference(preset):
+    # 12 s: blocks cut through waves (first block of 1 << 15 frames, then the rest), and a wave's end.
+    same_render(get_recipe("surf"), ref.SurfReference(), preset=preset, seed=5, duration_s=12.0)
+    same_render(get_recipe("surf"), ref.SurfReference(), preset=preset, seed=2, sample_rate=22_050,
+                n_channels=1, duration_s=3.0)

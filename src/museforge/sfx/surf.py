@@ -51,21 +51,25 @@ class Surf(AmbienceRecipe):
         for k in range(int(t[0] // period) - 2, int(t[-1] // period) + 1):
             jitter, strength = self._wave(voice, k)
             local = (t - (k + jitter) * period) / period  # 0 = start of this wave's build-up
-            active = (local > 0.0) & (local < 2.5)
-            if not active.any():
+            # local rises with t, so the wave is active (0 < local < 2.5) on one slice of the block:
+            # compute the envelopes there only.
+            lo, hi = np.searchsorted(local, (0.0, 2.5), side="left")
+            lo += int(np.searchsorted(local[lo:hi], 0.0, side="right"))  # strictly after 0
+            if lo >= hi:
                 continue
-            u = np.where(active, local, 0.0)
+            u = local[lo:hi]
             build = np.clip(u / 0.35, 0.0, 1.0) ** 2
-            crash += strength * np.where(active, build * np.exp(-np.maximum(u - 0.35, 0.0) / 0.12), 0.0)
-            wash += strength * np.where(active & (u > 0.38), np.exp(-(u - 0.38) / 0.35) * np.clip((u - 0.38) / 0.05, 0, 1), 0.0)
+            crash[lo:hi] += strength * (build * np.exp(-np.maximum(u - 0.35, 0.0) / 0.12))
+            w = lo + int(np.searchsorted(u, 0.38, side="right"))  # u > 0.38 from here on
+            v = local[w:hi] - 0.38
+            wash[w:hi] += strength * (np.exp(-v / 0.35) * np.clip(v / 0.05, 0, 1))
 
         white = voice.noise.white(n_frames)
-        pink = voice.filter("pink", dsp.pink_sos)(white)
         top_hz = 7000.0 - 5000.0 * params["distance"]
         # Recorded breaking water has a hump (150 Hz-1 kHz) and falls steeply above ~1.5 kHz, not a
-        # straight pink line: 12 dB/octave skirts.
-        roar = voice.filter("roar", dsp.bandpass_sos, 120.0, min(top_hz, 2500.0) * 0.6, sr)(pink) * 1.6
-        fizz = voice.filter("fizz", dsp.band_sos, 1800.0, top_hz + 2000.0, sr)(white)
+        # straight pink line: 12 dB/octave skirts. Pinking and band-pass in one cascade (one pass).
+        roar = voice.filter("roar", _roar_sos, min(top_hz, 2500.0) * 0.6, sr)(white)
+        fizz = voice.filter("fizz", dsp.band_sos, 1800.0, top_hz + 2000.0, sr)(white, in_place=True)
         swell = 0.25 + 0.75 * crash
         level = 0.05 + 0.25 * size
         # The wash is foam: thousands of bubbles ringing as they form and burst (as in the water
@@ -80,6 +84,18 @@ class Surf(AmbienceRecipe):
         top = 1.0 - 0.5 * params["distance"]  # far away, the small high bubbles are lost first
         for k, freq_hz in enumerate(FOAM_HZ):
             train = dsp.impulse_train(idx[which == k], gains[:, which == k], n_frames)
-            foam += voice.filter(f"foam{k}", dsp.resonator_sos, freq_hz * top, 1.5, sr)(train)
+            foam += voice.filter(f"foam{k}", dsp.resonator_sos, freq_hz * top, 1.5, sr)(train, in_place=True)
         far = 1.0 - 0.6 * params["distance"]
-        return level * (roar * swell * 0.9 + fizz * wash * 0.2 * far + foam * 5.0 * far)
+        # level * (roar * 1.6 * swell * 0.9 + fizz * wash * 0.2 * far + foam * 5.0 * far), with the
+        # per-frame gains multiplied first (1-D) and the channels scaled and summed in place.
+        roar *= level * (1.6 * 0.9) * swell
+        fizz *= level * (0.2 * far) * wash
+        roar += fizz
+        foam *= level * (5.0 * far)
+        roar += foam
+        return roar
+
+
+def _roar_sos(high_hz: float, sample_rate: int) -> np.ndarray:
+    """Pinking filter then the roar's 120 Hz-``high_hz`` band-pass, as one cascade."""
+    return np.concatenate([dsp.pink_sos(), dsp.bandpass_sos(120.0, high_hz, sample_rate)])

@@ -652,6 +652,9 @@ def test_a_car_bomb_is_still_an_explosion():
     ("half a dozen door slams", 6), ("door slam, five of them", 5), ("laser zaps, 4 copies", 4),
     ("火球施法音效，五个", 5), ("碰杯声，十个", 10), ("错误提示音，3个", 3), ("硬币音效，要三种", 3),
     ("手雷爆炸，做8个不同的", 8), ("硬币音效，一打", 12), ("爆炸声，需要6个", 6), ("点击音效，两种就行", 2),
+    ("laser zap, 3 alternative takes", 3), ("coin pickup, 5 distinct variations", 5),
+    ("explosion, variations: 5", 5), ("explosion, versions x4", 4), ("magic spell, five randomized variations", 5),
+    ("爆炸声，一共五个", 5), ("激光音效，来三段", 3),
 ])
 def test_variation_counts_in_every_phrasing(text, n):
     u = understand(text)

@@ -70,8 +70,12 @@ _SEED = _en(r"(?:random\s+)?seed\s*(?:=|:|#|of|is)?\s*(\d+)|(?:随机)?种子\s*
 # what a count of sounds never counts: "a dozen bars" is a length, "a batch of 12 steps" a footstep count
 _NOT_SOUNDS = r"(?!\s*(?:bars?|measures?|beats?|steps?|footsteps|seconds?|secs?|minutes?|mins?|hours?|bpm|hz)\b)"
 _DOZEN = r"(?P<{}>half\s+a\s+dozen|a\s+dozen|一打|半打)"
-_VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:different\s+)?(?:variations?|variants?|versions?|takes|options|alternatives"
+_VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:(?:different|alternative|alternate|distinct|unique|separate|random|randomi[sz]ed"
+                  r"|varied)\s+)?(?:variations?|variants?|versions?|takes|options|alternatives"
                   r"|copies|renditions|flavou?rs|iterations|alts|alternates)\b"
+                  # "variations: 5", "versions x4", "variation count 6"
+                  r"|(?<![a-z])(?:variations?|variants?|versions?|takes)\s*(?:count\s*)?(?:[:=x×]|of)\s*(?P<n7>\d{1,3})"
+                  r"(?![\d.])"
                   # "batch of 10", "a set of 6", "a pack of 12 clicks", "a dozen", "half a dozen"
                   rf"|(?<![a-z])(?:a\s+)?(?:batch|set|pack|bunch|series)\s+of\s+(?:(?P<n5>{_SMALL_NUM})|{_DOZEN.format('dz')})"
                   rf"{_NOT_SOUNDS}"
@@ -86,7 +90,7 @@ _VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:different\s+)?(?:variations?|variants?|ve
                   r"|(?<![a-z0-9])[x×]\s?(?P<n3>\d{1,3})(?=\s*(?:$|[,，;；.。!)]))"  # "door slam x3"
                   # a count that ends its item after a verb of asking: "give me 4", "给我4个", "生成十个"
                   rf"|(?<![a-z])(?:give\s+me|generate|make|render|create)\s+(?P<n4>{_SMALL_NUM})(?=\s*(?:$|[,;.!]))"
-                  rf"|(?:给我|来|生成|做|要|出|需要|准备)\s*(?P<c3>{CN_NUM})\s*(?:个|种|条|款|份|套)"
+                  rf"|(?:给我|来|生成|做|要|出|需要|准备|一共|总共|共)\s*(?P<c3>{CN_NUM})\s*(?:个|种|条|款|份|套|段)"
                   r"(?:不同的?|不一样的?|版本)?(?=\s*(?:$|[,，;；。!！]))"
                   # a bare count ending an item of its own: "火球施法音效，五个", "错误提示音，3个", "三种就行"
                   rf"|(?:^|(?<=[,，;；、]))\s*(?P<c4>{CN_NUM})\s*(?:个|种|款|份|套)(?:就行|就好|即可|左右)?"
@@ -447,7 +451,7 @@ def _count(m: re.Match) -> float:
     g = m.groupdict()
     if g.get("dz") or g.get("dz2"):
         return 6.0 if (g["dz"] or g["dz2"]).startswith(("half", "半")) else 12.0
-    english = g["n"] or g.get("n2") or g.get("n3") or g.get("n4") or g.get("n5") or g.get("n6")
+    english = g["n"] or g.get("n2") or g.get("n3") or g.get("n4") or g.get("n5") or g.get("n6") or g.get("n7")
     chinese = g["c"] or g.get("c2") or g.get("c3") or g.get("c4")
     return number(english) if english else cn_number(chinese)
 

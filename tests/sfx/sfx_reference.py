@@ -15,6 +15,7 @@ from scipy import signal
 from museforge.sfx import dsp
 from museforge.sfx.explosion import Explosion
 from museforge.sfx.surf import FOAM_HZ, Surf
+from museforge.sfx.wind import MAX_SPEED_MPS, Wind
 
 
 def sosfilt(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -137,3 +138,32 @@ class SurfReference(Surf):
             foam += rfilter(voice, f"foam{k}", dsp.resonator_sos, freq_hz * top, 1.5, sr)(train)
         far = 1.0 - 0.6 * params["distance"]
         return level * (roar * swell * 0.9 + fizz * wash * 0.2 * far + foam * 5.0 * far)
+
+
+class WindReference(Wind):
+    def block(self, voice, params: dict, n_frames: int) -> np.ndarray:
+        sr = voice.sample_rate
+        speed = voice.ramp("speed", params["speed_mps"] / MAX_SPEED_MPS, n_frames)
+        gust_depth = voice.ramp("gustiness", params["gustiness"], n_frames)
+        whistle = voice.ramp("whistle", params["whistle"], n_frames)
+        if "gust" not in voice.state:
+            voice.state["gust"] = dsp.ControlNoise(voice.rng("gust"), params["gust_rate_hz"], sr)
+        voice.state["gust"].set_cutoff(params["gust_rate_hz"])
+        gust = np.clip(0.5 + 0.3 * voice.state["gust"](n_frames)[0], 0.0, 1.0)
+        energy = np.clip(speed * (1.0 - gust_depth * 0.8 + gust_depth * 1.2 * gust), 0.0, 1.6)
+        noise = voice.noise.white(n_frames)
+        low = rfilter(voice, "low", dsp.lowpass_sos, 250.0, sr, 2)(noise) * 6.17
+        mid = rfilter(voice, "mid", dsp.band_sos, 250.0, 1200.0, sr)(noise) * 1.95
+        high = rfilter(voice, "high", dsp.band_sos, 1200.0, 6000.0, sr)(noise) * 0.96
+        w_mid = np.clip(energy * 1.2, 0.0, 1.0)
+        w_high = np.clip(energy - 0.25, 0.0, 1.0) ** 1.5
+        upper = rfilter(voice, "roll-off", dsp.lowpass_sos, 1100.0, sr, 4)(mid * w_mid * 3.0 + high * w_high * 1.5)
+        body = (low * (0.6 + energy) + upper) * 0.12 * energy
+        if not whistle.any():
+            return body
+        whistle_hz = 180.0 + 45.0 * params["speed_mps"]
+        tones = np.zeros_like(noise)
+        for k, ratio in enumerate((1.0, 1.31)):
+            tones += rfilter(voice, f"whistle{k}", dsp.resonator_sos, whistle_hz * ratio, 60.0, sr)(noise)
+        tones *= 0.6 * whistle * energy ** 2
+        return body + tones

@@ -10,6 +10,7 @@ import sfx_reference as ref
 from museforge.sfx import dsp
 from museforge.sfx.explosion import upsample_linear
 from museforge.sfx.recipe import get_recipe
+from museforge.sfx.wind import whistle_sos
 
 TOL = 2e-6  # a few float32 roundings of full-scale samples
 
@@ -74,3 +75,18 @@ def test_surf_equals_reference(preset):
     same_render(get_recipe("surf"), ref.SurfReference(), preset=preset, seed=5, duration_s=12.0)
     same_render(get_recipe("surf"), ref.SurfReference(), preset=preset, seed=2, sample_rate=22_050,
                 n_channels=1, duration_s=3.0)
+
+
+@pytest.mark.parametrize("whistle_hz", [180.0, 1530.0, 21_000.0])
+def test_whistle_cascade_equals_the_two_resonators(whistle_hz):
+    x = np.random.default_rng(0).standard_normal(50_000)
+    pair = (signal.sosfilt(dsp.resonator_sos(whistle_hz, 60.0, 48_000), x)
+            + signal.sosfilt(dsp.resonator_sos(whistle_hz * 1.31, 60.0, 48_000), x))
+    np.testing.assert_allclose(signal.sosfilt(whistle_sos(whistle_hz, 48_000), x), pair, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("preset", list(get_recipe("wind").presets))
+def test_wind_equals_reference(preset):
+    same_render(get_recipe("wind"), ref.WindReference(), preset=preset, seed=5, duration_s=2.0)
+    same_render(get_recipe("wind"), ref.WindReference(), preset=preset, seed=2, sample_rate=22_050,
+                n_channels=1, duration_s=2.0)

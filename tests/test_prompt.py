@@ -733,3 +733,17 @@ def test_the_door_action_survives_a_creak_preset():
     assert (c.recipe, c.preset, c.params) == ("door", "haunted creak", {"action": "open"})
     c = understand("开门声").controls
     assert (c.preset, c.params) == ("wooden door open", {})
+
+
+def test_param_values_scores_the_stated_numbers_whatever_the_preset():
+    from bench.prompt_accuracy import same
+
+    want = ("footsteps", "metal catwalk", {"steps": 20, "pace_hz": 1.5})
+    other_preset = ("footsteps", None, {"shoe": "boot", "surface": "metal", "steps": 20.0, "pace_hz": 1.5})
+    assert same("param_values", want, other_preset)
+    assert not same("params", want, ("footsteps", None, {"steps": 20.0, "pace_hz": 1.5}))
+    assert not same("param_values", want, ("footsteps", "metal catwalk", {"steps": 20.0}))
+    assert not same("param_values", want, ("footsteps", "metal catwalk", {"steps": 12.0, "pace_hz": 1.5}))
+    assert not same("param_values", ("whoosh", "cloak", {"swing_s": 0.9}), ("wind", None, {}))
+    # a stated value equal to the preset's own is honoured by the preset alone
+    assert same("param_values", ("engine", "car idle", {"rpm": 800}), ("engine", "car idle", {}))

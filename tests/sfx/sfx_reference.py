@@ -15,6 +15,8 @@ from scipy import signal
 from museforge.sfx import dsp
 from museforge.sfx.explosion import Explosion
 from museforge.sfx.surf import FOAM_HZ, Surf
+from museforge.sfx.water import KINDS as WATER_KINDS
+from museforge.sfx.water import Splash, Water
 from museforge.sfx.wind import MAX_SPEED_MPS, Wind
 
 
@@ -167,3 +169,28 @@ class WindReference(Wind):
             tones += rfilter(voice, f"whistle{k}", dsp.resonator_sos, whistle_hz * ratio, 60.0, sr)(noise)
         tones *= 0.6 * whistle * energy ** 2
         return body + tones
+
+
+class WaterReference(Water):
+    def block(self, voice, params: dict, n_frames: int) -> np.ndarray:
+        sr, ch = voice.sample_rate, voice.n_channels
+        rate, freqs, q, bubble_level, (low_hz, high_hz), bed_level, corner_hz, depth = WATER_KINDS[params["kind"]]
+        flow = voice.ramp("flow", params["flow"], n_frames)
+        shift = 2.0 ** (2.0 * (params["pitch"] - 0.5))
+        if "gurgle" not in voice.state:
+            voice.state["gurgle"] = dsp.ControlNoise(voice.rng("gurgle"), 3.0, sr)
+        surge = np.exp(depth * 1.2 * np.clip(voice.state["gurgle"](n_frames)[0], -2.5, 2.5))
+        bed = rfilter(voice, "bed", dsp.band_sos, low_hz, high_hz, sr)(voice.noise.white(n_frames))
+        bed *= (bed_level * dsp.pink_band_gain(low_hz, high_hz)) * (0.3 + flow) * surge
+        idx = dsp.poisson_impulses(voice.rng("bubbles"), rate * (0.15 + flow) * surge, n_frames, sr)
+        attrs = voice.rng("bubble-attrs").random((idx.size, 3))
+        gains = dsp.pan_gains(attrs[:, 1] * 1.6 - 0.8, ch) * (0.1 + attrs[:, 0] ** 2) * bubble_level
+        which = (attrs[:, 2] * len(freqs)).astype(int)
+        bubbles = np.zeros((ch, n_frames))
+        for k, freq_hz in enumerate(freqs):
+            mine = which == k
+            train = dsp.impulse_train(idx[mine], gains[:, mine], n_frames)
+            bubbles += rfilter(voice, f"bubble{k}", dsp.resonator_sos, freq_hz * shift, q, sr)(train)
+        if not corner_hz:
+            return bed + bubbles
+        return rfilter(voice, "roll-off", dsp.lowpass_sos, corner_hz, sr, 2)(bed + bubbles)

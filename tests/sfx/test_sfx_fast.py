@@ -90,3 +90,25 @@ def test_wind_equals_reference(preset):
     same_render(get_recipe("wind"), ref.WindReference(), preset=preset, seed=5, duration_s=2.0)
     same_render(get_recipe("wind"), ref.WindReference(), preset=preset, seed=2, sample_rate=22_050,
                 n_channels=1, duration_s=2.0)
+
+
+@pytest.mark.parametrize("preset", list(get_recipe("water").presets))
+def test_water_equals_reference(preset):
+    same_render(get_recipe("water"), ref.WaterReference(), preset=preset, seed=5, duration_s=3.0)
+    same_render(get_recipe("water"), ref.WaterReference(), preset=preset, seed=2, sample_rate=22_050,
+                n_channels=1, duration_s=3.0)
+
+
+def test_sparse_drips_equal_filtered_trains_with_pitch_and_flow_varied():
+    for values in ({"kind": "drips", "flow": 1.0, "pitch": 0.0}, {"kind": "drips", "flow": 0.8, "pitch": 1.0}):
+        same_render(get_recipe("water"), ref.WaterReference(), values=values, seed=11, duration_s=4.0)
+
+
+def test_sparse_drips_stream_in_small_blocks_equals_the_render():
+    from museforge.sfx.stream import render_stream
+
+    kwargs = dict(duration_s=2.0, sample_rate=22_050, seed=3, preset="cave drips")
+    streamed = render_stream("water", None, block_frames=256, **kwargs).samples
+    rendered = get_recipe("water").render(**kwargs).samples
+    np.testing.assert_allclose(streamed, rendered, rtol=0, atol=1e-6)
+    assert np.abs(rendered).max() > 1e-3

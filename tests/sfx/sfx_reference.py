@@ -194,3 +194,31 @@ class WaterReference(Water):
         if not corner_hz:
             return bed + bubbles
         return rfilter(voice, "roll-off", dsp.lowpass_sos, corner_hz, sr, 2)(bed + bubbles)
+
+
+class SplashReference(Splash):
+    def make(self, params: dict, rng: np.random.Generator, sample_rate: int, n_channels: int) -> np.ndarray:
+        size, velocity = params["size"], params["velocity"]
+        length_s = 0.5 + 1.3 * size
+        n = int(length_s * sample_rate)
+        t = dsp.time_s(n, sample_rate)
+        noise = rng.random((n_channels, n)) * 2.0 - 1.0
+        burst = sosfilt(dsp.bandpass_sos(250.0 - 150.0 * size, 4000.0, sample_rate), noise)
+        burst *= np.exp(-t / (0.02 + 0.12 * size)) * (0.4 + 0.6 * velocity)
+        wash_s = 0.12 + 0.35 * size
+        wash = sosfilt(dsp.bandpass_sos(150.0, 700.0 + 900.0 * velocity, sample_rate),
+                       rng.random((n_channels, n)) * 2.0 - 1.0)
+        wash *= np.minimum(t / 0.03, 1.0) * np.exp(-t / wash_s) * (1.6 + 1.2 * size)
+        wash *= 1.0 + 0.5 * dsp.ControlNoise(rng, 12.0, sample_rate)(n)[0]
+        rate = (300.0 + 2500.0 * velocity) * np.exp(-t / (0.12 + 0.4 * size))
+        spray = np.zeros((n_channels, n))
+        for freq_hz in (600.0, 950.0, 1500.0, 2300.0):
+            idx = np.flatnonzero(rng.random(n) < rate / sample_rate / 4.0)
+            gains = dsp.pan_gains(rng.uniform(-0.7, 0.7, idx.size), n_channels) * rng.random(idx.size) ** 2
+            train = dsp.impulse_train(idx, gains, n)
+            spray += sosfilt(dsp.resonator_sos(freq_hz * (1.3 - 0.5 * size), 10.0, sample_rate), train)
+        plunk_hz = 900.0 - 700.0 * size
+        plunk = dsp.chirp(plunk_hz, plunk_hz * 1.8, n, sample_rate) * np.exp(-t / 0.05) * (0.15 + 0.2 * size)
+        plunk *= np.clip(t / 0.01, 0.0, 1.0) * (t > 0.01)
+        fade = np.clip((length_s - t) / (0.4 * length_s), 0.0, 1.0)
+        return (0.3 * burst + 0.6 * wash + 1.5 * spray + plunk[None, :]) * fade

@@ -112,3 +112,11 @@ def test_sparse_drips_stream_in_small_blocks_equals_the_render():
     rendered = get_recipe("water").render(**kwargs).samples
     np.testing.assert_allclose(streamed, rendered, rtol=0, atol=1e-6)
     assert np.abs(rendered).max() > 1e-3
+
+
+@pytest.mark.parametrize("preset", list(get_recipe("splash").presets))
+def test_splash_equals_reference(preset):
+    for seed in (1, 7):
+        same_render(get_recipe("splash"), ref.SplashReference(), preset=preset, seed=seed)
+    same_render(get_recipe("splash"), ref.SplashReference(), preset=preset, seed=3, sample_rate=22_050,
+                n_channels=2)

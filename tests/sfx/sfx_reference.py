@@ -14,6 +14,7 @@ from scipy import signal
 
 from museforge.sfx import dsp
 from museforge.sfx.explosion import Explosion
+from museforge.sfx.magic import PENTATONIC, Magic
 from museforge.sfx.surf import FOAM_HZ, Surf
 from museforge.sfx.water import KINDS as WATER_KINDS
 from museforge.sfx.water import Splash, Water
@@ -222,3 +223,52 @@ class SplashReference(Splash):
         plunk *= np.clip(t / 0.01, 0.0, 1.0) * (t > 0.01)
         fade = np.clip((length_s - t) / (0.4 * length_s), 0.0, 1.0)
         return (0.3 * burst + 0.6 * wash + 1.5 * spray + plunk[None, :]) * fade
+
+
+class MagicReference(Magic):
+    def make(self, params: dict, rng: np.random.Generator, sample_rate: int, n_channels: int) -> np.ndarray:
+        kind, length_s = params["kind"], params["spell_s"]
+        ping_n = int(0.2 * sample_rate)
+        n = int((length_s + 0.5) * sample_rate) + ping_n
+        t = dsp.time_s32(n, sample_rate)
+        x = np.clip(t / np.float32(length_s), 0.0, 1.0)
+        if kind == "cast":
+            env, glide = dsp.fexp(-x * 3.0) * np.minimum(t / 0.02, 1.0), 1.0 - 0.1 * x
+        elif kind == "charge":
+            env, glide = x ** 2, 1.0 + x
+        elif kind == "heal":
+            env, glide = np.sin((np.pi * x).astype(np.float32)) ** 2, 1.0 + 0.05 * x
+        else:
+            env, glide = (1.0 - x) * np.minimum(t / 0.05, 1.0), 1.0 - 0.5 * x
+        env = env * (t < length_s + 0.5)
+        detune = 0.002 + 0.03 * params["darkness"]
+        root = params["pitch_hz"]
+        glide_cycles = np.cumsum(np.broadcast_to(glide, (n,)), dtype=np.float64) / sample_rate
+        bed = np.zeros(n, dtype=np.float32)
+        for ratio in PENTATONIC[[0, 2, 3]]:
+            for cents in (-1.0, 1.0):
+                bed += sin_cycles(glide_cycles * (root * ratio * (1.0 + cents * detune)) + rng.uniform(0.0, 1.0))
+        tremolo = 1.0 + 0.3 * np.sin(t * np.float32(dsp.TWO_PI * 6.0))
+        bed *= env * tremolo * np.float32(0.05)
+        noise = rng.random((n_channels, n))
+        noise -= 0.5
+        out = sosfilt(dsp.band_sos(1500.0 * (1 - 0.6 * params["darkness"]), 8000.0, sample_rate), noise)
+        out *= env * np.float32(0.16)
+        rush_hz = 250.0 + 350.0 * (1.0 - params["darkness"])
+        rush = sosfilt(dsp.lowpass_sos(rush_hz, sample_rate, 2), noise)
+        flutter = np.clip(1.0 + 0.6 * dsp.ControlNoise(rng, 10.0, sample_rate)(n)[0], 0.1, 2.5).astype(np.float32)
+        out += rush * (env * flutter * np.float32(0.4 * np.sqrt(sample_rate / (2.2 * rush_hz))))
+        out += bed
+        rate = 80.0 * params["sparkle"] * env
+        idx = np.flatnonzero(rng.random(n - ping_n) < rate[: n - ping_n] / sample_rate)
+        tables = {}
+        for i in idx:
+            note = (int(rng.integers(5)), int(rng.integers(2, 5)))
+            if note not in tables:
+                freq = root * PENTATONIC[note[0]] * 2.0 ** note[1] * glide[i]
+                tables[note] = dsp.modal(np.array([freq, freq * 2.76]), np.array([0.2, 0.08]),
+                                         np.array([1.0, 0.3]), ping_n, sample_rate)
+            gains = dsp.pan_gains(np.array([rng.uniform(-0.9, 0.9)]), n_channels)[:, 0] * rng.uniform(0.02, 0.06)
+            for c in range(n_channels):
+                out[c, i:i + ping_n] += gains[c] * tables[note]
+        return out

@@ -120,3 +120,20 @@ def test_splash_equals_reference(preset):
         same_render(get_recipe("splash"), ref.SplashReference(), preset=preset, seed=seed)
     same_render(get_recipe("splash"), ref.SplashReference(), preset=preset, seed=3, sample_rate=22_050,
                 n_channels=2)
+
+
+def test_control_noise_equals_linear_interpolation_of_its_points_in_any_blocks():
+    whole = dsp.ControlNoise(np.random.default_rng(5), 4.0, 48_000, n_channels=2)
+    x = whole(10_000)
+    pieces = dsp.ControlNoise(np.random.default_rng(5), 4.0, 48_000, n_channels=2)
+    np.testing.assert_array_equal(np.concatenate([pieces(n) for n in (1, 63, 64, 65, 5000, 4807)], axis=1), x)
+    points = x[:, ::64]  # the control points sit at frames k * 64
+    frames = np.arange(10_000 - 64)
+    expected = np.stack([np.interp(frames, np.arange(points.shape[1]) * 64, row) for row in points])
+    np.testing.assert_allclose(x[:, :frames.size], expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("preset", list(get_recipe("magic").presets))
+def test_magic_equals_reference(preset):
+    same_render(get_recipe("magic"), ref.MagicReference(), preset=preset, seed=3)
+    same_render(get_recipe("magic"), ref.MagicReference(), preset=preset, seed=8, sample_rate=22_050, n_channels=1)

@@ -227,6 +227,7 @@ class ControlNoise:
     """
 
     HOP = 64
+    _RAMP = np.arange(HOP) / HOP
 
     def __init__(self, rng: np.random.Generator, cutoff_hz: float, sample_rate: int, n_channels: int = 1):
         self.rng, self.sample_rate, self.n_channels = rng, sample_rate, n_channels
@@ -254,8 +255,9 @@ class ControlNoise:
         self.points, self.first_k = self.points[:, drop:], k_low
         # Linear segments between consecutive points, HOP frames each, laid end to end.
         p = self.points[:, : k_high - k_low + 1]
-        ramp = np.arange(self.HOP) / self.HOP
-        segments = p[:, :-1, None] + (p[:, 1:] - p[:, :-1])[:, :, None] * ramp
+        segments = np.empty((self.n_channels, p.shape[1] - 1, self.HOP))
+        np.multiply(np.diff(p, axis=1)[:, :, None], self._RAMP, out=segments)
+        segments += p[:, :-1, None]
         offset = int(frames[0] - k_low * self.HOP)
         self.frame += n_frames
         return segments.reshape(self.n_channels, -1)[:, offset:offset + n_frames]

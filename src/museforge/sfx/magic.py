@@ -7,6 +7,8 @@ envelope; ``kind`` shapes the envelope and the pitch glide.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from museforge.sfx import dsp
@@ -51,30 +53,38 @@ class Magic(OneShotRecipe):
             env, glide = np.sin((np.pi * x).astype(np.float32)) ** 2, 1.0 + 0.05 * x
         else:
             env, glide = (1.0 - x) * np.minimum(t / 0.05, 1.0), 1.0 - 0.5 * x
-        env = env * (t < length_s + 0.5)
+        sounding = t < length_s + 0.5
+        env = env * sounding
+        # The envelope is 0 from frame m on (room left for the last ping): the chord and the noise
+        # layers are computed up to there only; the random draws keep their full sizes.
+        m = int(np.count_nonzero(sounding))
         detune = 0.002 + 0.03 * params["darkness"]
         root = params["pitch_hz"]
         # Every partial follows the same glide, so one running sum of it gives all their phases.
-        glide_cycles = np.cumsum(np.broadcast_to(glide, (n,)), dtype=np.float64) / sample_rate
-        bed = np.zeros(n, dtype=np.float32)
+        glide_cycles = np.cumsum(np.broadcast_to(glide, (n,))[:m], dtype=np.float64) / sample_rate
+        bed = np.zeros(m, dtype=np.float32)
         for ratio in PENTATONIC[[0, 2, 3]]:
             for cents in (-1.0, 1.0):
                 bed += dsp.sin_cycles(glide_cycles * (root * ratio * (1.0 + cents * detune)) + rng.uniform(0.0, 1.0))
-        tremolo = 1.0 + 0.3 * np.sin(t * np.float32(dsp.TWO_PI * 6.0))
-        bed *= env * tremolo * np.float32(0.05)
-        noise = rng.random((n_channels, n))
-        noise -= 0.5
-        out = dsp.Filter(dsp.band_sos(1500.0 * (1 - 0.6 * params["darkness"]), 8000.0, sample_rate),
-                         n_channels)(noise)
-        out *= env * np.float32(0.16)  # the airy whoosh of the spell
+        tremolo = 1.0 + 0.3 * np.sin(t[:m] * np.float32(dsp.TWO_PI * 6.0))
+        bed *= env[:m] * tremolo * np.float32(0.05)
+        noise = rng.random((n_channels, n))[:, :m] - 0.5
+        whoosh = dsp.Filter(dsp.band_sos(1500.0 * (1 - 0.6 * params["darkness"]), 8000.0, sample_rate),
+                            n_channels)(noise)
+        whoosh *= env[:m] * np.float32(0.16)  # the airy whoosh of the spell
         # Recorded spells (the judge's weapon/magic clips) carry most of their energy below 400 Hz
         # (-8 dB there, -20 dB at 1-2.5 kHz); a shimmer alone is thin. The force of the spell: a
         # low, fluttering rush under the shimmer, heavier for dark spells.
         rush_hz = 250.0 + 350.0 * (1.0 - params["darkness"])
-        rush = dsp.Filter(dsp.lowpass_sos(rush_hz, sample_rate, 2), n_channels)(noise)
-        flutter = np.clip(1.0 + 0.6 * dsp.ControlNoise(rng, 10.0, sample_rate)(n)[0], 0.1, 2.5).astype(np.float32)
-        out += rush * (env * flutter * np.float32(0.4 * np.sqrt(sample_rate / (2.2 * rush_hz))))
-        out += bed
+        rush = dsp.Filter(dsp.lowpass_sos(rush_hz, sample_rate, 2), n_channels)(noise, in_place=True)
+        flutter = dsp.ControlNoise(rng, 10.0, sample_rate)(n)[0, :m] * 0.6
+        flutter += 1.0
+        np.minimum(flutter, 2.5, out=flutter)  # clip, in place
+        np.maximum(flutter, 0.1, out=flutter)
+        rush *= env[:m] * flutter.astype(np.float32) * np.float32(0.4 * np.sqrt(sample_rate / (2.2 * rush_hz)))
+        out = np.zeros((n_channels, n))
+        np.add(whoosh, rush, out=out[:, :m])
+        out[:, :m] += bed
         rate = 80.0 * params["sparkle"] * env
         idx = np.flatnonzero(rng.random(n - ping_n) < rate[: n - ping_n] / sample_rate)
         tables = {}
@@ -84,7 +94,13 @@ class Magic(OneShotRecipe):
                 freq = root * PENTATONIC[note[0]] * 2.0 ** note[1] * glide[i]
                 tables[note] = dsp.modal(np.array([freq, freq * 2.76]), np.array([0.2, 0.08]),
                                          np.array([1.0, 0.3]), ping_n, sample_rate)
-            gains = dsp.pan_gains(np.array([rng.uniform(-0.9, 0.9)]), n_channels)[:, 0] * rng.uniform(0.02, 0.06)
+            pan = rng.uniform(-0.9, 0.9)
+            level = rng.uniform(0.02, 0.06)
+            if n_channels == 1:
+                gains = (level,)
+            else:  # dsp.pan_gains for one ping, in scalars
+                theta = (pan + 1.0) * (np.pi / 4.0)
+                gains = (math.cos(theta) * math.sqrt(2.0) * level, math.sin(theta) * math.sqrt(2.0) * level)
             for c in range(n_channels):  # 1-D adds: no temporary [channels, ping] array per ping
                 out[c, i:i + ping_n] += gains[c] * tables[note]
         return out

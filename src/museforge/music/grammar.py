@@ -19,7 +19,9 @@ logits, tones not yet heard in the bar and the root in the bass get it once more
 ring past the bar line into the next chord, and the bar may not end before a pitched note sounds.
 Without a chord, tonic-triad tones get a smaller bonus so the key is heard. The final bar holds
 the tonic (or the progression's last) chord from the downbeat to the end, played by every
-requested program.
+requested program. With several instruments every pitched one plays in every bar: the lead (the
+first named) by the bar's second strong beat, the accompaniment on the downbeat and sounding on
+that strong beat (``Plan.present_programs``).
 """
 
 from __future__ import annotations

@@ -4,7 +4,10 @@ Each generation asks for a mood with a key (keep-in-key on) and tempo that fit i
 length in bars and an instrument set; half also give a chord progression (roman numerals in the key, one per bar). The
 output is then measured, not trusted: key by music21's ``analyze('key')``, tempo and meter from the
 Score, bars from its end, programs from its tracks, chords per bar by template chord recognition
-(``museforge.music.arrange.chords.guess_chords``), mood by the project's mood labeller.
+(``museforge.music.arrange.chords.guess_chords``), mood by the project's mood labeller, and
+presence: the share of bars in which each requested instrument starts a note (the instrument set
+is exact by construction, which says nothing about whether the parts play), over the grid's
+multi-instrument pieces and over issue 3's six 16-bar requests.
 
 Uses the shipped/trained composer checkpoint if one exists (``MUSEFORGE_COMPOSER``,
 ``src/museforge/weights/composer``, ``checkpoints/composer/best`` or ``.../latest``), else the

@@ -13,6 +13,8 @@ import numpy as np
 from scipy import signal
 
 from museforge.sfx import dsp
+from museforge.sfx.engine import KINDS as ENGINE_KINDS
+from museforge.sfx.engine import Engine, _one_pole_sos
 from museforge.sfx.explosion import Explosion
 from museforge.sfx.magic import PENTATONIC, Magic
 from museforge.sfx.surf import FOAM_HZ, Surf
@@ -272,3 +274,49 @@ class MagicReference(Magic):
             for c in range(n_channels):
                 out[c, i:i + ping_n] += gains[c] * tables[note]
         return out
+
+
+class EngineReference(Engine):
+    def block(self, voice, params: dict, n_frames: int) -> np.ndarray:
+        sr = voice.sample_rate
+        offsets, corner_hz, pipe_hz, mech_level, pulse_s = ENGINE_KINDS[params["kind"]]
+        revs = params["revs"]
+        blip = np.clip(voice.state["blips"](n_frames)[0] * 1.2 - 0.2, 0.0, 2.0) * revs
+        rpm = voice.ramp("rpm", params["rpm"], n_frames) * (1.0 + 1.5 * blip)
+        load = np.clip(voice.ramp("load", params["load"], n_frames) + 0.5 * blip, 0.0, 1.0)
+        distance = params["distance"]
+        phase = voice.state["cycle"] + np.cumsum(rpm / 120.0 / sr)
+        previous = np.concatenate([[voice.state["cycle"]], phase[:-1]])
+        voice.state["cycle"] = float(phase[-1]) % 1.0
+        phase -= np.floor(previous)
+        previous -= np.floor(previous)
+        idx, cyl = [], []
+        for k, offset in enumerate(offsets):
+            for cycle_offset in (offset, offset + 1.0):
+                hits = np.flatnonzero((previous < cycle_offset) & (phase >= cycle_offset))
+                idx.append(hits)
+                cyl.append(np.full(hits.size, k))
+        idx, cyl = np.concatenate(idx), np.concatenate(cyl)
+        order = np.argsort(idx, kind="stable")
+        idx, cyl = idx[order], cyl[order]
+        jitter = 1.0 + params["roughness"] * 0.5 * (voice.rng("jitter").random(idx.size) * 2.0 - 1.0)
+        gains = voice.state["cylinder_gain"][cyl] * jitter
+        pulses = np.zeros(n_frames)
+        np.add.at(pulses, idx, gains)
+        puffs = voice.state["puffs"]
+        gas = voice.state["grains"].mix(n_frames, [(int(i), (g * puffs[k])[None, :])
+                                                   for i, k, g in zip(idx, cyl, gains)])
+        env = rfilter(voice, "puff", _one_pole_sos, pulse_s, sr, n_channels=1)(pulses[None, :])[0]
+        noise = voice.noise.white(n_frames)
+        gas = (gas + noise * env * (0.15 + 0.3 * params["roughness"])) * (0.6 + 1.2 * load)
+        thump = rfilter(voice, "pipe", dsp.resonator_sos, pipe_hz, 3.0, sr, n_channels=1)(pulses[None, :])[0] * 30.0
+        shut_hz = corner_hz * (1.0 + params["load"]) * (1.0 - 0.7 * distance)
+        excite = gas + thump[None, :]
+        dull = rfilter(voice, "exhaust", dsp.lowpass_sos, shut_hz, sr, 2)(excite)
+        bright = rfilter(voice, "exhaust-open", dsp.lowpass_sos, 3.0 * shut_hz, sr, 2)(excite)
+        exhaust = dull + (bright - dull) * (0.5 * load)
+        mech = rfilter(voice, "mech", dsp.band_sos, 900.0, 3500.0, sr)(noise)
+        peak = 1.0 - float(np.exp(-1.0 / (pulse_s * sr)))
+        mech *= (mech_level * 0.15 * (1.0 - 0.8 * distance)) * (0.3 + np.minimum(env / peak, 1.5) * 0.7)
+        level = 0.5 * (1.0 - 0.6 * distance) * (0.5 + 0.5 * load)
+        return (exhaust + mech) * level

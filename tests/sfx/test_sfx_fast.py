@@ -137,3 +137,20 @@ def test_control_noise_equals_linear_interpolation_of_its_points_in_any_blocks()
 def test_magic_equals_reference(preset):
     same_render(get_recipe("magic"), ref.MagicReference(), preset=preset, seed=3)
     same_render(get_recipe("magic"), ref.MagicReference(), preset=preset, seed=8, sample_rate=22_050, n_channels=1)
+
+
+@pytest.mark.parametrize("preset", list(get_recipe("engine").presets))
+def test_engine_equals_reference(preset):
+    same_render(get_recipe("engine"), ref.EngineReference(), preset=preset, seed=5, duration_s=2.0)
+    same_render(get_recipe("engine"), ref.EngineReference(), preset=preset, seed=2, sample_rate=22_050,
+                n_channels=1, duration_s=1.5)
+
+
+def test_engine_revs_automated_from_zero_streams_like_the_reference():
+    from museforge.sfx.stream import render_stream
+
+    automation = {"revs": [(0.0, 0.0), (0.6, 0.0), (0.7, 0.9), (1.5, 0.9)]}
+    kwargs = dict(duration_s=1.5, sample_rate=22_050, seed=4, block_frames=512)
+    fast = render_stream("engine", automation, **kwargs).samples
+    slow = render_stream(ref.EngineReference(), automation, **kwargs).samples
+    np.testing.assert_allclose(fast, slow, rtol=0, atol=TOL)

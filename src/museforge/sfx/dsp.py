@@ -242,15 +242,27 @@ class ControlNoise:
             self.filter.set(lowpass_sos(cutoff_hz, self.sample_rate / self.HOP, 2))
             self.cutoff_hz = cutoff_hz
 
-    def __call__(self, n_frames: int) -> np.ndarray:
-        """The next ``n_frames`` of the control signal, [channels, frames]."""
+    def advance(self, n_frames: int) -> None:
+        """Move on by ``n_frames`` as a call would (same draws and filter state), without the output."""
         frames = (self.frame, self.frame + n_frames - 1)
         k_low, k_high = frames[0] // self.HOP, frames[1] // self.HOP + 1
+        self._draw_to(k_high)
+        drop = k_low - self.first_k
+        self.points, self.first_k = self.points[:, drop:], k_low
+        self.frame += n_frames
+
+    def _draw_to(self, k_high: int) -> None:
         have = self.first_k + self.points.shape[1]
         if k_high >= have:  # draw and filter the missing control points, in order
             raw = (self.rng.random((k_high - have + 1, self.n_channels)).T - 0.5) * np.sqrt(12.0)
             gain = np.sqrt(self.sample_rate / self.HOP / (2.22 * self.cutoff_hz))
             self.points = np.concatenate([self.points, self.filter(raw) * gain], axis=1)
+
+    def __call__(self, n_frames: int) -> np.ndarray:
+        """The next ``n_frames`` of the control signal, [channels, frames]."""
+        frames = (self.frame, self.frame + n_frames - 1)
+        k_low, k_high = frames[0] // self.HOP, frames[1] // self.HOP + 1
+        self._draw_to(k_high)
         drop = k_low - self.first_k  # points before this block are no longer needed
         self.points, self.first_k = self.points[:, drop:], k_low
         # Linear segments between consecutive points, HOP frames each, laid end to end.

@@ -75,9 +75,14 @@ class Engine(AmbienceRecipe):
         sr = voice.sample_rate
         offsets, corner_hz, pipe_hz, mech_level, pulse_s = KINDS[params["kind"]]
         revs = params["revs"]
-        blip = np.clip(voice.state["blips"](n_frames)[0] * 1.2 - 0.2, 0.0, 2.0) * revs  # 0 most of the time
-        rpm = voice.ramp("rpm", params["rpm"], n_frames) * (1.0 + 1.5 * blip)
-        load = np.clip(voice.ramp("load", params["load"], n_frames) + 0.5 * blip, 0.0, 1.0)
+        if revs:
+            blip = np.clip(voice.state["blips"](n_frames)[0] * 1.2 - 0.2, 0.0, 2.0) * revs  # 0 most of the time
+            rpm = voice.ramp("rpm", params["rpm"], n_frames) * (1.0 + 1.5 * blip)
+            load = np.clip(voice.ramp("load", params["load"], n_frames) + 0.5 * blip, 0.0, 1.0)
+        else:  # no blips: the same values without computing them (the blip stream still moves on)
+            voice.state["blips"].advance(n_frames)
+            rpm = voice.ramp("rpm", params["rpm"], n_frames)
+            load = np.clip(voice.ramp("load", params["load"], n_frames), 0.0, 1.0)
         distance = params["distance"]
 
         # Firing times: where the cycle phase crosses a cylinder's offset (block-size invariant:
@@ -107,21 +112,27 @@ class Engine(AmbienceRecipe):
                                                    for i, k, g in zip(idx, cyl, gains)])
         env = voice.filter("puff", _one_pole_sos, pulse_s, sr, n_channels=1)(pulses[None, :])[0]
         noise = voice.noise.white(n_frames)
-        gas = (gas + noise * env * (0.15 + 0.3 * params["roughness"])) * (0.6 + 1.2 * load)
+        # gas + noise * env * roughness, times the load's level; the 1-D gains first, sums in place.
+        puffing = noise * (env * (0.15 + 0.3 * params["roughness"]))
+        puffing += gas
+        puffing *= 0.6 + 1.2 * load
         thump = voice.filter("pipe", dsp.resonator_sos, pipe_hz, 3.0, sr, n_channels=1)(pulses[None, :])[0] * 30.0
         # The exhaust opens with load (brighter when working hard); distance closes it. Two fixed
         # low-passes crossfaded by the momentary load, so blips brighten without filter redesigns.
         shut_hz = corner_hz * (1.0 + params["load"]) * (1.0 - 0.7 * distance)
-        excite = gas + thump[None, :]
-        dull = voice.filter("exhaust", dsp.lowpass_sos, shut_hz, sr, 2)(excite)
-        bright = voice.filter("exhaust-open", dsp.lowpass_sos, 3.0 * shut_hz, sr, 2)(excite)
-        exhaust = dull + (bright - dull) * (0.5 * load)
+        puffing += thump  # the excitation of the exhaust
+        dull = voice.filter("exhaust", dsp.lowpass_sos, shut_hz, sr, 2)(puffing)
+        exhaust = voice.filter("exhaust-open", dsp.lowpass_sos, 3.0 * shut_hz, sr, 2)(puffing, in_place=True)
+        exhaust -= dull  # dull + (bright - dull) * (0.5 * load)
+        exhaust *= 0.5 * load
+        exhaust += dull
         # Valves, chains and fans: a faint band of noise that pulses with the firing.
-        mech = voice.filter("mech", dsp.band_sos, 900.0, 3500.0, sr)(noise)
+        mech = voice.filter("mech", dsp.band_sos, 900.0, 3500.0, sr)(noise, in_place=True)
         peak = 1.0 - float(np.exp(-1.0 / (pulse_s * sr)))  # the puff envelope of one unit pulse
         mech *= (mech_level * 0.15 * (1.0 - 0.8 * distance)) * (0.3 + np.minimum(env / peak, 1.5) * 0.7)
-        level = 0.5 * (1.0 - 0.6 * distance) * (0.5 + 0.5 * load)
-        return (exhaust + mech) * level
+        exhaust += mech
+        exhaust *= 0.5 * (1.0 - 0.6 * distance) * (0.5 + 0.5 * load)
+        return exhaust
 
 
 def _one_pole_sos(decay_s: float, sample_rate: int) -> np.ndarray:

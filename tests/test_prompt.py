@@ -747,3 +747,96 @@ def test_param_values_scores_the_stated_numbers_whatever_the_preset():
     assert not same("param_values", ("whoosh", "cloak", {"swing_s": 0.9}), ("wind", None, {}))
     # a stated value equal to the preset's own is honoured by the preset alone
     assert same("param_values", ("engine", "car idle", {"rpm": 800}), ("engine", "car idle", {}))
+
+
+# --- heldout10 phrasings (written from the rules, not copied from the split) -----------------------------
+
+@pytest.mark.parametrize("text,n", [
+    ("door creak, 4", 4), ("laser zap; 12", 12), ("20 different 8-bit coin sounds", 20),
+    ("generate 16 retro laser zaps for the boss", 16), ("render 5 door slams", 5),
+    ("玻璃碎裂声 8种", 8), ("爆炸声，一批20个", 20), ("金币音效，一组6个", 6), ("开门声 十二个", 12),
+    ("脚步声，3个备选", 3),
+])
+def test_more_variation_count_phrasings(text, n):
+    u = understand(text)
+    assert u.kind == "sfx" and u.controls.variations == n, (text, u.controls)
+
+
+@pytest.mark.parametrize("text", [
+    "rain, 0.7", "thunder, 0:30", "wind, 12 m/s", "wind, 30 seconds", "generate 8-bit jump sounds",
+    "generate 3 second whoosh", "雨声，30秒",
+])
+def test_numbers_that_are_values_are_no_variation_count(text):
+    assert understand(text).controls.variations == 1, text
+
+
+@pytest.mark.parametrize("text,recipe,param,value", [
+    ("fireball spell lasting 3 seconds", "magic", "spell_s", 3.0),
+    ("thunder lasting 9 seconds", "thunder", "rumble_s", 9.0),
+    ("治疗法术，持续2.5秒", "magic", "spell_s", 2.5),
+    ("远处的雷声，拖尾8秒", "thunder", "rumble_s", 8.0),
+    ("whoosh with a 1.2 s swing", "whoosh", "swing_s", 1.2),
+])
+def test_lasting_seconds_set_the_recipes_own_length(text, recipe, param, value):
+    c = understand(text).controls
+    assert c.recipe == recipe and c.params[param] == pytest.approx(value) and c.duration_s is None, (text, c)
+
+
+def test_lasting_without_a_length_parameter_is_the_duration():
+    c = understand("rain lasting 30 seconds").controls
+    assert c.recipe == "rain" and c.duration_s == 30.0 and c.params == {}
+    m = understand("calm piano piece lasting 45 seconds").controls
+    assert m.duration_s == 45.0
+
+
+@pytest.mark.parametrize("text,value", [("crickets at night, 28 degrees C", 28.0),
+                                        ("night crickets, 15 celsius", 15.0), ("夏夜蟋蟀，30℃", 30.0)])
+def test_temperature_units(text, value):
+    c = understand(text).controls
+    assert c.recipe == "night" and c.params["temperature_c"] == value, (text, c)
+
+
+def test_size_in_metres_needs_a_material():
+    from museforge.sfx.recipe import get_recipe
+
+    for text, material in (("敲一块2米的木头", "wood"), ("metal impact, a 1.5 metre sheet of metal", "metal")):
+        c = understand(text).controls
+        resolved = get_recipe("impact").resolve(c.params, c.preset)
+        assert c.recipe == "impact" and resolved["size_m"] == (2.0 if text[0] == "敲" else 1.5), (text, c)
+        assert resolved["material"] == material, (text, c)
+    assert understand("风速12米每秒的大风").controls.params == {"speed_mps": 12.0}
+
+
+@pytest.mark.parametrize("text,value", [("复古跳跃音效，低3个半音", -3.0), ("复古金币音效，高7个半音", 7.0),
+                                        ("复古跳跃，降低2个半音", -2.0)])
+def test_zh_semitone_direction(text, value):
+    assert understand(text).controls.params["pitch_semitones"] == value, text
+
+
+def test_every_accepted_chord_quality_is_read():
+    from museforge.music.arrange.chords import _ALIASES, QUALITIES, parse_chord
+    from museforge.prompt import CHORD_QUALITIES
+
+    # "major"/"minor" spelled out are keys ("C major"), "" is the bare root: a plain major chord, read too
+    assert set(CHORD_QUALITIES) == (set(QUALITIES) | set(_ALIASES)) - {"", "major", "minor"}
+    for quality in ("", *CHORD_QUALITIES):
+        chords = (f"C{quality}", f"Bb{quality}", f"F#{quality}")
+        for text in (f"jazz, chords {' '.join(chords)}", f"爵士，和弦 {' '.join(chords)}"):
+            got = understand(text).controls.chords
+            assert got == chords, (text, got)
+            for symbol in got:
+                parse_chord(symbol)
+
+
+def test_seventh_chords_are_not_centimetres():
+    c = understand("jazz piece in Bb, chords Bbmaj7 Gm7 Cm7 F7").controls
+    assert c.chords == ("Bbmaj7", "Gm7", "Cm7", "F7") and c.tonic == "Bb"
+    assert understand("a 7 cm glass bottle struck").controls.params["size_m"] == pytest.approx(0.07)
+
+
+def test_zh_synth_pad_exclusion_and_presets():
+    m = understand("摇滚，不要合成器pad").controls
+    assert m.exclude == ("synth pad",) and m.instruments == ()
+    assert understand("motorbike engine idling").controls.preset == "motorbike idle"
+    assert understand("鹅卵石落水声").controls.preset == "pebble"
+    assert understand("钟声敲击，三种").controls.preset == "bell"

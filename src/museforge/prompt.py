@@ -85,16 +85,22 @@ _VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:(?:different|alternative|alternate|distin
                   rf"|(?P<n6>{_SMALL_NUM})\s+(?:of\s+(?:them|those|these|each)|in\s+(?:total|all))(?![a-z])"
                   rf"|(?P<c>{CN_NUM})\s*(?:个|种|组)?\s*(?:不同的?)?(?:变体|版本|变化|变种)"
                   # "10 slightly different clicks", "做4个略有不同的爆炸": that many sounds, each a variation
-                  rf"|(?P<n2>{_SMALL_NUM})\s+(?:slightly\s+|subtly\s+|somewhat\s+|a\s+bit\s+)?different(?=\s+[a-z])"
+                  rf"|(?P<n2>{_SMALL_NUM})\s+(?:slightly\s+|subtly\s+|somewhat\s+|a\s+bit\s+)?different(?=\s+(?:[a-z]|\d+[\s-]?bit))"
                   rf"|(?P<c2>{CN_NUM})\s*(?:个|种|款)\s*(?:略有|稍有|稍微|略微|有些|有点)?\s*不同的?(?=[\u3400-\u9fff])"
                   r"|(?<![a-z0-9])[x×]\s?(?P<n3>\d{1,3})(?=\s*(?:$|[,，;；.。!)]))"  # "door slam x3"
                   # a count that ends its item after a verb of asking: "give me 4", "给我4个", "生成十个"
                   rf"|(?<![a-z])(?:give\s+me|generate|make|render|create)\s+(?P<n4>{_SMALL_NUM})(?=\s*(?:$|[,;.!]))"
+                  # "generate 24 retro pickup blips": the count before the sounds (not "make 8 bars", "8-bit")
+                  rf"|(?<![a-z])(?:give\s+me|generate|render|create)\s+(?P<n9>{_SMALL_NUM})(?=\s+[a-z]){_NOT_SOUNDS}"
+                  r"(?!\s*bit\b)"
                   rf"|(?:给我|来|生成|做|要|出|需要|准备|一共|总共|共)\s*(?P<c3>{CN_NUM})\s*(?:个|种|条|款|份|套|段)"
                   r"(?:不同的?|不一样的?|版本)?(?=\s*(?:$|[,，;；。!！]))"
                   # a bare count ending an item of its own: "火球施法音效，五个", "错误提示音，3个", "三种就行"
-                  rf"|(?:^|(?<=[,，;；、]))\s*(?P<c4>{CN_NUM})\s*(?:个|种|款|份|套)(?:就行|就好|即可|左右)?"
-                  r"(?=\s*(?:$|[,，;；。!！]))")
+                  # after a space too ("木头敲击声 10种"), in a batch ("一批15个", "一组8个") or as options ("5个备选")
+                  rf"|(?:^|(?<=[,，;；、\s]))\s*(?:一批|一组|一套|一共|总共)?\s*(?P<c4>{CN_NUM})\s*(?:个|种|款|份|套)"
+                  r"(?:就行|就好|即可|左右|备选|备用|选项)?(?=\s*(?:$|[,，;；。!！]))"
+                  # a bare count ending the prompt or an item after a comma: "UI click, 6" (not "0.7", "2:30", "90 s")
+                  r"|(?<=[,;])\s*(?P<n8>[1-9]\d?)(?=\s*(?:$|[,;!]|\.(?!\d)))")
 _TEMPO = _en(rf"(?P<n>{NUM})\s*(?:bpm|b\.p\.m\.?|beats?\s*(?:per|a|/)\s*(?:minute|min)\b)"
              r"|(?:tempo|bpm|速度|节奏速度|节拍|♩|𝅘𝅥|quarter(?:\s+note)?|crotchet)\s*(?:of|at|is|=|:|：|为|是)?\s*"
              r"(?P<d>\d+(?:\.\d+)?)(?![\d.]|\s*/\s*\d)(?:\s*bpm)?"
@@ -136,6 +142,12 @@ _DURATION = _en(
     rf"|(?P<cs2>{CN_NUM})\s*秒(?:钟)?"
     rf"|(?P<ch>{CN_NUM})\s*(?:个)?(?P<chh>半)?\s*小时"
     r"|(?P<hh>半\s*(?:个)?\s*小时|half\s+an\s+hour)")
+# how long the sound lasts: the recipe's own seconds parameter when it has one (lex.LASTING_PARAMS), else the
+# duration: "healing spell lasting 4 seconds", "治疗法术，持续5秒", "隆隆声拖尾12秒"
+_LASTING = _en(rf"(?<![a-z])(?:lasting|that\s+lasts|which\s+lasts|lasts)\s+(?:for\s+)?(?:about\s+|around\s+)?"
+               rf"(?P<v>{NUM})[\s-]*{_SEC}|(?:持续|拖尾|延续)\s*(?:约|大约|大概)?\s*(?P<c>{CN_NUM})\s*秒(?:钟)?")
+# a size in metres beside a struck material: "敲一块1.5米的石头", "a 2 metre steel beam" (not "12米每秒")
+_SIZE = _en(r"(?<![\d.a-z])(?P<v>\d+(?:\.\d+)?)\s*(?:米|metres?|meters?)(?![a-z每/])")
 _DECADE = re.compile(r"(?:the\s+|')$")
 # Chinese "120拍" without 每分钟: a tempo when the number is one (>= 30; "四拍" is a count of beats)
 _TEMPO_BARE_ZH = re.compile(rf"(?P<c>{CN_NUM})\s*拍(?!子|每小节)")
@@ -151,7 +163,7 @@ _PARAM_VALUE = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+"
 # "intensity 0.7", "rumble 12 seconds", "size 1.5 m", "风速12米每秒"; then a unit alone: "8 km", "1000 Hz"
 _PARAM = _en(rf"(?P<name>{_alternation(lex.PARAM_NAMES)})\s*(?:of|at|to|is|=|:|：|为|是)?\s*(?P<v>{_PARAM_VALUE})"
              rf"(?:\s*(?P<unit>{_alternation([*lex.PARAM_UNITS, *lex.PARAM_NAMED_UNITS])})(?![a-z]))?"
-             rf"|(?<![\d.])(?P<v2>{_PARAM_VALUE})\s*(?P<unit2>{_alternation(lex.PARAM_UNITS)})(?![a-z])")
+             rf"|(?<![\d.a-z])(?P<v2>{_PARAM_VALUE})\s*(?P<unit2>{_alternation(lex.PARAM_UNITS)})(?![a-z])")
 # the number before the parameter it sets: "a 15 second rumble", "2.5 second pass" (not the sound's duration)
 _PARAM_BEFORE = _en(rf"(?P<v>\d+\.\d+|{_SMALL_NUM})[\s-]*(?:seconds?|secs?|s)[\s-]+(?:long\s+)?"
                     rf"(?P<name>{_alternation(lex.PARAM_NOUNS_AFTER)})(?![a-z])")
@@ -166,8 +178,8 @@ _LENGTH_SCALE = _en(r"(?P<w>twice|double|half|three\s+times|(?P<n>\d+(?:\.\d+)?)
 _LENGTH_WORDS = {"twice": 2.0, "double": 2.0, "half": 0.5, "three times": 3.0}
 # "pitched up 5 semitones", "down 3 semitones", "-12 semitones", "降低12个半音", "升高3个半音"
 _SEMITONES = _en(rf"(?:(?P<up>(?:pitched\s+|pitch(?:ed)?\s+shifted\s+|shifted\s+|transposed\s+)?up|raised?|higher|"
-                 rf"升高|提高|调高|升)|(?P<down>(?:pitched\s+|pitch(?:ed)?\s+shifted\s+|shifted\s+|transposed\s+)?down|"
-                 rf"lowered|lower|降低|调低|降))?\s*(?:by\s+)?(?P<sign>[+-])?\s*(?P<v>{_PARAM_VALUE})\s*"
+                 rf"升高|提高|调高|升|高)|(?P<down>(?:pitched\s+|pitch(?:ed)?\s+shifted\s+|shifted\s+|transposed\s+)?down|"
+                 rf"lowered|lower|降低|调低|降|低))?\s*(?:by\s+)?(?P<sign>[+-])?\s*(?P<v>{_PARAM_VALUE})\s*"
                  rf"(?:semitones?|半音|个半音)(?:\s+(?P<up2>up|higher)|\s+(?P<down2>down|lower))?")
 _STEPS = _en(rf"(?P<n>{NUM})\s*(?:steps|footsteps|footfalls)\b|(?P<c>{CN_NUM})\s*步")
 # not "every 2 bars" / "每4小节", a rate, not the length
@@ -189,19 +201,30 @@ _KEY_IN = re.compile(rf"\bin\s+(?P<t3>[A-G])(?P<a3>{_KEY_ACC})?(?P<m3>m|maj|min)
 # a hyphenated flat or sharp names a key anywhere ("B-flat", "F-sharp"), as does 降B / 升F without 调
 _KEY_SPELLED = re.compile(r"(?<![A-Za-z])(?P<t3>[A-G])(?P<a3>-[Ff]lat|-[Ss]harp)(?![A-Za-z])"
                           r"|(?P<p4>降|升)\s*(?P<t4>[A-Ga-g])(?![A-Za-z#♯♭])")
-_CHORD = (r"[A-G](?:#|b|♯|♭)?(?:maj7|maj9|maj|min7|min|mM7|m7b5|m7|m9|m6|m|dim7|dim|aug|sus2|sus4|sus|add9|7sus4"
-          r"|7|9|6|5|°|ø|\+)?(?:/[A-G](?:#|b)?)?")
+# every quality and alias museforge.music.arrange.chords.parse_chord accepts but "major"/"minor", which name a
+# key ("C major"); not imported: it pulls in symusic at cold start. tests/test_prompt.py checks the lists agree
+CHORD_QUALITIES = ("maj", "min", "7", "maj7", "m7", "dim", "dim7", "m7b5", "aug", "sus2", "sus4", "7sus4", "6", "m6",
+                   "9", "add9", "mmaj7", "5", "M", "m", "-", "M7", "Δ", "Δ7", "-7", "min7", "o", "°",
+                   "o7", "°7", "ø", "ø7", "+", "sus", "dom7", "min6", "m9", "maj9", "mM7", "7sus")
+_CHORD = (rf"[A-G](?:#|b|♯|♭)?(?:{'|'.join(re.escape(q) for q in sorted(CHORD_QUALITIES, key=len, reverse=True))})?"
+          r"(?:/[A-G](?:#|b|♯|♭)?)?")
 _ROMAN = r"[b#♭]?(?:VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(?:°|o|\+)?7?"
 _SEP = r"(?:\s*[-–—,>→|]\s*|\s+)"
 _CUE = r"(?:chords?|progression|changes|和弦(?:进行)?|进行)\s*[:：]?\s*"
 
 
+def _tok(token: str) -> str:
+    return rf"{token}(?![A-Za-z0-9#°ø+Δ])"
+
+
 def _seq(token: str) -> re.Pattern:
-    tok = rf"{token}(?![A-Za-z0-9#°ø+])"
+    tok = _tok(token)
     return re.compile(rf"{_CUE}(?P<a>{tok}(?:{_SEP}{tok})+)|(?<![A-Za-z0-9])(?P<b>{tok}(?:{_SEP}{tok}){{2,}})")
 
 
 _CHORDS, _ROMANS = _seq(_CHORD), _seq(_ROMAN)
+# the symbols of a sequence, found rather than split at separators: "C- F-" (minor) keeps its "-"
+_TOKENS = {"chords": re.compile(_tok(_CHORD)), "roman": re.compile(_tok(_ROMAN))}
 
 
 def _canon(phrase: str) -> str:
@@ -283,6 +306,9 @@ def _add(table: dict, phrase: str, kind: str, value: object) -> None:
 
 
 _TABLE = _keyword_table()
+# words naming what a struck thing is made of ("石头", "steel"): a size in metres beside one is its size
+_MATERIAL = re.compile(_alternation([w for w, effect in lex.SFX_MODIFIERS.items()
+                                     if any(param == "material" for param, _ in effect.values())]))
 _KEYWORDS = _PhraseIndex([p for source in (lex.STYLE_WORDS, lex.MOOD_WORDS, lex.TEMPO_WORDS, lex.DENSITY_WORDS,
                                            lex.INSTRUMENT_WORDS, lex.STYLE_INSTRUMENTS, lex.MUSIC_ONLY_INSTRUMENTS,
                                            lex.SFX_WORDS_TABLE,
@@ -349,6 +375,11 @@ def _explicit(claims: _Claims) -> None:
         claims.take(m.start(), m.end(), "param", (("length_scale",), scale))
     for m in claims.scan(_PARAM):  # before durations: "20 m/s" is a wind speed, "rumble 12 s" a rumble
         _param(claims, m)
+    if _MATERIAL.search(lower):
+        for m in claims.scan(_SIZE):
+            claims.take(m.start(), m.end(), "param", (("size_m",), number(m.group("v"))))
+    for m in claims.scan(_LASTING):
+        claims.take(m.start(), m.end(), "lasting", number(m.group("v") or m.group("c")))
     for m in claims.scan(_TEMPO):
         g = m.groupdict()
         value = number(g["n"]) if g["n"] else float(g["d"]) if g["d"] else cn_number(g["c"] or g["c2"] or g["c3"])
@@ -383,7 +414,7 @@ def _explicit(claims: _Claims) -> None:
     for pattern, field in ((_CHORDS, "chords"), (_ROMANS, "roman")):
         for m in claims.scan(pattern, claims.text):
             seq = m.group("a") or m.group("b")
-            claims.take(m.start(), m.end(), field, tuple(t for t in re.split(_SEP, seq.strip()) if t))
+            claims.take(m.start(), m.end(), field, tuple(_TOKENS[field].findall(seq)))
     for m in claims.scan(_KEY_ALONE, claims.text):  # after chords: "C, G, Am, F" is a progression
         _key(claims, m)
     for m in claims.scan(_NEGATION):
@@ -451,7 +482,8 @@ def _count(m: re.Match) -> float:
     g = m.groupdict()
     if g.get("dz") or g.get("dz2"):
         return 6.0 if (g["dz"] or g["dz2"]).startswith(("half", "半")) else 12.0
-    english = g["n"] or g.get("n2") or g.get("n3") or g.get("n4") or g.get("n5") or g.get("n6") or g.get("n7")
+    english = g["n"] or g.get("n2") or g.get("n3") or g.get("n4") or g.get("n5") or g.get("n6") or g.get("n7") \
+        or g.get("n8") or g.get("n9")
     chinese = g["c"] or g.get("c2") or g.get("c3") or g.get("c4")
     return number(english) if english else cn_number(chinese)
 

@@ -54,6 +54,7 @@ def build_music(hits: list, keywords: list, text: str) -> tuple[MusicControls, l
     understood, unused, spans = [], [], []
     roman = None
     for start, span, field, value in sorted(hits, key=lambda h: h[0]):
+        field = "duration_s" if field == "lasting" else field  # a piece "lasting 90 seconds"
         target = {"key": "tonic"}.get(field, field)
         if field in ("variations", "steps", "param") or (target in fields and field not in ("exclude", "mode")):
             unused.append(span)
@@ -227,6 +228,14 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
         else:
             unused.append(span)
     for start, span, field, value in sorted(hits, key=lambda h: h[0]):
+        if field == "lasting":  # the recipe's own length ("healing spell lasting 4 s"), else the duration
+            name = lex.LASTING_PARAMS.get(fields["recipe"])
+            if name and name not in fields["params"]:
+                fields["params"][name] = float(value)
+                understood.append(_understood(start, span, f"params.{name}", float(value)))
+                spans.append(span)
+                continue
+            field = "duration_s"
         if field == "param" and any(u.span == span for _, u in understood):
             spans.append(span)
         elif field == "steps" and fields["recipe"] == "footsteps":

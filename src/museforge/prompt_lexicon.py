@@ -231,7 +231,7 @@ INSTRUMENT_WORDS: dict[str, tuple[str, ...]] = {
     "小号": ("trumpet",), "长号": ("trombone",), "大号": ("tuba",), "圆号": ("french horn",), "铜管": ("brass",),
     "萨克斯": ("saxophone",), "双簧管": ("oboe",), "巴松": ("bassoon",), "大管": ("bassoon",), "单簧管": ("clarinet",),
     "黑管": ("clarinet",), "短笛": ("piccolo",), "长笛": ("flute",), "竖笛": ("recorder",), "排箫": ("pan flute",),
-    "尺八": ("shakuhachi",), "口哨": ("whistle",), "陶笛": ("ocarina",), "合成器": ("synth lead",), "合成器铺底": ("synth pad",),
+    "尺八": ("shakuhachi",), "口哨": ("whistle",), "陶笛": ("ocarina",), "合成器": ("synth lead",), "合成器铺底": ("synth pad",), "合成器pad": ("synth pad",),
     "铺底": ("synth pad",), "尤克里里": ("guitar",), "合成器贝斯": ("synth bass",), "合成器低音": ("synth bass",),
     "合成器主音": ("synth lead",), "合成主音": ("synth lead",), "原声贝斯": ("acoustic bass",),
     "木贝斯": ("acoustic bass",), "立式贝斯": ("acoustic bass",), "英国管": ("english horn",), "日本筝": ("koto",),
@@ -457,6 +457,7 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "engine idling": ("engine", "car idle", {}), "car revving": ("engine", "car revving", {}),
     "revving car": ("engine", "car revving", {}), "revving engine": ("engine", "car revving", {}),
     "engine revving": ("engine", "car revving", {}), "revving": ("engine", "car revving", {}),
+    "idling": ("engine", "car idle", {}),  # "motorbike engine idling": the kind then moves it to motorbike idle
     "car cruising": ("engine", "car cruising", {}), "cruising car": ("engine", "car cruising", {}),
     "motorbike idle": ("engine", "motorbike idle", {}), "motorbike idling": ("engine", "motorbike idle", {}),
     "motorcycle idle": ("engine", "motorbike idle", {}), "motorcycle idling": ("engine", "motorbike idle", {}),
@@ -583,14 +584,15 @@ PRESET_BY_MODIFIERS: dict[str, tuple[tuple[dict, str], ...]] = {
 # distance_km 14 and "金属撞击声" as material metal, not as the presets).
 PRESET_HINTS_ZH: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {
     "footsteps": {"snow trudge": (("雪",), ("艰难", "跋涉", "吃力", "深一脚"))},
-    "impact": {"glass tink": (("玻璃",), ("轻碰", "轻敲", "叮", "碰杯")), "stone thud": (("石",), ("闷", "砸"))},
+    "impact": {"glass tink": (("玻璃",), ("轻碰", "轻敲", "叮", "碰杯")), "stone thud": (("石",), ("闷", "砸")),
+               "bell": (("钟声", "敲钟", "钟楼", "大钟", "铜钟"),)},
     "night": {"cool evening": (("凉",), ("夜", "晚")), "lone cricket": (("一只", "孤单", "孤独"), ("蟋蟀",))},
     "thunder": {"close strike": (("近处", "近距离", "头顶", "很近"),)},
     "surf": {"storm surf": (("暴风", "风暴", "汹涌", "巨浪", "惊涛"),), "lapping": (("轻拍", "拍岸"),)},
     "room_tone": {"quiet bedroom": (("卧室",),), "empty hall": (("大厅", "空旷"),), "server room": (("服务器",),)},
     "city_street": {"pedestrian zone": (("步行街",),), "quiet side street": (("小巷", "僻静", "小街"),),
                     "busy avenue": (("繁忙", "车水马龙", "大街"),)},
-    "splash": {"cannonball": (("炮弹", "跳水"),), "pebble": (("石子", "小石头"),), "stone": (("石头", "石块", "岩石"),)},
+    "splash": {"cannonball": (("炮弹", "跳水"),), "pebble": (("石子", "小石头", "鹅卵石", "卵石"),), "stone": (("石头", "石块", "岩石"),)},
     "whoosh": {"stick swish": (("棍", "棒", "鞭"),)},
     # engine: a kind word (or the kind a phrase set) and what the engine does
     "engine": {"motorbike revving": (("摩托", "机车"), ("油门", "轰鸣", "咆哮")),
@@ -636,8 +638,12 @@ PARAM_NAMES: dict[str, tuple[str, ...]] = {
 PARAM_NOUNS_AFTER: dict[str, tuple[str, ...]] = {
     "rumble": ("rumble_s",), "pass": ("swing_s",), "charge": ("spell_s",), "charge-up": ("spell_s",),
     "charge up": ("spell_s",), "build-up": ("spell_s",), "buildup": ("spell_s",), "build up": ("spell_s",),
-    "wave period": ("wave_period_s",),
+    "wave period": ("wave_period_s",), "swing": ("swing_s",),
 }
+# the recipe's own length in seconds, set by "lasting 4 seconds", "持续5秒", "拖尾12秒" (a healing spell lasts
+# as long as its spell, thunder as its rumble); other recipes take the number as the sound's duration. Not the
+# surf's wave period: a wave does not last that long
+LASTING_PARAMS: dict[str, str] = {"magic": "spell_s", "whoosh": "swing_s", "thunder": "rumble_s"}
 # parameter names that also name the sound ("蓄力3秒的音效" is a power charge lasting 3 s): only the number
 # is claimed, the name stays for the keyword pass
 PARAM_NAMES_ALSO_SOUNDS = frozenset({"蓄力", "充能", "蓄力时长", "蓄力时间", "充能时长", "充能时间"})
@@ -656,7 +662,9 @@ PARAM_UNITS: dict[str, tuple[tuple[str, ...], float]] = {
     "次按键": (("keys",), 1.0), "个键": (("keys",), 1.0), "下按键": (("keys",), 1.0), "下": (("keys",), 1.0),
     "cm": (("size_m",), 0.01), "厘米": (("size_m",), 0.01), "khz": (("pitch_hz",), 1000.0),
     "千赫": (("pitch_hz",), 1000.0), "rpm": (("rpm",), 1.0), "转每分钟": (("rpm",), 1.0),
-    "转/分": (("rpm",), 1.0), "转": (("rpm",), 1.0),
+    "转/分": (("rpm",), 1.0), "转": (("rpm",), 1.0), "degrees c": (("temperature_c",), 1.0),
+    "degrees celsius": (("temperature_c",), 1.0), "celsius": (("temperature_c",), 1.0),
+    "℃": (("temperature_c",), 1.0), "度c": (("temperature_c",), 1.0),
 }
 # units read only after digits: "键盘打字声，60下" is 60 key presses, "等一下" no count
 PARAM_UNITS_AFTER_DIGITS = frozenset({"下", "转"})  # "900转" is an engine speed, "转弯" no number

@@ -13,6 +13,7 @@ import numpy as np
 from scipy import signal
 
 from museforge.sfx import dsp
+from museforge.sfx.city import CityStreet
 from museforge.sfx.engine import KINDS as ENGINE_KINDS
 from museforge.sfx.engine import Engine, _one_pole_sos
 from museforge.sfx.explosion import Explosion
@@ -320,3 +321,49 @@ class EngineReference(Engine):
         mech *= (mech_level * 0.15 * (1.0 - 0.8 * distance)) * (0.3 + np.minimum(env / peak, 1.5) * 0.7)
         level = 0.5 * (1.0 - 0.6 * distance) * (0.5 + 0.5 * load)
         return (exhaust + mech) * level
+
+
+class CityStreetReference(CityStreet):
+    def _horn(self, rng: np.random.Generator, sample_rate: int, n_channels: int) -> np.ndarray:
+        f1 = rng.uniform(330.0, 470.0)
+        beeps = [rng.uniform(0.12, 0.6) for _ in range(int(rng.integers(1, 3)))]
+        parts = []
+        for beep_s in beeps:
+            n = int(beep_s * sample_rate)
+            t = dsp.time_s(n, sample_rate)
+            tone = sum(np.sin(dsp.TWO_PI * f * h * t) / h for f in (f1, f1 * 1.26) for h in (1, 2, 3, 4, 5))
+            parts += [tone * np.clip(np.minimum(t / 0.01, (beep_s - t) / 0.03), 0, 1), np.zeros(int(0.08 * sample_rate))]
+        mono = np.concatenate(parts) * rng.uniform(0.01, 0.03)
+        return dsp.pan_gains(np.array([rng.uniform(-0.8, 0.8)]), n_channels) * mono[None, :]
+
+    def block(self, voice, params: dict, n_frames: int) -> np.ndarray:
+        sr, ch = voice.sample_rate, voice.n_channels
+        traffic = voice.ramp("traffic", params["traffic"], n_frames)
+        crowd = voice.ramp("crowd", params["crowd"], n_frames)
+        frames = (voice.frame + np.arange(n_frames)).astype(np.float64)
+        white = voice.noise.white(n_frames)
+        cars = voice.state["cars"]
+        for i in dsp.poisson_impulses(voice.rng("cars"), 0.05 + 0.9 * traffic, n_frames, sr):
+            width_s, direction, level = voice.rng("car-attrs").uniform((0.5, -1.0, 0.3), (1.4, 1.0, 1.0))
+            cars.append([voice.frame + i + 3.0 * width_s * sr, width_s * sr, float(np.sign(direction)), float(level)])
+        env = np.zeros((ch, n_frames))
+        for centre, width, direction, level in cars:
+            x = ((frames - centre) / width).astype(np.float32)
+            bell = level * np.exp(-0.5 * x * x) * (x >= -3.0)
+            env += dsp.pan_gains(np.tanh(x) * (direction * 0.8), ch) * bell if ch == 2 else bell
+        voice.state["cars"] = [c for c in cars if c[0] + 3.0 * c[1] > frames[-1]]
+        tyres = rfilter(voice, "tyres", dsp.band_sos, 250.0, 2500.0, sr)(white) * 1.54
+        low = rfilter(voice, "engine", dsp.lowpass_sos, 200.0, sr, 2)(white) * 6.68
+        passing = (tyres * 0.06 + low * 0.12) * env
+        rumble = low * (0.01 + 0.05 * traffic)
+        grains = [(int(i), self._horn(voice.rng("horn-attrs"), sr, ch))
+                  for i in dsp.poisson_impulses(voice.rng("horns"), 0.25 * params["horns"], n_frames, sr)]
+        horns = voice.state["grains"].mix(n_frames, grains)
+        if "syllables" not in voice.state:
+            voice.state["syllables"] = dsp.ControlNoise(voice.rng("syllables"), 5.0, sr, ch)
+        syll = 0.8 * voice.state["syllables"](n_frames)
+        if not crowd.any():
+            return rumble + passing + horns
+        babble = rfilter(voice, "voice", dsp.resonator_sos, 700.0, 0.8, sr)(white) * 2.0
+        talk = babble * np.maximum(0.3 + syll, 0.0) * 0.05 * crowd
+        return rumble + passing + horns + talk

@@ -154,3 +154,16 @@ def test_engine_revs_automated_from_zero_streams_like_the_reference():
     fast = render_stream("engine", automation, **kwargs).samples
     slow = render_stream(ref.EngineReference(), automation, **kwargs).samples
     np.testing.assert_allclose(fast, slow, rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("preset", list(get_recipe("city_street").presets))
+def test_city_street_equals_reference(preset):
+    # 12 s: cars and horns cross block edges (blocks of 1 << 15 frames).
+    same_render(get_recipe("city_street"), ref.CityStreetReference(), preset=preset, seed=5, duration_s=12.0)
+    same_render(get_recipe("city_street"), ref.CityStreetReference(), preset=preset, seed=2, sample_rate=22_050,
+                n_channels=1, duration_s=3.0)
+
+
+def test_city_street_with_the_crowd_silenced_equals_reference():
+    same_render(get_recipe("city_street"), ref.CityStreetReference(), values={"crowd": 0.0, "horns": 1.0},
+                seed=1, duration_s=8.0)

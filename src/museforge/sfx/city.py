@@ -41,7 +41,13 @@ class CityStreet(AmbienceRecipe):
         for beep_s in beeps:
             n = int(beep_s * sample_rate)
             t = dsp.time_s(n, sample_rate)
-            tone = sum(np.sin(dsp.TWO_PI * f * h * t) / h for f in (f1, f1 * 1.26) for h in (1, 2, 3, 4, 5))
+            tone = np.zeros(n)
+            for f in (f1, f1 * 1.26):  # 5 harmonics, sin(h x) by the Chebyshev recurrence: 1 sine, not 5
+                x = dsp.TWO_PI * f * t
+                two_cos, previous, current = 2.0 * np.cos(x), np.zeros(n), np.sin(x)
+                for h in (1, 2, 3, 4, 5):
+                    tone += current / h
+                    previous, current = current, two_cos * current - previous
             parts += [tone * np.clip(np.minimum(t / 0.01, (beep_s - t) / 0.03), 0, 1), np.zeros(int(0.08 * sample_rate))]
         mono = np.concatenate(parts) * rng.uniform(0.01, 0.03)
         return dsp.pan_gains(np.array([rng.uniform(-0.8, 0.8)]), n_channels) * mono[None, :]
@@ -65,22 +71,32 @@ class CityStreet(AmbienceRecipe):
             env += dsp.pan_gains(np.tanh(x) * (direction * 0.8), ch) * bell if ch == 2 else bell
         voice.state["cars"] = [c for c in cars if c[0] + 3.0 * c[1] > frames[-1]]
         # Gains give white noise the level pink noise has in these bands (measured x1.54, x6.68).
-        tyres = voice.filter("tyres", dsp.band_sos, 250.0, 2500.0, sr)(white) * 1.54
-        low = voice.filter("engine", dsp.lowpass_sos, 200.0, sr, 2)(white) * 6.68  # engines, distant rumble
-        passing = (tyres * 0.06 + low * 0.12) * env
-        rumble = low * (0.01 + 0.05 * traffic)
+        # rumble + passing = low * 6.68 * (0.01 + 0.05 traffic) + (tyres * 1.54 * 0.06 + low * 6.68 * 0.12) * env,
+        # with the per-frame gains formed first and the layers scaled and summed in place.
+        tyres = voice.filter("tyres", dsp.band_sos, 250.0, 2500.0, sr)(white)
+        tyres *= env * (1.54 * 0.06)
+        out = voice.filter("engine", dsp.lowpass_sos, 200.0, sr, 2)(white)  # engines, distant rumble
+        low_gain = env * (6.68 * 0.12)
+        low_gain += 6.68 * (0.01 + 0.05 * traffic)
+        out *= low_gain
+        out += tyres
 
         # Horns.
         grains = [(int(i), self._horn(voice.rng("horn-attrs"), sr, ch))
                   for i in dsp.poisson_impulses(voice.rng("horns"), 0.25 * params["horns"], n_frames, sr)]
-        horns = voice.state["grains"].mix(n_frames, grains)
+        if grains or voice.state["grains"].active:  # otherwise the mix is silence
+            out += voice.state["grains"].mix(n_frames, grains)
 
         # Crowd: speech-band noise with independent syllable-rate (~5 Hz) envelopes per channel.
         if "syllables" not in voice.state:
             voice.state["syllables"] = dsp.ControlNoise(voice.rng("syllables"), 5.0, sr, ch)
         syll = 0.8 * voice.state["syllables"](n_frames)  # advanced even when silent: same stream
         if not crowd.any():
-            return rumble + passing + horns
-        babble = voice.filter("voice", dsp.resonator_sos, 700.0, 0.8, sr)(white) * 2.0  # one broad formant
-        talk = babble * np.maximum(0.3 + syll, 0.0) * 0.05 * crowd
-        return rumble + passing + horns + talk
+            return out
+        syll += 0.3
+        np.maximum(syll, 0.0, out=syll)
+        syll *= (2.0 * 0.05) * crowd
+        babble = voice.filter("voice", dsp.resonator_sos, 700.0, 0.8, sr)(white, in_place=True)  # one broad formant
+        babble *= syll
+        out += babble
+        return out

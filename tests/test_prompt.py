@@ -840,3 +840,14 @@ def test_zh_synth_pad_exclusion_and_presets():
     assert understand("motorbike engine idling").controls.preset == "motorbike idle"
     assert understand("鹅卵石落水声").controls.preset == "pebble"
     assert understand("钟声敲击，三种").controls.preset == "bell"
+
+
+def test_zh_sound_of_the_named_sound_and_verbs_add_no_layer():
+    c = understand("挥舞长剑的呼啸声").controls
+    assert c.recipe == "whoosh" and c.layers == ()
+    assert understand("狂风呼啸").controls.recipe == "wind"
+    for text in ("键盘打字声，敲50下", "打字声，敲30下键盘", "敲20下键盘的打字声"):
+        c = understand(text).controls
+        assert c.recipe == "ui" and c.layers == (), (text, c)
+    c = understand("敲一块木头").controls
+    assert c.recipe == "impact" and c.params.get("material", "wood") == "wood"

@@ -156,8 +156,10 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
         kinds = dict(meanings)
         named = kinds.get("sfx_combo") or ((kinds["sfx"],) if "sfx" in kinds else ())
         compound = last_named and named and not text[last_end:start].strip()
+        # "挥剑的呼啸声": the whistle of the sound just named, not a howling wind
+        of_previous = last_named and named and text[last_end:start] == "的" and span in lex.SOUND_OF_PREVIOUS_ZH
         last_end, last_named = end, bool(named)
-        if compound and named[0][0] != sounds[-1][1]:
+        if (compound and named[0][0] != sounds[-1][1]) or of_previous:
             unused.append(span)  # "laser blast" names one sound, not a laser with an explosion
             continue
         for recipe, preset, params in named:
@@ -182,7 +184,12 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
             continue
         else:
             unused.append(span)
-    if _head_noun_first(sounds, text):  # fix which understood span named the recipe
+    verbs = [s for s in sounds if s[4] in lex.VERB_SOUNDS_ZH] if len(sounds) > 1 else []
+    for sound in verbs[:len(sounds) - 1]:  # "打字声，敲30下键盘": 敲 is how the keys are struck, not an impact
+        sounds.remove(sound)
+        unused.append(sound[4])
+        understood = [(start, u) for start, u in understood if start != sound[0]]
+    if _head_noun_first(sounds, text) or verbs:  # fix which understood span named the recipe
         understood = [(start, u._replace(field="recipe" if u.value == sounds[0][1] else "layers"))
                       if u.field in ("recipe", "layers") else (start, u) for start, u in understood]
     if not sounds:

@@ -643,6 +643,11 @@ PARAM_NOUNS_AFTER: dict[str, tuple[str, ...]] = {
 # the recipe's own length in seconds, set by "lasting 4 seconds", "持续5秒", "拖尾12秒" (a healing spell lasts
 # as long as its spell, thunder as its rumble); other recipes take the number as the sound's duration. Not the
 # surf's wave period: a wave does not last that long
+# Chinese words for a sound's character that, after "<named sound>的", describe that sound rather than name
+# their own ("挥剑的呼啸声" is the sword's whistle, not a howling wind)
+SOUND_OF_PREVIOUS_ZH = frozenset({"呼啸", "呼啸声"})
+# verbs that name a sound only when nothing else does: "敲一块石头" is an impact, "敲30下键盘" typing
+VERB_SOUNDS_ZH = frozenset({"敲"})
 LASTING_PARAMS: dict[str, str] = {"magic": "spell_s", "whoosh": "swing_s", "thunder": "rumble_s"}
 # parameter names that also name the sound ("蓄力3秒的音效" is a power charge lasting 3 s): only the number
 # is claimed, the name stays for the keyword pass

@@ -167,3 +167,40 @@ def test_city_street_equals_reference(preset):
 def test_city_street_with_the_crowd_silenced_equals_reference():
     same_render(get_recipe("city_street"), ref.CityStreetReference(), values={"crowd": 0.0, "horns": 1.0},
                 seed=1, duration_s=8.0)
+
+
+@pytest.mark.parametrize("sample_rate", [8_000, 22_050, 32_000, 48_000, 96_000])
+def test_retro_resample_equals_resample_poly(sample_rate):
+    import math
+
+    from museforge.sfx import retro_synth
+
+    g = math.gcd(sample_rate, retro_synth.TICK_RATE)
+    up, down = sample_rate // g, retro_synth.TICK_RATE // g
+    for n in (1, 2, 7, 160, 4601, 12_345):
+        x = np.random.default_rng(n).standard_normal(n)
+        expected = signal.resample_poly(x, up, down, window=retro_synth._polyphase_filter(up, down))
+        got = retro_synth.resample(x, sample_rate)
+        assert got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("name", ["retro_pickup", "retro_laser", "retro_explosion", "retro_hit", "retro_blip", "retro"])
+def test_retro_render_is_bit_identical_to_render_sfxr_then_headroom(name):
+    from museforge.sfx.retro import HEADROOM_DBFS, fit_duration
+    from museforge.sfx.retro_synth import render_sfxr
+
+    recipe = get_recipe(name)
+    for seed, sample_rate, duration_s, values in ((0, 48_000, None, {}), (3, 22_050, None, {"sound_vol": 1.0}),
+                                                  (5, 44_100, 0.05, {}), (7, 48_000, 1.5, {"sound_vol": 0.9})):
+        if name == "retro":
+            values = {**values, "wave_type": "noise"}
+        params = recipe.resolve(values)
+        audio = render_sfxr(recipe.sfxr_params(params, seed), sample_rate=sample_rate, seed=recipe.noise_seed(seed),
+                            clip=False)
+        if audio.peak_dbfs() > HEADROOM_DBFS:
+            audio = audio.normalize_peak(HEADROOM_DBFS)
+        expected = fit_duration(audio, duration_s).samples
+        got = recipe.render(values, seed=seed, sample_rate=sample_rate, duration_s=duration_s).samples
+        assert got.dtype == np.float32 and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)

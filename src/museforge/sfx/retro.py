@@ -25,11 +25,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from museforge.audio import Audio
+from museforge.audio import Audio, amplitude_to_db, db_to_amplitude
 from museforge.errors import MuseforgeError, check_choice, check_range
 from museforge.sfx.recipe import Param, Recipe, register
 from museforge.sfx.retro_jsfxr import export_jsfxr, export_jsfxr_b58, import_jsfxr  # noqa: F401 (public API)
-from museforge.sfx.retro_synth import KNOBS, WAVE_TYPES, SfxrParams, clamp_knobs, fold_knobs, knob_range, render_sfxr
+from museforge.sfx.retro_synth import (KNOBS, WAVE_TYPES, SfxrParams, clamp_knobs, fold_knobs, knob_range,
+                                      render_sfxr_ticks, resample)
 
 CATEGORIES = ("pickup", "laser", "explosion", "powerup", "hit", "jump", "blip")
 ALIASES = {"coin": "pickup", "shoot": "laser", "hurt": "hit", "select": "blip"}
@@ -39,6 +40,7 @@ LOCKABLE = ("wave_type", *KNOBS)
 _DEFAULTS = SfxrParams()
 RECIPE_SOUND_VOL = 0.25  # jsfxr's app starts at 0.25: headroom for punch and the phaser's doubling
 _RECIPE_START = _DEFAULTS.replace(sound_vol=RECIPE_SOUND_VOL)
+_FRESH = {n: getattr(_DEFAULTS, n) for n in LOCKABLE if n != "sound_vol"}  # what an unlocked knob restarts from
 HEADROOM_DBFS = -0.1  # a recipe render louder than this is turned down rather than clipped
 # Per category: the volume at which 300 seeds peak below 0.9 (noise x punch x phaser runs hot).
 CATEGORY_SOUND_VOL = {"pickup": 0.19, "laser": 0.24, "explosion": 0.13, "powerup": 0.25, "hit": 0.2,
@@ -178,7 +180,7 @@ def _with_locks(drawn: dict, base: SfxrParams | None, locked: Iterable[str]) -> 
     if locked and base is None:
         raise MuseforgeError("locked parameters need a base sound to keep their values from")
     # like jsfxr's buttons: unlocked knobs restart from defaults; volume and export settings stay
-    fresh = {n: getattr(_DEFAULTS, n) for n in LOCKABLE if n not in locked and n != "sound_vol"}
+    fresh = _FRESH if not locked else {n: v for n, v in _FRESH.items() if n not in locked}
     drawn = {name: value for name, value in drawn.items() if name not in locked}
     start = base if base is not None else _RECIPE_START  # as jsfxr's generate()
     return SfxrParams(**{**start.as_dict(), **fresh, **drawn})
@@ -271,11 +273,17 @@ class _RetroRecipe(Recipe):
         return seed
 
     def synthesize(self, params: dict, *, duration_s: float | None, sample_rate: int, seed: int) -> Audio:
-        audio = render_sfxr(self.sfxr_params(params, seed), sample_rate=sample_rate, seed=self.noise_seed(seed),
-                            clip=False)
-        if audio.peak_dbfs() > HEADROOM_DBFS:  # recipes never clip: turn the whole sound down instead
-            audio = audio.normalize_peak(HEADROOM_DBFS)
-        return fit_duration(audio, duration_s)
+        # render_sfxr(p, sample_rate=sample_rate, seed=noise_seed, clip=False), then the headroom
+        # guard (Audio.normalize_peak), on the float32 samples before one Audio is built: the same
+        # samples without the intermediate Audio objects, their checks and a second peak scan.
+        p = self.sfxr_params(params, seed)
+        noise_seed = self.noise_seed(seed)
+        rng = np.random.default_rng(noise_seed) if p.wave_type == "noise" else noise_seed
+        x = resample(render_sfxr_ticks(p, rng), int(sample_rate)).astype(np.float32)
+        current = amplitude_to_db(max(float(x.max()), -float(x.min())) if x.size else 0.0)
+        if current > HEADROOM_DBFS and np.isfinite(current):  # recipes never clip: turn the whole sound down
+            x *= np.float32(db_to_amplitude(HEADROOM_DBFS - current))
+        return fit_duration(Audio(x[None, :], sample_rate), duration_s)
 
 
 def _transpose(value: float, semitones: float) -> float:

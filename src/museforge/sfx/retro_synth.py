@@ -969,6 +969,39 @@ def _polyphase_filter(up: int, down: int) -> np.ndarray:
     return signal.firwin(2 * 10 * rate + 1, 1.0 / rate, window=("kaiser", 5.0))
 
 
+try:  # the prepared polyphase filter behind signal.upfirdn, reusable across calls
+    from scipy.signal._upfirdn import _UpFIRDn
+except ImportError:  # pragma: no cover - a scipy that moved it: resample_poly does the same work per call
+    _UpFIRDn = None
+
+
+@functools.lru_cache(maxsize=256)
+def _polyphase_plan(up: int, down: int, n_post_pad: int):
+    """resample_poly's padded, scaled filter for one ratio and tail padding, prepared for upfirdn once."""
+    window = _polyphase_filter(up, down)
+    half_len = (window.size - 1) // 2
+    h = window * up
+    h = np.concatenate((np.zeros(down - half_len % down), h, np.zeros(n_post_pad)))
+    return _UpFIRDn(h, np.float64, up, down)
+
+
+def _resample_poly(x: np.ndarray, up: int, down: int) -> np.ndarray:
+    """``signal.resample_poly(x, up, down, window=_polyphase_filter(up, down))`` for 1-D float64 x
+    (up/down coprime), with the filter preparation cached: the same arithmetic, ~20 us less a call.
+    """
+    window = _polyphase_filter(up, down)
+    half_len = (window.size - 1) // 2
+    n_in = x.shape[0]
+    n_out = n_in * up
+    n_out = n_out // down + bool(n_out % down)
+    n_pre_pad = down - half_len % down
+    n_pre_remove = (half_len + n_pre_pad) // down
+    # resample_poly's loop: the least tail padding so upfirdn's output covers the kept samples.
+    n_post_pad = max(0, (n_out + n_pre_remove - 1) * down - ((n_in - 1) * up + window.size + n_pre_pad - 1))
+    y = _polyphase_plan(up, down, n_post_pad).apply_filter(x, -1, "constant", 0)
+    return y[n_pre_remove:n_pre_remove + n_out]
+
+
 def resample(x: np.ndarray, sample_rate: int) -> np.ndarray:
     """From the 44.1 kHz tick clock to ``sample_rate`` (polyphase when the ratio is simple)."""
     if sample_rate == TICK_RATE or x.size == 0:
@@ -976,6 +1009,8 @@ def resample(x: np.ndarray, sample_rate: int) -> np.ndarray:
     g = math.gcd(sample_rate, TICK_RATE)
     up, down = sample_rate // g, TICK_RATE // g
     if max(up, down) <= 1000:
+        if _UpFIRDn is not None and x.ndim == 1 and x.dtype == np.float64:
+            return _resample_poly(x, up, down)
         return signal.resample_poly(x, up, down, window=_polyphase_filter(up, down))
     return signal.resample(x, max(1, round(x.size * sample_rate / TICK_RATE)))
 

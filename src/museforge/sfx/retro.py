@@ -41,6 +41,7 @@ _DEFAULTS = SfxrParams()
 RECIPE_SOUND_VOL = 0.25  # jsfxr's app starts at 0.25: headroom for punch and the phaser's doubling
 _RECIPE_START = _DEFAULTS.replace(sound_vol=RECIPE_SOUND_VOL)
 _FRESH = {n: getattr(_DEFAULTS, n) for n in LOCKABLE if n != "sound_vol"}  # what an unlocked knob restarts from
+_UNLOCKED_START = {**_RECIPE_START.as_dict(), **_FRESH}  # generate()'s start with no base and nothing locked
 HEADROOM_DBFS = -0.1  # a recipe render louder than this is turned down rather than clipped
 # Per category: the volume at which 300 seeds peak below 0.9 (noise x punch x phaser runs hot).
 CATEGORY_SOUND_VOL = {"pickup": 0.19, "laser": 0.24, "explosion": 0.13, "powerup": 0.25, "hit": 0.2,
@@ -52,12 +53,13 @@ class _Dice:
 
     def __init__(self, rng: np.random.Generator):
         self.rng = rng
+        self._random, self._integers = rng.random, rng.integers  # bound once: a generator draws ~10-20 times
 
     def frnd(self, span: float) -> float:
-        return float(self.rng.random()) * span
+        return self._random() * span  # Generator.random() is already a Python float
 
     def rnd(self, n: int) -> int:
-        return int(self.rng.integers(0, n + 1))
+        return int(self._integers(0, n + 1))
 
 
 # --- the seven generators (jsfxr's distributions) ------------------------------------------------
@@ -186,6 +188,11 @@ def _with_locks(drawn: dict, base: SfxrParams | None, locked: Iterable[str]) -> 
     return SfxrParams(**{**start.as_dict(), **fresh, **drawn})
 
 
+def _drawn_values(name: str, seed: int | np.random.Generator) -> dict:
+    """generate(name, seed)'s values as a dict (no base, nothing locked), before they are validated."""
+    return {**_UNLOCKED_START, **_GENERATORS[name](_Dice(_as_rng(seed)))}
+
+
 def generate(category: str, seed: int | np.random.Generator = 0, *, base: SfxrParams | None = None,
              locked: Iterable[str] = ()) -> SfxrParams:
     """A random sound of one sfxr category, like jsfxr's buttons.
@@ -302,15 +309,19 @@ def _category_recipe(category: str, name: str, judge_category: str, ucs: str, do
         )
 
         def sfxr_params(self, params: dict, seed: int) -> SfxrParams:
-            p = generate(category, seed)
+            # generate(category, seed).replace(...) with one SfxrParams built instead of two: the
+            # generators only draw in-range values, so validating the final values is enough.
+            v = _drawn_values(category, seed)
             stretch = math.sqrt(params["length_scale"])  # envelope ticks grow with value^2
-            changes = {n: min(1.0, getattr(p, n) * stretch) for n in ("p_env_attack", "p_env_sustain", "p_env_decay")}
-            changes["p_base_freq"] = _transpose(p.p_base_freq, params["pitch_semitones"])
-            if p.p_freq_limit > 0:
-                changes["p_freq_limit"] = _transpose(p.p_freq_limit, params["pitch_semitones"])
+            for n in ("p_env_attack", "p_env_sustain", "p_env_decay"):
+                v[n] = min(1.0, v[n] * stretch)
+            v["p_base_freq"] = _transpose(v["p_base_freq"], params["pitch_semitones"])
+            if v["p_freq_limit"] > 0:
+                v["p_freq_limit"] = _transpose(v["p_freq_limit"], params["pitch_semitones"])
             if params["wave_type"] != "auto":
-                changes["wave_type"] = params["wave_type"]
-            return p.replace(sound_vol=params["sound_vol"], **changes)
+                v["wave_type"] = params["wave_type"]
+            v["sound_vol"] = params["sound_vol"]
+            return SfxrParams(**v)
 
         def noise_seed(self, seed: int) -> list[int]:
             return [seed, 1]  # a stream apart from the one that drew the parameters

@@ -239,6 +239,14 @@ def key_triads(request: Request) -> tuple[frozenset[int], frozenset[int]]:
     return tonic, dominant
 
 
+def chord_fields(symbols: list[str | None]) -> dict:
+    """Plan fields ``chords`` and ``roots`` for chord symbols per bar (None = a free bar): how a
+    caller lays its own harmony over a plan (a long form's contrasting section)."""
+    parsed = [_parse_chord(s) if s else None for s in symbols]
+    return {"chords": tuple(c.pitch_classes if c else None for c in parsed),
+            "roots": tuple(c.root if c else None for c in parsed)}
+
+
 def make_plan(request: Request, tokenizer: Tokenizer, *, n_bars: int | None = None, first_bar: int = 1,
               empty_until: int = 0, with_tempo: bool = True, groove_drums: bool = False, **fields) -> Plan:
     """The grammar plan for writing bars ``first_bar..n_bars`` of ``request`` (bars before are given).

@@ -24,11 +24,11 @@ from symusic import Score, Tempo, TimeSignature
 from museforge.controls import MAX_VARIATIONS, MusicControls
 from museforge.errors import MuseforgeError, check_range
 from museforge.music.checkpoint import CHECKPOINT_PLACES, find_checkpoint  # noqa: F401  (re-exported)
-from museforge.music.compose_request import Request, cadence_split, chords_per_bar, make_plan, resolve
+from museforge.music.compose_request import (Request, cadence_split, chord_fields, chords_per_bar, make_plan,
+                                              resolve)
 from museforge.music.convert import cut_notes_at
 from museforge.music.grammar import (MAX_NOTES_PER_BAR, POSITIONS_PER_BEAT, GrammarProcessor, GrammarState, Plan,
                                      Vocab)
-from museforge.music.arrange.chords import parse_chord
 from museforge.music.tokenizer import DRUMS, Tokenizer
 
 MIN_ROOM = 48  # context tokens left after the control prefix: below this a window can't hold a bar
@@ -312,9 +312,7 @@ def compose_long(model, tokenizer: Tokenizer, controls: MusicControls | None = N
     contrast = []
     if not request.chords and len({letter for letter, _, _ in sections}) > 1:
         contrast = contrast_chords(request, sections)
-        parsed = [parse_chord(c) if c else None for c in contrast]
-        fields.update(chords=tuple(c.pitch_classes if c else None for c in parsed),
-                      roots=tuple(c.root if c else None for c in parsed))
+        fields.update(chord_fields(contrast))
     grooved = _wants_groove_drums(request)
     plan = make_plan(request, tokenizer, groove_drums=grooved, **fields)
     prefix = [tokenizer.bos_id, *(tokenizer.token_id(t) for t in request.controls().tokens())]

@@ -364,7 +364,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     finally:
         if dist.is_initialized():
-            dist.destroy_process_group()
+            # Every rank reaches the barrier before any tears gloo down: rank 0 still writes its last
+            # checkpoint after the final collective, and a peer destroying its group meanwhile was seen
+            # to abort ("terminate called without an active exception", SIGABRT) in one CI run.
+            try:
+                dist.barrier()
+            finally:
+                dist.destroy_process_group()
     return 0
 
 

@@ -920,3 +920,38 @@ def test_chinese_preset_phrases(text, recipe, preset, params):
     u = understand(text)
     assert u.kind == "sfx"
     assert (u.controls.recipe, u.controls.preset, u.controls.params) == (recipe, preset, params)
+
+
+@pytest.mark.parametrize("text, recipe, preset, params", [
+    # levels joined by "and"/"和": a decimal after a level word is its value, not a count of things
+    ("campfire, crackle 0.8 and wood 0.3", "fire", "campfire", {"crackle": 0.8, "wood": 0.3}),
+    ("city street with traffic at 0.9 plus horns 0.1", "city_street", None, {"traffic": 0.9, "horns": 0.1}),
+    ("夜晚，蟋蟀 0.6 和微风 0.1", "night", None, {"crickets": 0.6, "breeze": 0.1}),
+    ("warm summer night, 28 degrees", "night", "summer night", {"temperature_c": 28.0}),  # the one parameter in degrees
+    ("河流声，水流 0.4", "water", "wide river", {"flow": 0.4}),
+    ("剑挥动的声音，挥舞时间 0.5 秒", "whoosh", "sword swing", {"swing_s": 0.5}),  # a parameter's seconds, not the duration
+    ("wind with gust strength 0.3", "wind", None, {"gustiness": 0.3}),
+])
+def test_parameter_phrasings_from_heldout13_forms(text, recipe, preset, params):
+    c = understand(text).controls
+    assert (c.recipe, c.preset, c.params, c.duration_s) == (recipe, preset, params, None)
+
+
+def test_a_retro_word_reaches_only_the_sounds_named_after_it():
+    layered = understand("car bomb explosion with an 8-bit explosion on top").controls
+    assert (layered.recipe, layered.preset, [layer.recipe for layer in layered.layers]) == \
+        ("explosion", "car bomb", ["retro_explosion"])
+    after_all = understand("laser and explosion, retro").controls  # after every sound: it reaches them all
+    assert [after_all.recipe, *(layer.recipe for layer in after_all.layers)] == ["retro_laser", "retro_explosion"]
+
+
+def test_a_button_yields_to_the_event_named_with_it():
+    assert understand("button toggle sound").controls.preset == "toggle"
+    assert understand("按钮悬停音，5个").controls.preset == "hover"
+    assert understand("button sound").controls.preset == "click"
+
+
+def test_bells_with_a_count_of_sounds_are_a_bell_sound_and_in_a_piece_an_instrument():
+    u = understand("钟声，给我3个")
+    assert (u.kind, u.controls.recipe, u.controls.preset, u.controls.variations) == ("sfx", "impact", "bell", 3)
+    assert "bells" in music("钢琴和钟声的圣诞音乐").instruments

@@ -165,6 +165,8 @@ _PARAM = _en(rf"(?P<name>{_alternation(lex.PARAM_NAMES)})\s*(?:of|at|to|is|=|:|�
              rf"(?:\s*(?P<unit>{_alternation([*lex.PARAM_UNITS, *lex.PARAM_NAMED_UNITS])})(?![a-z]))?"
              rf"|(?<![\d.a-z])(?P<v2>{_PARAM_VALUE})\s*(?P<unit2>{_alternation(lex.PARAM_UNITS)})(?![a-z])")
 # the number before the parameter it sets: "a 15 second rumble", "2.5 second pass" (not the sound's duration)
+# a word after a level's number that makes it a count of things ("蟋蟀3只", "birds 2 calls"), not a joint
+_COUNTED = re.compile(r"\s*(?!(?:and|plus|with|then|but)(?![a-z])|[和与及跟并])[a-z\u4e00-\u9fff]")
 _PARAM_BEFORE = _en(rf"(?P<v>\d+\.\d+|{_SMALL_NUM})[\s-]*(?:seconds?|secs?|s)[\s-]+(?:long\s+)?"
                     rf"(?P<name>{_alternation(lex.PARAM_NOUNS_AFTER)})(?![a-z])")
 # footsteps a second: "2.5 steps per second", "每秒2步"
@@ -459,9 +461,9 @@ def _param(claims: _Claims, m: re.Match) -> None:
         name = m.group("name").lower()
         if name in lex.PARAM_NAMES_NEED_UNIT and unit not in ("s", "sec", "seconds", "秒"):
             return  # "every 2 bars" is no period
-        if name in lex.PARAM_NAMES_UNITLESS and (unit in lex.PARAM_NAMED_UNITS or not unit and re.match(
-                r"\s*[a-z\u4e00-\u9fff]", claims.lower[m.end():])):
-            return  # "呼啸5秒" is no whistle of 5, "蟋蟀3只" three crickets
+        if name in lex.PARAM_NAMES_UNITLESS and (unit in lex.PARAM_NAMED_UNITS or not unit and _COUNTED.match(
+                claims.lower, m.end()) and "." not in m.group("v")):
+            return  # "呼啸5秒" is no whistle of 5, "蟋蟀3只" three crickets ("crackle 0.9 and size 0.2" a level)
         if name in lex.PARAM_NAMES_ALSO_TEMPO and unit not in lex.PARAM_UNITS and (
                 value > 1 or not m.group("v")[:1].isdigit()):
             return  # "速度174" is a tempo, "速度一般" no number; a sound's speed is 0..1

@@ -9,6 +9,7 @@ dropped silently.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from museforge import prompt_lexicon as lex
@@ -148,7 +149,7 @@ def _regional(name: str, span: str, text: str) -> str:
 def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list, list[str]]:
     from museforge.sfx.recipe import get_recipe, recipe_names
 
-    retro = any(kind == "retro" for _, _, _, meanings in keywords for kind, _ in meanings)
+    retro_from = _retro_scope(keywords)
     sounds: list[list] = []  # [start, recipe, preset, params, span]
     understood, unused, modifiers, loop_spans = [], [], [], []
     last_end, last_named = -1, False
@@ -163,13 +164,14 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
             unused.append(span)  # "laser blast" names one sound, not a laser with an explosion
             continue
         for recipe, preset, params in named:
-            if retro and recipe in lex.RETRO_RECIPE:
+            if start > retro_from and recipe in lex.RETRO_RECIPE:
                 recipe, preset, params = lex.RETRO_RECIPE[recipe], None, {}
             same = next((s for s in sounds if s[1] == recipe), None)
             if same is None:
                 sounds.append([start, recipe, preset, dict(params), span])
             else:
-                same[2] = same[2] or preset
+                generic = same[4].lower() in lex.GENERIC_PRESET_WORDS
+                same[2] = preset if preset and generic else same[2] or preset
                 same[3].update(params)
             understood.append(_understood(start, span, "recipe" if len(sounds) == 1 else "layers", recipe))
         if named:
@@ -263,6 +265,21 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
             unused.append(span)
     understood.sort(key=lambda u: u[0])
     return _validated(SfxControls, fields, spans), [u for _, u in understood], unused
+
+
+def _retro_scope(keywords: list) -> float:
+    """Where the retro words' reach starts: sounds named after this offset are the sfxr-style ones.
+
+    A retro word ("8-bit", "复古") reaches the sounds named after it ("grenade explosion layered with a retro
+    explosion" keeps the grenade real), or every sound when it comes after all of them ("explosion, 8-bit").
+    No retro word: infinity.
+    """
+    retro = [start for start, _, _, meanings in keywords if any(kind == "retro" for kind, _ in meanings)]
+    if not retro:
+        return math.inf
+    named_after = any(start > retro[0] and any(kind in ("sfx", "sfx_combo") for kind, _ in meanings)
+                      for start, _, _, meanings in keywords)
+    return retro[0] if named_after else -1
 
 
 def _duration_param(fields: dict, value: float) -> bool:

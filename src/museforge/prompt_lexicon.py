@@ -237,7 +237,7 @@ INSTRUMENT_WORDS: dict[str, tuple[str, ...]] = {
     "木贝斯": ("acoustic bass",), "立式贝斯": ("acoustic bass",), "英国管": ("english horn",), "日本筝": ("koto",),
     "西塔琴": ("sitar",), "班卓琴": ("banjo",), "古筝": ("guzheng",), "筝": ("guzheng",), "二胡": ("erhu",),
     "琵琶": ("pipa",), "笛子": ("dizi",), "竹笛": ("dizi",), "风笛": ("bagpipe",), "鼓": ("drums",),
-    "架子鼓": ("drums",), "打击乐": ("drums",), "鼓点": ("drums",), "鼓组": ("drums",), "钟声": ("bells",),
+    "架子鼓": ("drums",), "打击乐": ("drums",), "鼓点": ("drums",), "鼓组": ("drums",),
     "铃铛": ("bells",), "铃声": ("bells",), "哨笛": ("whistle",), "锡哨": ("whistle",), "钢鼓": ("steel drums",),
     "手鼓": ("drums",),
 }
@@ -245,7 +245,7 @@ INSTRUMENT_WORDS: dict[str, tuple[str, ...]] = {
 # instrument words that cast no music/sfx vote (they also name sounds, or describe one): they add the
 # instrument once the prompt is music ("钟、钟琴和合唱" has bells; "寺庙的钟" stays a bell sound)
 MUSIC_ONLY_INSTRUMENTS: dict[str, tuple[str, ...]] = {
-    "whistling": ("whistle",), "whistled": ("whistle",), "bell": ("bells",), "钟": ("bells",),
+    "whistling": ("whistle",), "whistled": ("whistle",), "bell": ("bells",), "钟": ("bells",), "钟声": ("bells",),
     "chimes": ("bells",), "church bells": ("bells",),
 }
 # an instrument word read differently in a regional context: (context words, {instrument: replacement});
@@ -269,7 +269,7 @@ RETRO_RECIPE = {"explosion": "retro_explosion", "impact": "retro_hit", "ui": "re
 # phrase -> (recipe, preset or None, params). One phrase names one sound.
 SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "rain": ("rain", None, {}), "raining": ("rain", None, {}), "rainfall": ("rain", None, {}),
-    "drizzle": ("rain", "drizzle", {}), "downpour": ("rain", None, {"intensity": 0.9}),
+    "drizzle": ("rain", "drizzle", {}), "steady rain": ("rain", "steady", {}), "downpour": ("rain", None, {"intensity": 0.9}),
     "storm": ("wind", "storm", {}), "thunder": ("thunder", None, {}), "lightning": ("thunder", "close strike", {}),
     "thunderclap": ("thunder", "close strike", {}), "distant thunder": ("thunder", "distant rumble", {}),
     "rumble of thunder": ("thunder", None, {}), "wind": ("wind", None, {}), "breeze": ("wind", "breeze", {}),
@@ -377,7 +377,7 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "远处的海": ("surf", "distant sea", {}), "远处的海浪": ("surf", None, {"distance": 0.9}),  # heldout3/10/11
     "远处雷声隆隆": ("thunder", "distant rumble", {}), "远处的雷声隆隆": ("thunder", "distant rumble", {}),
     "远处隆隆的雷声": ("thunder", "distant rumble", {}), "关门重摔": ("door", "slam", {}),
-    "敲钟": ("impact", "bell", {}), "敲钟声": ("impact", "bell", {}), "哔声": ("retro_blip", None, {}),
+    "敲钟": ("impact", "bell", {}), "钟声": ("impact", "bell", {}), "敲钟声": ("impact", "bell", {}), "哔声": ("retro_blip", None, {}),
     "哔": ("retro_blip", None, {}),
     "人群": ("city_street", "pedestrian zone", {}), "森林": ("forest", None, {}), "刮风的森林": ("forest", "windy forest", {}), "小石子": ("splash", "pebble", {}), "树林": ("forest", "woodland", {}), "林地": ("forest", "woodland", {}), "林间": ("forest", "woodland", {}),
     "鸟叫": ("forest", None, {}), "鸟鸣": ("forest", None, {}), "蟋蟀": ("night", None, {}), "蝉": ("night", None, {}),
@@ -637,7 +637,8 @@ PARAM_NAMES: dict[str, tuple[str, ...]] = {
     "length scale": ("length_scale",), "长度倍数": ("length_scale",), "swing": ("swing_s",),
     "挥动": ("swing_s",), "挥舞": ("swing_s",), "挥动时长": ("swing_s",), "法术时长": ("spell_s",),
     "法术时间": ("spell_s",), "咒语时长": ("spell_s",), "转速": ("rpm",), "噼啪": ("crackle",),
-    "噼啪声": ("crackle",), "水量": ("flow",), "水流量": ("flow",),
+    "噼啪声": ("crackle",), "水量": ("flow",), "水流量": ("flow",), "水流": ("flow",), "挥动时间": ("swing_s",),
+    "挥舞时间": ("swing_s",), "阵风强度": ("gustiness",), "gust strength": ("gustiness",),
     # what people type where the registry's name is not it (PARAM_WORDS adds the names themselves)
     "hum level": ("hum",), "gust rate": ("gust_rate_hz",), "gust frequency": ("gust_rate_hz",),
     "traffic level": ("traffic",), "crowd level": ("crowd",), "bird level": ("birds",), "birdsong": ("birds",),
@@ -706,6 +707,9 @@ PARAM_NOUNS_AFTER: dict[str, tuple[str, ...]] = {
 # Chinese words for a sound's character that, after "<named sound>的", describe that sound rather than name
 # their own ("挥剑的呼啸声" is the sword's whistle, not a howling wind)
 SOUND_OF_PREVIOUS_ZH = frozenset({"呼啸", "呼啸声"})
+# words naming a sound whose preset is only a default: another preset named for that sound wins ("按钮悬停音效"
+# is a hover, "button" alone a click)
+GENERIC_PRESET_WORDS = frozenset({"button", "buttons", "按钮"})
 # verbs that name a sound only when nothing else does: "敲一块石头" is an impact, "敲30下键盘" typing
 VERB_SOUNDS_ZH = frozenset({"敲"})
 LASTING_PARAMS: dict[str, str] = {"magic": "spell_s", "whoosh": "swing_s", "thunder": "rumble_s"}
@@ -734,6 +738,7 @@ PARAM_UNITS: dict[str, tuple[tuple[str, ...], float]] = {
     "转/分": (("rpm",), 1.0), "转": (("rpm",), 1.0), "degrees c": (("temperature_c",), 1.0),
     "degrees celsius": (("temperature_c",), 1.0), "celsius": (("temperature_c",), 1.0),
     "℃": (("temperature_c",), 1.0), "度c": (("temperature_c",), 1.0),
+    "degrees": (("temperature_c",), 1.0),  # the one parameter in degrees: "night ambience, 30 degrees"
 }
 # units read only after digits: "键盘打字声，60下" is 60 key presses, "等一下" no count
 PARAM_UNITS_AFTER_DIGITS = frozenset({"下", "转"})  # "900转" is an engine speed, "转弯" no number

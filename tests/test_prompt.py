@@ -955,3 +955,34 @@ def test_bells_with_a_count_of_sounds_are_a_bell_sound_and_in_a_piece_an_instrum
     u = understand("钟声，给我3个")
     assert (u.kind, u.controls.recipe, u.controls.preset, u.controls.variations) == ("sfx", "impact", "bell", 3)
     assert "bells" in music("钢琴和钟声的圣诞音乐").instruments
+
+
+@pytest.mark.parametrize("text, recipe, params", [
+    # words for what each parameter does, beside its registry name (lexicon PARAM_NAMES)
+    ("engine idling, throttle 0.3", "engine", {"load": 0.3}), ("汽车发动机，油门设为0.6", "engine", {"load": 0.6}),
+    ("爆炸，规模0.8", "explosion", {"size": 0.8}), ("魔法施法，闪光0.9", "magic", {"sparkle": 0.9}),
+    ("空房间底噪，通风0.4", "room_tone", {"air": 0.4}), ("雷声，翻滚0.2", "thunder", {"rolls": 0.2}),
+    ("确认提示音，音长0.8", "ui", {"length": 0.8}), ("复古金币音，长度比例2", "retro_coin", {"length_scale": 2.0}),
+    ("rain with droplet size 1.5 mm", "rain", {"drop_size_mm": 1.5}),
+    # the registry's own names, as `sfx list` prints them, with a sign where the range has one
+    ("night, temperature_c 15", "night", {"temperature_c": 15.0}),
+    ("raw jsfxr, square wave, p_freq_ramp -0.3 and p_env_decay 0.5", "retro",
+     {"wave_type": "square", "p_freq_ramp": -0.3, "p_env_decay": 0.5}),
+])
+def test_parameter_words_from_their_descriptions(text, recipe, params):
+    c = understand(text).controls
+    assert (c.recipe, {k: c.params[k] for k in params}) == (recipe, params)
+
+
+@pytest.mark.parametrize("text, preset, params", [
+    ("sfxr generator, jump preset, p_vib_speed 0.4", "jump", {"p_vib_speed": 0.4}),  # the generator's preset
+    ("8-bit coin, p_arp_speed 0.7", "pickup", {"p_arp_speed": 0.7}),  # raw parameters: the generator's category
+])
+def test_a_category_with_raw_jsfxr_parameters_is_the_generators_preset(text, preset, params):
+    c = understand(text).controls
+    assert (c.recipe, c.preset, c.params, c.layers) == ("retro", preset, params, ())
+
+
+def test_a_level_before_a_word_is_still_a_count_but_not_before_a_joint():
+    assert understand("夜晚，蟋蟀3只").controls.params == {}
+    assert understand("强度0.9的大雨").controls.params == {"intensity": 0.9}

@@ -161,12 +161,14 @@ def _alternation(words) -> str:
 
 _PARAM_VALUE = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+"
 # "intensity 0.7", "rumble 12 seconds", "size 1.5 m", "风速12米每秒"; then a unit alone: "8 km", "1000 Hz"
-_PARAM = _en(rf"(?P<name>{_alternation(lex.PARAM_NAMES)})\s*(?:of|at|to|is|=|:|：|为|是)?\s*(?P<v>{_PARAM_VALUE})"
+# "intensity 0.7", "p_freq_ramp -0.4" (a sign only right after the name's connector), "油门设为0.8"
+_PARAM = _en(rf"(?P<name>{_alternation(lex.PARAM_NAMES)})\s*(?:of|at|to|is|set\s+to|=|:|：|为|是|设为|设成|设置为|调到|调成|调为)?"
+             rf"\s*(?P<v>-?(?:{_PARAM_VALUE}))"
              rf"(?:\s*(?P<unit>{_alternation([*lex.PARAM_UNITS, *lex.PARAM_NAMED_UNITS])})(?![a-z]))?"
              rf"|(?<![\d.a-z])(?P<v2>{_PARAM_VALUE})\s*(?P<unit2>{_alternation(lex.PARAM_UNITS)})(?![a-z])")
 # the number before the parameter it sets: "a 15 second rumble", "2.5 second pass" (not the sound's duration)
 # a word after a level's number that makes it a count of things ("蟋蟀3只", "birds 2 calls"), not a joint
-_COUNTED = re.compile(r"\s*(?!(?:and|plus|with|then|but)(?![a-z])|[和与及跟并])[a-z\u4e00-\u9fff]")
+_COUNTED = re.compile(r"\s*(?!(?:and|plus|with|then|but)(?![a-z])|[和与及跟并的])[a-z\u4e00-\u9fff]")
 _PARAM_BEFORE = _en(rf"(?P<v>\d+\.\d+|{_SMALL_NUM})[\s-]*(?:seconds?|secs?|s)[\s-]+(?:long\s+)?"
                     rf"(?P<name>{_alternation(lex.PARAM_NOUNS_AFTER)})(?![a-z])")
 # footsteps a second: "2.5 steps per second", "每秒2步"
@@ -454,7 +456,8 @@ def _instrument_list(lower: str, start: int) -> tuple[int, tuple[str, ...]]:
 
 def _param(claims: _Claims, m: re.Match) -> None:
     """A sound parameter with its number: value ``(candidate parameter names, number)``."""
-    value = number(m.group("v") or m.group("v2"))
+    digits = m.group("v") or m.group("v2")
+    value = -number(digits[1:]) if digits.startswith("-") else number(digits)
     unit = (m.group("unit") or m.group("unit2") or "").lower()
     start, name = m.start(), None
     if m.group("name"):
@@ -462,7 +465,7 @@ def _param(claims: _Claims, m: re.Match) -> None:
         if name in lex.PARAM_NAMES_NEED_UNIT and unit not in ("s", "sec", "seconds", "秒"):
             return  # "every 2 bars" is no period
         if name in lex.PARAM_NAMES_UNITLESS and (unit in lex.PARAM_NAMED_UNITS or not unit and _COUNTED.match(
-                claims.lower, m.end()) and "." not in m.group("v")):
+                claims.lower, m.end())):
             return  # "呼啸5秒" is no whistle of 5, "蟋蟀3只" three crickets ("crackle 0.9 and size 0.2" a level)
         if name in lex.PARAM_NAMES_ALSO_TEMPO and unit not in lex.PARAM_UNITS and (
                 value > 1 or not m.group("v")[:1].isdigit()):

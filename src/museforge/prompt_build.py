@@ -196,6 +196,10 @@ def build_sfx(hits: list, keywords: list, text: str) -> tuple[SfxControls, list,
                       if u.field in ("recipe", "layers") else (start, u) for start, u in understood]
     if not sounds:
         sounds = _implied_sound(hits, modifiers)
+    folded = _raw_generator_preset(sounds, hits)
+    if folded:  # "用jsfxr的powerup预设，p_arp_mod设为0.6": the category is the generator's preset
+        understood = [(start, u._replace(field="preset", value=folded[1]) if start == folded[0] else u)
+                      for start, u in understood]
     if not sounds:
         raise MuseforgeError("the prompt asks for a sound effect but names no sound this version knows; "
                              f"sounds: {', '.join(recipe_names())}")
@@ -334,7 +338,7 @@ def _implied_sound(hits: list, modifiers: list) -> list[list]:
         if field == "steps":
             return [[start, "footsteps", None, {}, span]]
         if field == "param":
-            owners = [name for name in recipe_names() if not name.startswith("retro")
+            owners = [name for name in recipe_names() if not name.startswith("retro_")
                       and any(p.name in value[0] for p in type(get_recipe(name)).params)]
             if len(owners) == 1:
                 return [[start, owners[0], None, {}, span]]
@@ -343,6 +347,26 @@ def _implied_sound(hits: list, modifiers: list) -> list[list]:
         if recipe:
             return [[start, recipe, None, {}, span]]
     return []
+
+
+def _raw_generator_preset(sounds: list[list], hits: list) -> tuple[int, str] | None:
+    """Raw jsfxr parameters ("p_arp_mod 0.6") belong to the raw generator (recipe "retro") alone: a retro
+    category named with them, or beside the generator ("jsfxr generator, laser preset"), is the generator's
+    preset of that name. Changes ``sounds`` in place; returns (start of the folded span, preset) or None."""
+    from museforge.sfx.recipe import get_recipe
+
+    raw = any(field == "param" and all(c.startswith("p_") for c in value[0]) for _, _, field, value in hits)
+    generator = next((s for s in sounds if s[1] == "retro"), None)
+    category = next((s for s in sounds if getattr(type(get_recipe(s[1])), "sfxr_category", None)), None)
+    if category is None or not (raw or generator) or (generator and generator[2]):
+        return None
+    preset = type(get_recipe(category[1])).sfxr_category
+    if generator is None:
+        category[1:4] = ["retro", preset, {}]
+    else:
+        generator[2] = preset
+        sounds.remove(category)
+    return category[0], preset
 
 
 def _set_param(sounds: list[list], value: tuple) -> tuple[list, str] | None:

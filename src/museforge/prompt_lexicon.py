@@ -255,7 +255,7 @@ REGIONAL_INSTRUMENTS: tuple[tuple[tuple[str, ...], dict[str, str]], ...] = (
 )
 
 # words that turn "explosion"/"hit"/"click" into the sfxr-style retro recipes
-RETRO_WORDS = ("8-bit", "8bit", "16-bit", "retro", "chiptune", "pixel", "arcade", "sfxr", "nes", "game boy",
+RETRO_WORDS = ("8-bit", "8bit", "16-bit", "retro", "chiptune", "pixel", "arcade", "sfxr", "jsfxr", "nes", "game boy",
                "8位", "八位", "像素", "复古", "红白机", "街机", "芯片", "像素风", "复古风")
 # claimed so that their characters are not read as keywords ("风" in "风格" is not wind), but mean nothing
 FILLER_WORDS = ("风格", "风味", "曲风", "style", "-style", "vibe", "vibes", "feel", "电子游戏", "游戏", "video game",
@@ -330,6 +330,11 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     "coin pickup": ("retro_coin", None, {}), "pickup": ("retro_pickup", None, {}),
     "item pickup": ("retro_pickup", None, {}), "jump": ("retro_jump", None, {}), "laser": ("retro_laser", None, {}),
     "power-up": ("retro_powerup", None, {}), "powerup": ("retro_powerup", None, {}), "blip": ("retro_blip", None, {}),
+    # the raw jsfxr generator (recipe "retro"), named as such
+    "jsfxr generator": ("retro", None, {}), "sfxr generator": ("retro", None, {}), "raw jsfxr": ("retro", None, {}),
+    "raw sfxr": ("retro", None, {}), "jsfxr生成器": ("retro", None, {}), "sfxr生成器": ("retro", None, {}),
+    "jsfxr原始生成器": ("retro", None, {}),
+    "雷暴": ("thunder", "storm", {}), "稳定的雨": ("rain", "steady", {}), "稳定的雨声": ("rain", "steady", {}),
     "zap": ("retro_laser", None, {}),
     # a preset named in full ("storm surf", "cave drips") picks that preset; a test checks every multi-word
     # preset name is here. Footstep presets are not: the prompt set reads "boots on gravel" as the shoe and
@@ -536,11 +541,12 @@ SFX_MODIFIERS: dict[str, dict[str, tuple[str, float | str]]] = {
     "open": {"door": ("action", "open")}, "opening": {"door": ("action", "open")},
     "closing": {"door": ("action", "close")}, "slamming": {"door": ("action", "slam")},
     "50 hz": {"room_tone": ("mains", "50")}, "60 hz": {"room_tone": ("mains", "60")},
-    **{word: {r: ("wave_type", wave) for r in _RETRO} for word, wave in (
+    **{word: {r: ("wave_type", wave) for r in (*_RETRO, "retro")} for word, wave in (
         ("square wave", "square"), ("square", "square"), ("pulse wave", "square"), ("sawtooth", "sawtooth"),
         ("sawtooth wave", "sawtooth"), ("saw wave", "sawtooth"), ("sine wave", "sine"), ("sine", "sine"),
         ("noise wave", "noise"), ("white noise", "noise"), ("方波", "square"), ("脉冲波", "square"),
-        ("锯齿波", "sawtooth"), ("正弦波", "sine"), ("噪声波", "noise"), ("白噪声", "noise"))},
+        ("锯齿波", "sawtooth"), ("正弦波", "sine"), ("噪声波", "noise"), ("白噪声", "noise"), ("锯齿波形", "sawtooth"),
+        ("正弦波形", "sine"), ("噪声波形", "noise"), ("方波波形", "square"))},
     "sneaker": {"footsteps": ("shoe", "sneaker")}, "运动鞋": {"footsteps": ("shoe", "sneaker")},
     "球鞋": {"footsteps": ("shoe", "sneaker")},
     "大": {"rain": ("intensity", 0.9), "wind": ("speed_mps", 20.0), "fire": ("size", 0.9),
@@ -651,6 +657,37 @@ PARAM_NAMES: dict[str, tuple[str, ...]] = {
     "吱呀": ("creakiness",), "吱呀声": ("creakiness",), "重量": ("weight",), "体重": ("weight",),
     "阻尼": ("damping",), "闪烁": ("sparkle",), "黑暗": ("darkness",), "负载": ("load",), "粗糙度": ("roughness",),
     "木柴": ("wood",), "雷声次数": ("rolls",), "音量": ("sound_vol",),
+    # more of the words people use for each parameter, from its description in `museforge sfx list` (English
+    # and Chinese): what a level does, not only its registry name
+    "cars": ("traffic",), "traffic density": ("traffic",), "交通量": ("traffic",), "车辆": ("traffic",),
+    "车流密度": ("traffic",), "honks": ("horns",), "honking": ("horns",), "car horns": ("horns",),
+    "喇叭声": ("horns",), "鸣笛声": ("horns",), "chatter": ("crowd",), "voices": ("crowd",),
+    "crowd murmur": ("crowd",), "人群声": ("crowd",), "说话声": ("crowd",), "嘈杂声": ("crowd",),
+    "scale": ("size_m", "size"), "规模": ("size_m", "size"), "体积": ("size_m", "size"),
+    "creak": ("creakiness",), "creaking": ("creakiness",), "嘎吱": ("creakiness",), "嘎吱声": ("creakiness",),
+    "吱吱声": ("creakiness",), "咯吱声": ("creakiness",), "engine speed": ("rpm",), "发动机转速": ("rpm",),
+    "throttle": ("load",), "油门": ("load",), "负荷": ("load",), "revving": ("revs",), "轰油门": ("revs",),
+    "轰鸣起伏": ("revs",), "粗糙": ("roughness",), "rubble": ("debris",), "碎石": ("debris",), "残骸": ("debris",),
+    "crackling": ("crackle",), "pops": ("crackle",), "劈啪": ("crackle",), "劈啪声": ("crackle",),
+    "爆裂声": ("crackle",), "dampness": ("wood",), "潮湿度": ("wood",), "湿度": ("wood",),
+    "cadence": ("pace_hz",), "step rate": ("pace_hz",), "步频": ("pace_hz",), "步速": ("pace_hz",),
+    "heaviness": ("weight",), "轻重": ("weight",), "bird activity": ("birds",), "bird calls": ("birds",),
+    "鸟群": ("birds",), "鸟类": ("birds",), "rustling": ("rustle",), "leaves": ("rustle",), "沙沙": ("rustle",),
+    "树叶声": ("rustle",), "force": ("strength", "velocity"), "敲击力度": ("strength",), "打击力度": ("strength",),
+    "glitter": ("sparkle",), "shimmer": ("sparkle",), "闪光": ("sparkle",), "闪耀": ("sparkle",),
+    "暗度": ("darkness",), "阴暗": ("darkness",), "insects": ("crickets",), "蛐蛐": ("crickets",),
+    "虫声": ("crickets",), "昆虫": ("crickets",), "微风声": ("breeze",), "rain intensity": ("intensity",),
+    "雨量": ("intensity",), "雨势": ("intensity",), "droplet size": ("drop_size_mm",), "raindrop size": ("drop_size_mm",),
+    "雨滴大小": ("drop_size_mm",), "雨点大小": ("drop_size_mm",), "水滴大小": ("drop_size_mm",),
+    "ventilation": ("air",), "hvac": ("air",), "hiss": ("air",), "通风": ("air",), "通风声": ("air",),
+    "空调声": ("air",), "风扇声": ("air",), "mains hum": ("hum",), "电流声": ("hum",), "嗡鸣": ("hum",),
+    "嗡鸣声": ("hum",), "冲击力": ("velocity",), "wave interval": ("wave_period_s",), "海浪间隔": ("wave_period_s",),
+    "波浪间隔": ("wave_period_s",), "海浪周期": ("wave_period_s",), "浪的间隔": ("wave_period_s",),
+    "rolling": ("rolls",), "翻滚": ("rolls",), "滚动": ("rolls",), "明亮度": ("brightness",),
+    "tone length": ("length",), "音长": ("length",), "长度": ("length", "length_scale"),
+    "长度缩放": ("length_scale",), "长度比例": ("length_scale",), "whistling": ("whistle",), "哨声": ("whistle",),
+    "尖啸": ("whistle",), "swing speed": ("speed",), "挥动速度": ("speed",), "peak position": ("peak",),
+    "峰值位置": ("peak",),
 }
 # the registry's parameter names as typed words: underscores to spaces, the unit suffix dropped ("gust_rate_hz"
 # -> "gust rate"); tests/test_prompt.py checks every continuous parameter of every recipe has its word here
@@ -688,7 +725,8 @@ PARAM_WORDS: dict[str, tuple[str, ...]] = {
         "freq dramp", "vib strength", "vib speed", "arp mod", "arp speed", "duty", "duty ramp", "repeat speed",
         "pha offset", "pha ramp", "lpf freq", "lpf ramp", "lpf resonance", "hpf freq", "hpf ramp")},
 }
-PARAM_NAMES = {**PARAM_WORDS, **PARAM_NAMES}  # the hand-written table wins where both name a word
+PARAM_NAMES = {**PARAM_WORDS, **{name: (name,) for names in PARAM_WORDS.values() for name in names if "_" in name},
+               **PARAM_NAMES}  # the registry's names typed as they are ("p_freq_ramp"); the hand-written table wins
 # names of unitless parameters (levels 0..1, counts): a seconds or metres unit after them is no value of theirs
 # ("呼啸5秒" is not a whistle of 5), so such a number is left to the duration
 PARAM_NAMES_ALSO_TEMPO = frozenset({"速度"})  # "速度174" is a tempo, "速度0.9" a whoosh's speed

@@ -327,6 +327,7 @@ def _category_recipe(category: str, name: str, judge_category: str, ucs: str, do
             return [seed, 1]  # a stream apart from the one that drew the parameters
 
     Category.name, Category.category, Category.ucs_cat_id = name, judge_category, ucs
+    Category.sfxr_category = category  # the generator's preset it draws from (retro_coin: pickup)
     Category.__name__ = Category.__qualname__ = "Retro" + name.split("_")[1].capitalize()
     return Category
 

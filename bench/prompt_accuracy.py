@@ -82,6 +82,7 @@ with parameter values, 10 layered; 112 music) was written by an eighth blind aut
 conventions), kept outside the repository while heldout13's fixes were made and scored first at 7b3242d. Its
 brief asked for layers as {"recipe", "preset"} objects; they were converted to the recipe-name lists this
 bench scores (10 prompts; layer presets are not scored), before scoring. No label was changed.
+Its misses were then read to make generic fixes (e505339), so heldout14 is no longer held out either.
 
 Three sound-effect fields look at the recipe's settings. ``preset``: is the preset name the expected one
 (None when the prompt names none)? ``params``: is what would be rendered the same, i.e. the whole parameter

@@ -986,3 +986,22 @@ def test_a_category_with_raw_jsfxr_parameters_is_the_generators_preset(text, pre
 def test_a_level_before_a_word_is_still_a_count_but_not_before_a_joint():
     assert understand("夜晚，蟋蟀3只").controls.params == {}
     assert understand("强度0.9的大雨").controls.params == {"intensity": 0.9}
+
+
+@pytest.mark.parametrize("text, recipe, params", [
+    ("campfire with crackle (0.7)", "fire", {"crackle": 0.7}),  # a value in parentheses after its word
+    ("sfxr generator, square wave, attack 0.1 and vibrato speed 0.6", "retro",
+     {"wave_type": "square", "p_env_attack": 0.1, "p_vib_speed": 0.6}),  # sfxr's slider names
+    ("原始的retro生成器，滑音-0.3，衰减0.5", "retro", {"p_freq_ramp": -0.3, "p_env_decay": 0.5}),
+    ("键盘打字，按键次数12次", "ui", {"keys": 12.0}),  # a count parameter keeps its counter
+])
+def test_heldout15_forms_of_parameter_values(text, recipe, params):
+    c = understand(text).controls
+    assert (c.recipe, {k: c.params[k] for k in params}) == (recipe, params)
+
+
+def test_options_asked_for_are_variations_and_a_dawn_chorus_of_birds_is_no_choir():
+    assert understand("错误提示音，给我3个备选").controls.variations == 3
+    u = understand("清晨的鸟儿大合唱，循环")
+    assert (u.kind, u.controls.recipe, u.controls.preset) == ("sfx", "forest", "dawn chorus")
+    assert understand("敲一下大钟").controls.preset == "bell"  # 敲 strikes; the thing struck names the preset

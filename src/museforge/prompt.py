@@ -94,7 +94,7 @@ _VARIATIONS = _en(rf"(?P<n>{NUM})\s*(?:(?:different|alternative|alternate|distin
                   rf"|(?<![a-z])(?:give\s+me|generate|render|create)\s+(?P<n9>{_SMALL_NUM})(?=\s+[a-z]){_NOT_SOUNDS}"
                   r"(?!\s*bit\b)"
                   rf"|(?:给我|来|生成|做|要|出|需要|准备|一共|总共|共)\s*(?P<c3>{CN_NUM})\s*(?:个|种|条|款|份|套|段)"
-                  r"(?:不同的?|不一样的?|版本)?(?=\s*(?:$|[,，;；。!！]))"
+                  r"(?:不同的?|不一样的?|版本|备选|备用|选项)?(?=\s*(?:$|[,，;；。!！]))"
                   # a bare count ending an item of its own: "火球施法音效，五个", "错误提示音，3个", "三种就行"
                   # after a space too ("木头敲击声 10种"), in a batch ("一批15个", "一组8个") or as options ("5个备选")
                   rf"|(?:^|(?<=[,，;；、\s]))\s*(?:一批|一组|一套|一共|总共)?\s*(?P<c4>{CN_NUM})\s*(?:个|种|款|份|套)"
@@ -160,11 +160,11 @@ def _alternation(words) -> str:
 
 
 _PARAM_VALUE = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+"
-# "intensity 0.7", "rumble 12 seconds", "size 1.5 m", "风速12米每秒"; then a unit alone: "8 km", "1000 Hz"
-# "intensity 0.7", "p_freq_ramp -0.4" (a sign only right after the name's connector), "油门设为0.8"
+# "intensity 0.7", "rumble 12 seconds", "size 1.5 m", "风速12米每秒", "p_freq_ramp -0.4" (a sign right before the
+# number), "油门设为0.8", "damp wood (0.9)"; then a unit alone: "8 km", "1000 Hz"
 _PARAM = _en(rf"(?P<name>{_alternation(lex.PARAM_NAMES)})\s*(?:of|at|to|is|set\s+to|=|:|：|为|是|设为|设成|设置为|调到|调成|调为)?"
-             rf"\s*(?P<v>-?(?:{_PARAM_VALUE}))"
-             rf"(?:\s*(?P<unit>{_alternation([*lex.PARAM_UNITS, *lex.PARAM_NAMED_UNITS])})(?![a-z]))?"
+             rf"\s*(?P<paren>\()?\s*(?P<v>-?(?:{_PARAM_VALUE}))"
+             rf"(?:\s*(?P<unit>{_alternation([*lex.PARAM_UNITS, *lex.PARAM_NAMED_UNITS])})(?![a-z]))?(?(paren)\s*\)?)"
              rf"|(?<![\d.a-z])(?P<v2>{_PARAM_VALUE})\s*(?P<unit2>{_alternation(lex.PARAM_UNITS)})(?![a-z])")
 # the number before the parameter it sets: "a 15 second rumble", "2.5 second pass" (not the sound's duration)
 # a word after a level's number that makes it a count of things ("蟋蟀3只", "birds 2 calls"), not a joint
@@ -464,8 +464,8 @@ def _param(claims: _Claims, m: re.Match) -> None:
         name = m.group("name").lower()
         if name in lex.PARAM_NAMES_NEED_UNIT and unit not in ("s", "sec", "seconds", "秒"):
             return  # "every 2 bars" is no period
-        if name in lex.PARAM_NAMES_UNITLESS and (unit in lex.PARAM_NAMED_UNITS or not unit and _COUNTED.match(
-                claims.lower, m.end())):
+        counted = not unit and _COUNTED.match(claims.lower, m.end()) and not set(lex.PARAM_NAMES[name]) <= lex.COUNT_PARAMS
+        if name in lex.PARAM_NAMES_UNITLESS and (unit in lex.PARAM_NAMED_UNITS or counted):
             return  # "呼啸5秒" is no whistle of 5, "蟋蟀3只" three crickets ("crackle 0.9 and size 0.2" a level)
         if name in lex.PARAM_NAMES_ALSO_TEMPO and unit not in lex.PARAM_UNITS and (
                 value > 1 or not m.group("v")[:1].isdigit()):

@@ -333,7 +333,10 @@ SFX_WORDS_TABLE: dict[str, tuple[str, str | None, dict]] = {
     # the raw jsfxr generator (recipe "retro"), named as such
     "jsfxr generator": ("retro", None, {}), "sfxr generator": ("retro", None, {}), "raw jsfxr": ("retro", None, {}),
     "raw sfxr": ("retro", None, {}), "jsfxr生成器": ("retro", None, {}), "sfxr生成器": ("retro", None, {}),
-    "jsfxr原始生成器": ("retro", None, {}),
+    "jsfxr原始生成器": ("retro", None, {}), "retro generator": ("retro", None, {}), "retro生成器": ("retro", None, {}),
+    "sfxr retro generator": ("retro", None, {}), "原始的retro生成器": ("retro", None, {}),
+    "鸟鸣大合唱": ("forest", "dawn chorus", {}), "鸟儿大合唱": ("forest", "dawn chorus", {}),
+    "鸟类大合唱": ("forest", "dawn chorus", {}),
     "雷暴": ("thunder", "storm", {}), "稳定的雨": ("rain", "steady", {}), "稳定的雨声": ("rain", "steady", {}),
     "zap": ("retro_laser", None, {}),
     # a preset named in full ("storm surf", "cave drips") picks that preset; a test checks every multi-word
@@ -688,6 +691,23 @@ PARAM_NAMES: dict[str, tuple[str, ...]] = {
     "长度缩放": ("length_scale",), "长度比例": ("length_scale",), "whistling": ("whistle",), "哨声": ("whistle",),
     "尖啸": ("whistle",), "swing speed": ("speed",), "挥动速度": ("speed",), "peak position": ("peak",),
     "峰值位置": ("peak",),
+    # the raw jsfxr generator's fields by what they do (sfxr's own slider names), English and Chinese
+    "attack": ("p_env_attack",), "sustain": ("p_env_sustain",), "punch": ("p_env_punch",),
+    "decay": ("p_env_decay",), "start frequency": ("p_base_freq",), "base frequency": ("p_base_freq",),
+    "min frequency": ("p_freq_limit",), "slide": ("p_freq_ramp",), "frequency slide": ("p_freq_ramp",),
+    "delta slide": ("p_freq_dramp",), "vibrato strength": ("p_vib_strength",), "vibrato depth": ("p_vib_strength",),
+    "vibrato speed": ("p_vib_speed",), "change amount": ("p_arp_mod",), "arpeggio": ("p_arp_mod",),
+    "change speed": ("p_arp_speed",), "square duty": ("p_duty",), "duty cycle": ("p_duty",),
+    "duty sweep": ("p_duty_ramp",), "phaser offset": ("p_pha_offset",), "phaser sweep": ("p_pha_ramp",),
+    "lp filter cutoff": ("p_lpf_freq",), "low-pass cutoff": ("p_lpf_freq",), "lowpass cutoff": ("p_lpf_freq",),
+    "lp filter resonance": ("p_lpf_resonance",), "resonance": ("p_lpf_resonance",),
+    "hp filter cutoff": ("p_hpf_freq",), "high-pass cutoff": ("p_hpf_freq",), "highpass cutoff": ("p_hpf_freq",),
+    "起音": ("p_env_attack",), "延音": ("p_env_sustain",), "冲击": ("p_env_punch",), "衰减": ("p_env_decay",),
+    "基频": ("p_base_freq",), "起始频率": ("p_base_freq",), "滑音": ("p_freq_ramp",), "频率滑动": ("p_freq_ramp",),
+    "颤音强度": ("p_vib_strength",), "颤音深度": ("p_vib_strength",), "颤音速度": ("p_vib_speed",),
+    "琶音": ("p_arp_mod",), "占空比": ("p_duty",), "相位偏移": ("p_pha_offset",), "低通": ("p_lpf_freq",),
+    "低通截止": ("p_lpf_freq",), "高通": ("p_hpf_freq",), "高通截止": ("p_hpf_freq",), "共振": ("p_lpf_resonance",),
+    "重复速度": ("p_repeat_speed",), "按键": ("keys",), "按键次数": ("keys",), "敲击次数": ("keys",),
 }
 # the registry's parameter names as typed words: underscores to spaces, the unit suffix dropped ("gust_rate_hz"
 # -> "gust rate"); tests/test_prompt.py checks every continuous parameter of every recipe has its word here
@@ -729,7 +749,9 @@ PARAM_NAMES = {**PARAM_WORDS, **{name: (name,) for names in PARAM_WORDS.values()
                **PARAM_NAMES}  # the registry's names typed as they are ("p_freq_ramp"); the hand-written table wins
 # names of unitless parameters (levels 0..1, counts): a seconds or metres unit after them is no value of theirs
 # ("呼啸5秒" is not a whistle of 5), so such a number is left to the duration
-PARAM_NAMES_ALSO_TEMPO = frozenset({"速度"})  # "速度174" is a tempo, "速度0.9" a whoosh's speed
+PARAM_NAMES_ALSO_TEMPO = frozenset({"速度"})
+# parameters that are counts themselves: a counter after their number is theirs ("按键30次" is 30 key presses)
+COUNT_PARAMS = frozenset({"keys"})  # "速度174" is a tempo, "速度0.9" a whoosh's speed
 PARAM_NAMES_UNITLESS = frozenset(w for w, c in PARAM_NAMES.items()
                                  if not any(n.endswith(PARAM_UNIT_SUFFIXES) or n == "rpm" for n in c))
 # a part of the sound named after its number in seconds: "a 15 second rumble", "2.5 second pass", "3-second
@@ -747,7 +769,7 @@ PARAM_NOUNS_AFTER: dict[str, tuple[str, ...]] = {
 SOUND_OF_PREVIOUS_ZH = frozenset({"呼啸", "呼啸声"})
 # words naming a sound whose preset is only a default: another preset named for that sound wins ("按钮悬停音效"
 # is a hover, "button" alone a click)
-GENERIC_PRESET_WORDS = frozenset({"button", "buttons", "按钮"})
+GENERIC_PRESET_WORDS = frozenset({"button", "buttons", "按钮", "敲"})  # "敲一下钟": the bell is struck
 # verbs that name a sound only when nothing else does: "敲一块石头" is an impact, "敲30下键盘" typing
 VERB_SOUNDS_ZH = frozenset({"敲"})
 LASTING_PARAMS: dict[str, str] = {"magic": "spell_s", "whoosh": "swing_s", "thunder": "rumble_s"}

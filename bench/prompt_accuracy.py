@@ -83,6 +83,11 @@ conventions), kept outside the repository while heldout13's fixes were made and 
 brief asked for layers as {"recipe", "preset"} objects; they were converted to the recipe-name lists this
 bench scores (10 prompts; layer presets are not scored), before scoring. No label was changed.
 Its misses were then read to make generic fixes (e505339), so heldout14 is no longer held out either.
+heldout15 (252 prompts: 126 English, 126 Chinese; 144 sound effects with 37 variation requests, 48 prompts
+with parameter values, 12 layered; 108 music) was written by a ninth blind author (same reading limits and
+conventions, layers asked for as recipe names), kept outside the repository while heldout14's fixes were made
+and scored first at cebabe2. No label was changed. Its misses were then read to make generic fixes (the commit
+after cebabe2 titled "heldout15's misses"), so it is no longer held out either.
 
 Three sound-effect fields look at the recipe's settings. ``preset``: is the preset name the expected one
 (None when the prompt names none)? ``params``: is what would be rendered the same, i.e. the whole parameter
@@ -126,12 +131,13 @@ MUSIC_FIELDS = ("kind", "style", "mood", "key", "tempo_bpm", "time_signature", "
 SFX_FIELDS = ("kind", "recipe", "preset", "params", "param_values", "layers", "duration_s", "loop", "variations",
               "seed")
 SPLITS = ("dev", "heldout1", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11",
-          "heldout12", "heldout13", "heldout14")
+          "heldout12", "heldout13", "heldout14", "heldout15")
 # held-out split -> the commit whose lexicon was frozen before the split was written
 FREEZES = {"heldout1": "531a18e", "heldout2": "6e5a993", "heldout3": "b580a3d", "heldout4": "4de9af1",
            "heldout5": "3bda9d0", "heldout6": "8a9cbc2", "heldout7": "911d60d", "heldout8": "d25340e",
            "heldout9": "810cb45", "heldout10": "84d0ae6", "heldout11": "be2a466",
-           "heldout12": "1d8c426", "heldout13": "6e2c52d", "heldout14": "7b3242d"}
+           "heldout12": "1d8c426", "heldout13": "6e2c52d", "heldout14": "7b3242d",
+           "heldout15": "cebabe2"}
 _FIRST_LOOK = """
 import json, sys
 from bench.prompt_accuracy import evaluate, load

@@ -138,15 +138,18 @@ def test_chords_rule_the_bass_register_and_the_final_chord(tok, model):
 
 
 def test_key_narrowing_biases_only_where_a_control_asks(tok):
-    from museforge.music.compose_request import make_plan, resolve
+    from museforge.music.compose_request import NAMED_KEY_HOME_BIAS, make_plan, resolve
 
-    free = make_plan(resolve(MusicControls(tonic="D", mode="major", n_bars=8)), tok)
+    free = make_plan(resolve(MusicControls(mood="calm", n_bars=8)), tok)  # the composer picks the key
     assert free.home_pcs is None and free.penultimate_bias == free.home_bias  # the model's own pitch classes
+    named = make_plan(resolve(MusicControls(tonic="D", mode="major", n_bars=8)), tok)  # asked for: a lighter lean
+    assert named.home_pcs == frozenset({2, 6, 9}) and named.home_bias == NAMED_KEY_HOME_BIAS < free.home_bias
+    assert named.penultimate_bias == named.chord_bias and named.scale_pcs is None  # no notes masked
     in_key = make_plan(resolve(MusicControls(tonic="D", mode="major", n_bars=8), keep_in_key=True), tok)
     chords = make_plan(resolve(MusicControls(tonic="D", mode="major", n_bars=8, chords=("D", "G"))), tok)
     for plan in (in_key, chords):
         assert plan.home_pcs == frozenset({2, 6, 9}) and plan.leading_pcs == frozenset({1})
-        assert plan.penultimate_bias == plan.chord_bias
+        assert plan.penultimate_bias == plan.chord_bias and plan.home_bias == free.home_bias
 
 
 def test_density_orders_notes_per_bar_and_caps_them(tok, model):

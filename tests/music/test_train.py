@@ -265,3 +265,15 @@ def test_warm_start_loads_the_weights_and_only_writes_best_when_it_improves(cach
     with pytest.raises(MuseforgeError, match="another model config"):
         trainer(cache, tmp_path / "other", model=ComposerConfig.debug(context_len=48, n_layer=3),
                 init_from=tmp_path / "first" / "best")
+
+
+def test_warm_start_patience_watches_the_runs_own_progress(cache, tmp_path):
+    """A warm restart's first validations sit above its starting weights (the schedule restarts high): patience
+    must count evaluations that fail to beat this run's best, or it ends the run before it can improve."""
+    first = trainer(cache, tmp_path / "first", max_steps=30, eval_every=30, lr=1e-2)
+    first.fit()
+    warm = trainer(cache, tmp_path / "warm", max_steps=1, eval_every=1, lr=1.0, patience=1,
+                   init_from=tmp_path / "first" / "best")
+    last = warm.fit()
+    assert last["val_loss"] > first.best_val and not (tmp_path / "warm" / "best").exists()  # worse: no best/
+    assert warm.bad_evals == 0 and warm.run_best == pytest.approx(last["val_loss"])  # but the run's own best

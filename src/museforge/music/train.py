@@ -104,7 +104,9 @@ class Trainer:
                                       {"params": no_decay, "weight_decay": 0.0}],
                                      lr=cfg.lr, betas=(0.9, cfg.beta2), fused=False)
         self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda s: lr_factor(s, cfg))
-        self.step, self.best_val, self.bad_evals, self.history = 0, math.inf, 0, []
+        # best_val: the loss best/ must beat (a warm start's loaded weights included); run_best: this run's own
+        # best, which patience watches (a warm restart first rises above its starting weights, then falls)
+        self.step, self.best_val, self.run_best, self.bad_evals, self.history = 0, math.inf, math.inf, 0, []
         self.callbacks = list(callbacks)
         if resume and (self.out / "latest" / STATE_FILE).is_file():
             self.load_checkpoint(self.out / "latest")
@@ -202,7 +204,7 @@ class Trainer:
         self.model.save(tmp)
         torch.save({"step": self.step, "optimizer": self.opt.state_dict(), "scheduler": self.sched.state_dict(),
                     "torch_rng": rng_states, "sampler": self.sampler.state_dict(),
-                    "train_config": asdict(self.cfg), "best_val": self.best_val, "bad_evals": self.bad_evals,
+                    "train_config": asdict(self.cfg), "best_val": self.best_val, "run_best": self.run_best, "bad_evals": self.bad_evals,
                     "history": self.history, "world": self.world}, tmp / STATE_FILE)
         if final.exists():
             final.rename(old)
@@ -226,6 +228,7 @@ class Trainer:
         if len(state["torch_rng"]) == self.world:  # dropout RNG is per rank: restorable for the same world
             torch.set_rng_state(state["torch_rng"][self.rank])
         self.step, self.best_val = state["step"], state["best_val"]
+        self.run_best = state.get("run_best", state["best_val"])
         self.bad_evals, self.history = state["bad_evals"], state["history"]
 
     # -- the loop ----------------------------------------------------------------------------------
@@ -259,9 +262,11 @@ class Trainer:
             stop = self._should_stop(started)
             if self.step % self.cfg.eval_every == 0 or self.step == target or stop:
                 last_eval = {"step": self.step, **self.evaluate(), "elapsed_s": time.monotonic() - started}
-                improved = last_eval["val_loss"] < self.best_val
+                improved = last_eval["val_loss"] < self.best_val  # better than any weights so far: best/
+                progressed = last_eval["val_loss"] < self.run_best  # this run still improving: patience resets
                 self.best_val = min(self.best_val, last_eval["val_loss"])
-                self.bad_evals = 0 if improved else self.bad_evals + 1
+                self.run_best = min(self.run_best, last_eval["val_loss"])
+                self.bad_evals = 0 if progressed else self.bad_evals + 1
                 self.history.append(last_eval)
                 self._emit("eval", last_eval)
                 path = self.save_checkpoint()

@@ -464,7 +464,8 @@ def _param(claims: _Claims, m: re.Match) -> None:
         name = m.group("name").lower()
         if name in lex.PARAM_NAMES_NEED_UNIT and unit not in ("s", "sec", "seconds", "秒"):
             return  # "every 2 bars" is no period
-        counted = not unit and _COUNTED.match(claims.lower, m.end()) and not set(lex.PARAM_NAMES[name]) <= lex.COUNT_PARAMS
+        counts_itself = set(lex.PARAM_NAMES[name]) <= lex.COUNT_PARAMS  # "按键30次": the counter is its own
+        counted = not unit and not counts_itself and _COUNTED.match(claims.lower, m.end())
         if name in lex.PARAM_NAMES_UNITLESS and (unit in lex.PARAM_NAMED_UNITS or counted):
             return  # "呼啸5秒" is no whistle of 5, "蟋蟀3只" three crickets ("crackle 0.9 and size 0.2" a level)
         if name in lex.PARAM_NAMES_ALSO_TEMPO and unit not in lex.PARAM_UNITS and (

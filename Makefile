@@ -45,7 +45,12 @@ composer-weights: venv
 	$(BIN)/museforge data build --data ../shared/data/midi --out $(CORPUS)
 	OMP_NUM_THREADS=1 $(BIN)/torchrun --standalone --nproc_per_node 2 -m museforge.music.train \
 		--data $(CORPUS) --out $(CHECKPOINTS) --no-progress
-	$(BIN)/museforge train ship --checkpoint $(CHECKPOINTS)/best
+	# then a warm restart from those weights (model card: "Warm restart")
+	echo '{"train": {"max_steps": 2700, "lr": 5e-4, "warmup_steps": 50}}' > $(CHECKPOINTS)-warm.json
+	OMP_NUM_THREADS=1 $(BIN)/torchrun --standalone --nproc_per_node 2 -m museforge.music.train \
+		--data $(CORPUS) --out $(CHECKPOINTS)-warm --init-from $(CHECKPOINTS)/best \
+		--config $(CHECKPOINTS)-warm.json --no-progress
+	$(BIN)/museforge train ship --checkpoint $(CHECKPOINTS)-warm/best
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info

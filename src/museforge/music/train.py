@@ -204,8 +204,8 @@ class Trainer:
         self.model.save(tmp)
         torch.save({"step": self.step, "optimizer": self.opt.state_dict(), "scheduler": self.sched.state_dict(),
                     "torch_rng": rng_states, "sampler": self.sampler.state_dict(),
-                    "train_config": asdict(self.cfg), "best_val": self.best_val, "run_best": self.run_best, "bad_evals": self.bad_evals,
-                    "history": self.history, "world": self.world}, tmp / STATE_FILE)
+                    "train_config": asdict(self.cfg), "best_val": self.best_val, "run_best": self.run_best,
+                    "bad_evals": self.bad_evals, "history": self.history, "world": self.world}, tmp / STATE_FILE)
         if final.exists():
             final.rename(old)
         tmp.rename(final)

@@ -117,10 +117,28 @@ def test_overlap_of_same_and_of_distant_distributions():
     assert far_oa < 0.05 and far_kl > 1.0
 
 
+def test_reflected_overlap_recovers_mass_mgeval_loses_below_zero():
+    # distances piled up at 0 (polyphony of monophonic tunes): two samples of one population
+    rng = np.random.default_rng(1)
+
+    def sample() -> np.ndarray:  # 90 % of pairs differ by exactly 0, a few outliers
+        return np.r_[np.zeros(900), rng.exponential(0.5, 100)]
+
+    intra, inter = sample(), sample()
+    published, _ = overlap_and_kl(intra, inter)
+    reflected, _ = overlap_and_kl(intra, inter, reflect=True)
+    assert published < 0.6 and reflected > 0.9
+    far, _ = overlap_and_kl(intra, sample() + 3.0, reflect=True)
+    assert far < 0.05  # the correction does not make distinct distributions overlap
+    spread, _ = overlap_and_kl(rng.normal(5, 1, 500).clip(0), rng.normal(5, 1, 500).clip(0), reflect=True)
+    assert spread > 0.9  # away from 0 the two estimators agree that one population overlaps
+
+
 def test_overlap_of_constant_sets_and_too_few_distances():
     assert overlap_and_kl(np.zeros(5), np.zeros(9)) == (1.0, 0.0)
     oa, _ = overlap_and_kl(np.zeros(5), np.full(9, 1.0))  # disjoint spikes
     assert oa < 0.01
+    assert overlap_and_kl(np.zeros(5), np.full(9, 1.0), reflect=True)[0] < 0.01
     with pytest.raises(MuseforgeError, match="at least 2"):
         overlap_and_kl(np.zeros(1), np.zeros(9))
 

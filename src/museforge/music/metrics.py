@@ -18,6 +18,14 @@ inter-set distances (every A-B pair); a Gaussian KDE of each; then the overlap a
 min(pdf1, pdf2) over the range of both samples) and the KL divergence of intra vs inter. An overlap
 near 1 means a piece of A is as close to B's pieces as to A's own, i.e. A sits inside B's distribution.
 Unlike mgeval's KL (each density sampled on its own grid), both densities share one grid here.
+
+Distances are never negative, yet a Gaussian kernel on a distance near 0 puts half its mass below 0,
+outside mgeval's integration range. Where a feature's distances pile up at 0 (polyphony of
+monophonic tunes: nearly every pair differs by 0) both densities lose that half, so the overlap of
+two samples of one population stays near 0.5 however many pieces there are. ``reflect=True`` is the
+textbook correction for a density on [0, inf) (Silverman 1986, sec. 2.10: the kernel mass falling
+below 0 is mirrored back above it) and integrates up to the largest distance plus four bandwidths,
+so each density has unit area. Both figures are reported; the published one stays the default.
 """
 
 from __future__ import annotations
@@ -84,26 +92,40 @@ def set_distances(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return intra(a), intra(b), np.abs(a[:, None] - b[None, :]).ravel()
 
 
-def _density(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """Gaussian KDE (Scott's bandwidth) on ``grid``; a sample with no spread is a narrow spike."""
+def _kde(values: np.ndarray, spike_width: float) -> tuple:
+    """(pdf callable, bandwidth): Gaussian KDE, Scott's rule; a sample with no spread is a narrow spike."""
     from scipy.stats import gaussian_kde
 
     if np.ptp(values) > 0:
-        return gaussian_kde(values)(grid)
-    width = (grid[-1] - grid[0]) / 100  # point mass: a spike a few grid steps wide, unit area
-    pdf = np.exp(-0.5 * ((grid - values[0]) / width) ** 2)
-    return pdf / np.trapezoid(pdf, grid)
+        kde = gaussian_kde(values)
+        return kde, float(np.sqrt(kde.covariance[0, 0]))
+    centre = float(values[0])
+    return (lambda x: np.exp(-0.5 * ((x - centre) / spike_width) ** 2)), spike_width
 
 
-def overlap_and_kl(intra: np.ndarray, inter: np.ndarray) -> tuple[float, float]:
-    """(overlap area, KL(intra || inter) in nats) of the two distance distributions' KDEs."""
+def overlap_and_kl(intra: np.ndarray, inter: np.ndarray, reflect: bool = False) -> tuple[float, float]:
+    """(overlap area, KL(intra || inter) in nats) of the two distance distributions' KDEs.
+
+    ``reflect=False``: mgeval as published, integrated over the samples' range. ``reflect=True``: each
+    density mirrored at distance 0 and integrated over [0, max + 4 bandwidths] (module docstring).
+    """
     if len(intra) < 2 or len(inter) < 2:
         raise MuseforgeError("overlap needs at least 2 distances per set (3 pieces per set)")
     low, high = min(intra.min(), inter.min()), max(intra.max(), inter.max())
     if high - low <= 0:  # every distance equal in both: identical distributions
         return 1.0, 0.0
+    spike_width = (high - low) / 100  # a point mass: a spike a few grid steps wide
+    (pdf_p, width_p), (pdf_q, width_q) = _kde(intra, spike_width), _kde(inter, spike_width)
+    if reflect:
+        low, high = 0.0, high + 4 * max(width_p, width_q)
     grid = np.linspace(low, high, GRID_POINTS)
-    p, q = _density(intra, grid), _density(inter, grid)
+    densities = []
+    for sample, pdf in ((intra, pdf_p), (inter, pdf_q)):
+        values = pdf(grid) + (pdf(-grid) if reflect else 0.0)
+        if np.ptp(sample) == 0:  # the spike has no normalising constant: unit area on the grid
+            values = values / np.trapezoid(values, grid)
+        densities.append(values)
+    p, q = densities
     overlap = float(np.trapezoid(np.minimum(p, q), grid))
     p_n, q_n = p / p.sum(), q / q.sum()
     floor = 1e-12  # where the inter density vanishes, KL is bounded instead of infinite
@@ -121,8 +143,9 @@ def compare_sets(groups: list[tuple[list[dict[str, float]], list[dict[str, float
 
     Returns:
         {feature: {"overlap_intra_ours": OA(intra-ours, inter), "overlap_intra_ref": OA(intra-ref, inter),
-        "kl_intra_ours", "kl_intra_ref", "mean_ours", "mean_ref", "n_ours", "n_ref"}}; pieces whose
-        feature is NaN are left out of that feature.
+        "reflected_intra_ours", "reflected_intra_ref" (the same with ``reflect=True``), "kl_intra_ours",
+        "kl_intra_ref", "mean_ours", "mean_ref", "n_ours", "n_ref"}}; pieces whose feature is NaN are
+        left out of that feature.
     """
     out = {}
     for name in FEATURES:
@@ -140,5 +163,7 @@ def compare_sets(groups: list[tuple[list[dict[str, float]], list[dict[str, float
         oa_b, kl_b = overlap_and_kl(intra_b, inter)
         out[name] = {"overlap_intra_ours": oa_a, "overlap_intra_ref": oa_b, "kl_intra_ours": kl_a,
                      "kl_intra_ref": kl_b, "mean_ours": float(a.mean()), "mean_ref": float(b.mean()),
+                     "reflected_intra_ours": overlap_and_kl(intra_a, inter, reflect=True)[0],
+                     "reflected_intra_ref": overlap_and_kl(intra_b, inter, reflect=True)[0],
                      "n_ours": len(a), "n_ref": len(b)}
     return out

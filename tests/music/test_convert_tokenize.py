@@ -146,3 +146,26 @@ def test_an_empty_tune_in_a_collection_costs_only_that_tune(tmp_path):
     empty.write_text("X:1\nT:Nothing\nM:4/4\nK:C\n|]\n\nX:2\nT:Still nothing\nK:C\n|]\n")
     with pytest.raises(MuseforgeError):
         load_scores(empty)
+
+
+def test_single_lines_end_at_their_next_note_and_chordal_tracks_ring_on():
+    from symusic import Note, Score, Track
+
+    from museforge.music.convert import end_single_lines_at_next_note
+
+    def track(program: int, notes: list[tuple[int, int, int]]) -> Track:
+        t = Track(program=program)
+        for time, duration, pitch in notes:
+            t.notes.append(Note(time, duration, pitch, 80))
+        return t
+
+    score = Score(480)
+    legato = [(0, 960, 60), (480, 960, 62), (1440, 480, 64)]  # the first two overlap by a beat each
+    score.tracks.append(track(73, legato))  # a flute line
+    score.tracks.append(track(0, [(0, 960, 48), (0, 960, 52), (480, 960, 55)]))  # chords: left alone
+    score.tracks.append(track(1, legato))  # a line, but not a line program here (a piano's broken chord)
+    end_single_lines_at_next_note(score, frozenset({73, 0}))
+    spans = [[(n.time, n.duration) for n in t.notes] for t in score.tracks]
+    assert spans[0] == [(0, 480), (480, 960), (1440, 480)]  # each note ends where the next starts, or sooner
+    assert spans[1] == [(0, 960), (0, 960), (480, 960)]
+    assert spans[2] == [(0, 960), (480, 960), (1440, 480)]

@@ -517,3 +517,33 @@ def test_presence_rules_in_the_grammar_state(tok):
         state.feed(tok.vocab[t])
     allowed = state.allowed()  # every bar needs the guitar's own onset: owed on this downbeat too
     assert {i for i in range(v.size) if allowed[i]} == {tok.vocab["Program_24"]}
+
+
+def test_a_single_line_ends_on_one_note_a_chordal_part_on_a_chord(tok):
+    from museforge.music.compose_request import make_plan, resolve
+    from museforge.music.grammar import GrammarState, Vocab
+
+    v = Vocab(tok)
+    request = resolve(MusicControls(n_bars=2, instruments=("flute", "piano"), time_signature="4/4", tonic="C",
+                                    mode="major"))
+
+    def final_bar(flute_bar_one: tuple[str, ...]) -> GrammarState:
+        state = GrammarState(v, make_plan(request, tok))
+        for t in ("Bar_None", "TimeSig_4/4", "Position_0"):
+            state.feed(tok.vocab[t])
+        state.feed(tok.vocab[state.plan.tempo_token])
+        notes = [("Program_0", "Pitch_60"), ("Program_0", "Pitch_64")] + [("Program_73", p) for p in flute_bar_one]
+        for program, pitch in notes:  # the piano plays a dyad on the downbeat, the flute its notes
+            for t in (program, pitch, "Velocity_63", "Duration_4.0.4"):
+                state.feed(tok.vocab[t])
+        for t in ("Bar_None", "TimeSig_4/4", "Position_0"):
+            state.feed(tok.vocab[t])
+        for t in ("Program_73", "Pitch_72", "Velocity_63", "Duration_4.0.4", "Program_0", "Pitch_48",
+                  "Velocity_63", "Duration_4.0.4"):
+            state.feed(tok.vocab[t])
+        return state
+
+    line = final_bar(("Pitch_72",)).allowed()  # the flute played one note at a time: its final note is done
+    assert not line[tok.vocab["Program_73"]] and line[tok.vocab["Program_0"]] and line[tok.eos_id]
+    chords = final_bar(("Pitch_72", "Pitch_76")).allowed()  # a flute that played a dyad may end on one too
+    assert chords[tok.vocab["Program_73"]] and chords[tok.vocab["Program_0"]]

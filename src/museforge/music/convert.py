@@ -221,3 +221,24 @@ def cut_notes_at(score: Score, end_tick: int) -> Score:
         track.notes = keep
     score.tracks = [t for t in score.tracks if len(t.notes)]
     return score
+
+
+def end_single_lines_at_next_note(score: Score, programs: frozenset[int]) -> Score:
+    """In every track of ``programs`` that never starts two notes together (a single line: a voice, a
+    flute, a folk tune), end each note where the track's next note starts; in place, returns ``score``.
+
+    A sampled duration can outlast the line's next onset. A singer cannot sound both notes, and the
+    overlap is heard as polyphony: 35 % of successive notes overlapped in generated medieval parts
+    against 0.8 % in the corpus (docs/composer_metrics.md). Chordal tracks are left alone, and so is
+    any track not in ``programs`` (a piano's broken chords ring on).
+    """
+    for track in score.tracks:
+        if track.is_drum or track.program not in programs or len(track.notes) < 2:
+            continue
+        notes = sorted(track.notes, key=lambda n: n.time)
+        if any(a.time == b.time for a, b in zip(notes, notes[1:])):
+            continue  # a chord somewhere: not a single line
+        for note, following in zip(notes, notes[1:]):
+            note.duration = min(note.duration, following.time - note.time)
+        track.notes = notes
+    return score

@@ -26,7 +26,7 @@ from museforge.errors import MuseforgeError, check_range
 from museforge.music.checkpoint import CHECKPOINT_PLACES, find_checkpoint  # noqa: F401  (re-exported)
 from museforge.music.compose_request import (Request, cadence_split, chord_fields, chords_per_bar, make_plan,
                                               resolve)
-from museforge.music.convert import cut_notes_at
+from museforge.music.convert import cut_notes_at, end_single_lines_at_next_note
 from museforge.music.grammar import (MAX_NOTES_PER_BAR, POSITIONS_PER_BEAT, GrammarProcessor, GrammarState, Plan,
                                      Vocab)
 from museforge.music.tokenizer import DRUMS, Tokenizer
@@ -235,7 +235,8 @@ def compose_variations(model, tokenizer: Tokenizer, controls: MusicControls | No
     extra = {"tempo_token": plan.tempo_token}
     pieces = []
     for k, body in enumerate(bodies):
-        score = _finish(tokenizer.decode(body), request, request.n_bars)
+        score = end_single_lines_at_next_note(_finish(tokenizer.decode(body), request, request.n_bars),
+                                              plan.line_programs)
         record = _record(request, "compose", seed, temperature, top_k, top_p, **extra,
                          **({"variation": k, "variations": n} if n > 1 else {}))
         if grooved:
@@ -318,7 +319,8 @@ def compose_long(model, tokenizer: Tokenizer, controls: MusicControls | None = N
     prefix = [tokenizer.bos_id, *(tokenizer.token_id(t) for t in request.controls().tokens())]
     body = sample_body(model, tokenizer, prefix, [], plan, temperature=temperature, top_k=top_k, top_p=top_p,
                        seed=seed)
-    score = _finish(tokenizer.decode(body), request, request.n_bars)
+    score = end_single_lines_at_next_note(_finish(tokenizer.decode(body), request, request.n_bars),
+                                          plan.line_programs)
     record = _record(request, "compose_long", seed, temperature, top_k, top_p, form=form.upper(), replay=replay,
                      sections=[list(s) for s in sections], returns={str(k): v for k, v in returns.items()},
                      **({"chords_per_bar": contrast} if contrast else {}))

@@ -38,6 +38,8 @@ POSITIONS_PER_BEAT = 8  # miditok's finest beat resolution in REMI_CONFIG (a bea
 BASS_BELOW = 55  # MIDI pitch: notes under G3 carry the harmony's root (same split as arrange.chords)
 MAX_NOTES_PER_BAR = 32  # hard cap so any model terminates: a bar is at most ~200 tokens
 MAX_FINAL_NOTES = 8  # the held final chord: at most 3 notes per program (a triad), at most 8 in all
+# A part that has only ever played one note at a time (a flute, a folk tune, one voice of a motet)
+# ends on one note of the final chord, not on a triad it never played before.
 DENSITY_CAP, MIN_DENSITY_CAP = 1.5, 4  # free notes per bar stop at 1.5x a requested density (>= 4 notes)
 MAX_ONSET_NOTES, MAX_LOW_ONSET_NOTES = 6, 2  # notes one program starts at one position (a bass: an octave)
 LEAD_BIAS = 6.0  # logits for the lead's Program at a new onset: the first named instrument carries the tune
@@ -54,6 +56,8 @@ PROGRAM_RANGES = {40: (55, 103), 41: (48, 91), 42: (36, 76), 43: (28, 67), 47: (
 # Bass instruments (GM basses, contrabass, tuba) accompanying another part stay in the bass register:
 # their notes under G3 carry the chord's root; above it they would double the melody's register.
 LOW_PROGRAMS = frozenset({*range(32, 40), 43, 58})
+# Instruments that sound one note at a time: basses, bowed strings, voices, brass, reeds, pipes, synth leads.
+SINGLE_LINE_PROGRAMS = frozenset({*range(32, 44), *range(52, 55), *range(56, 88)})
 
 
 def playable_range(program: int) -> tuple[int, int]:
@@ -105,6 +109,8 @@ class Plan:
             (and favoured by ``LEAD_BIAS`` at every new onset), the others (the accompaniment) on the
             downbeat and sounding on the second strong beat. Empty = no such rule (one instrument).
         lead_program: The part with the melody among ``present_programs`` (None = all accompany).
+        line_programs: Parts that are single lines while they never start two notes together: a new
+            note ends the one before (``convert.end_single_lines_at_next_note`` writes it so).
     """
 
     n_bars: int
@@ -134,6 +140,7 @@ class Plan:
     replay_programs: frozenset[int] | None = None
     present_programs: frozenset[int] = frozenset()
     lead_program: int | None = None
+    line_programs: frozenset[int] = frozenset()
 
     @property
     def positions_per_bar(self) -> int:
@@ -223,7 +230,8 @@ class GrammarState:
         self.notes_in_bar = 0
         self.played: set[int | None] = set()  # programs with a note in this bar
         self.pcs_in_bar: set[int] = set()  # pitch classes of pitched notes in this bar
-        self.final_cap = max(len(plan.programs), min(MAX_FINAL_NOTES, 3 * len(plan.programs)))
+        self.chordal: set[int | None] = {DRUMS}  # programs that have sounded two pitches at one onset
+        self.final_cap = self._hold_cap()
         self.pitched = any(p != DRUMS for p in plan.programs)
         self.queue: list[int] = []  # forced tokens still to emit
         self.pending: list[int] = []  # forced onset positions left in this bar
@@ -270,6 +278,8 @@ class GrammarState:
             else:
                 self.free_programs = self.program_mask
             self.pending = sorted(self.bar_forced)
+            if self._final():
+                self.final_cap = self._hold_cap()
             self.queue.extend(t for t in source[1:] if self.v.kind_of(t) != "Tempo")
             # a replayed bar gets nothing beyond the replay
             self.sealed = bool(source) or not bool(self.free_programs.any())
@@ -279,6 +289,7 @@ class GrammarState:
             self.at_pos = set()
             if self._final() and 0 < self.plan.final_onset == self.pos:  # the held chord is counted on its own
                 self.notes_in_bar, self.played, self.pcs_in_bar = 0, set(), set()
+                self.final_cap = self._hold_cap()
             if not self.tempo_done and self.bar == 1 and self.pos == 0:
                 self.queue.append(self.v.ids[self.plan.tempo_token])  # the tempo sits on bar 1's downbeat
             if self.pending and self.pending[0] == self.pos:
@@ -290,6 +301,8 @@ class GrammarState:
         elif kind == "Program":
             self.program = int(self.v.value[token_id])
         elif kind in ("Pitch", "PitchDrum"):
+            if any(program == self.program for program, _ in self.at_pos):
+                self.chordal.add(self.program)
             self.at_pos.add((self.program, int(self.v.value[token_id])))
             if kind == "Pitch":
                 self.pcs_in_bar.add(int(self.v.value[token_id]) % 12)
@@ -299,7 +312,10 @@ class GrammarState:
             self.notes_in_bar += 1
             self.played.add(self.program)
             end = self.onset_units + int(self.v.dur_units[token_id])
-            self.ends[self.program] = max(end, self.ends.get(self.program, 0))
+            if self.program in self.plan.line_programs and self.program not in self.chordal:
+                self.ends[self.program] = end  # a single line's new note ends the one before
+            else:
+                self.ends[self.program] = max(end, self.ends.get(self.program, 0))
         if kind != "Other":
             self.last = kind
             if self.bar > 0 and kind != "EOS":
@@ -372,6 +388,11 @@ class GrammarState:
             cap = min(cap, max(MIN_DENSITY_CAP, math.ceil(DENSITY_CAP * self.plan.notes_per_bar)))
         return self.notes_in_bar < cap
 
+    def _hold_cap(self) -> int:
+        """Notes in the held final chord: up to 3 per part that has played chords, 1 per single line."""
+        per_part = sum(3 if p in self.chordal else 1 for p in self.plan.programs)
+        return max(len(self.plan.programs), min(MAX_FINAL_NOTES, per_part))
+
     def _unplayed(self) -> list[int]:
         """Programs still missing from the held final chord (every requested instrument ends the piece)."""
         return [p for p in self.plan.programs if p not in self.played] if self._holding() else []
@@ -423,6 +444,10 @@ class GrammarState:
                     mask[self.present[program]] = True
                 return mask
         mask = self.free_programs.clone()
+        if self._holding():  # a single line has its one note of the final chord
+            for program in self.played - self.chordal:
+                if program in self.plan.programs:
+                    mask[self.v.ids[f"Program_{program}"]] = False
         if self.at_pos:  # a program that has its chord at this onset moves on (it would run out of pitches)
             counts: dict[int, int] = {}
             for program, _ in self.at_pos:
@@ -431,9 +456,7 @@ class GrammarState:
                 if program in self.plan.programs and n >= (MAX_LOW_ONSET_NOTES if program in LOW_PROGRAMS
                                                            else MAX_ONSET_NOTES):
                     mask[self.v.ids[f"Program_{program}"]] = False
-            if not mask.any():
-                return self.free_programs.clone()
-        return mask
+        return mask  # may be empty after a note: the bar then moves on (a later Position, Bar or EOS)
 
     def _free_onset_ok(self, pos: int) -> bool:
         return not self._final() or pos <= self.plan.final_onset

@@ -314,7 +314,8 @@ def make_plan(request: Request, tokenizer: Tokenizer, *, n_bars: int | None = No
                 velocity_target=MOOD_CUES[request.mood][2], register_shift=MOOD_CUES[request.mood][3],
                 present_programs=present, lead_program=lead,
                 line_programs=frozenset(p for p in pitched if request.style in LINE_STYLES
-                                        or p in SINGLE_LINE_PROGRAMS))
+                                        or p in SINGLE_LINE_PROGRAMS),
+                voices=request.style in LINE_STYLES)
     return replace(plan, **fields) if fields else plan
 
 

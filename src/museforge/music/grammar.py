@@ -109,6 +109,8 @@ class Plan:
             (and favoured by ``LEAD_BIAS`` at every new onset), the others (the accompaniment) on the
             downbeat and sounding on the second strong beat. Empty = no such rule (one instrument).
         lead_program: The part with the melody among ``present_programs`` (None = all accompany).
+        voices: The parts are voices in counterpoint (a motet, a chorale): each enters in every bar by
+            the second strong beat, as the lead does, and none is owed the downbeat or that beat.
         line_programs: Parts that are single lines while they never start two notes together: a new
             note ends the one before (``convert.end_single_lines_at_next_note`` writes it so).
     """
@@ -141,6 +143,7 @@ class Plan:
     present_programs: frozenset[int] = frozenset()
     lead_program: int | None = None
     line_programs: frozenset[int] = frozenset()
+    voices: bool = False
 
     @property
     def positions_per_bar(self) -> int:
@@ -400,15 +403,20 @@ class GrammarState:
     def _missing(self) -> list[tuple[int, int]]:
         """(program, position) pairs of ``plan.present_programs`` still owed in this bar: a part that
         must start a note by that position. The lead by its deadline, the accompaniment on the
-        downbeat and, unless a note of it still rings there, on the second strong beat."""
+        downbeat and, unless a note of it still rings there, on the second strong beat. Voices
+        (``plan.voices``) by the lead's deadline, unless a note tied over the bar line rings there."""
         if not self.present or self.bar < 1 or self._in_prompt_gap() or self.sealed or self._final():
             return []
         owed = []
-        mid_units = (self.bar - 1) * self.plan.positions_per_bar + self.mid
+        bar_units = (self.bar - 1) * self.plan.positions_per_bar
+        mid_units = bar_units + self.mid
         for p, tid in self.present.items():
             if not bool(self.free_programs[tid]):
                 continue
-            if p == self.plan.lead_program:
+            if self.plan.voices:
+                if p not in self.played and self.ends.get(p, 0) <= bar_units + self.lead_deadline:
+                    owed.append((p, self.lead_deadline))
+            elif p == self.plan.lead_program:
                 if p not in self.played:
                     owed.append((p, self.lead_deadline))
             elif p not in self.played:

@@ -286,7 +286,10 @@ def make_plan(request: Request, tokenizer: Tokenizer, *, n_bars: int | None = No
         if final_onset:
             final, final_root = tonic_triad, root
     notes_per_bar = None
-    if request.density is not None:
+    # A density the user asked for leans the notes per bar and caps them. One chosen from the mood picks
+    # only the drum groove: as a cap it thinned every calm or sad pop piece to ~14 notes a bar, where the
+    # model writes ~20, as POP909 does (docs/composer_metrics.md).
+    if request.density is not None and "density" not in request.chosen:
         num, _ = request.meter
         written = [p for p in request.programs if not (groove_drums and p == DRUMS)]
         notes_per_bar = DENSITY_NOTES_PER_BEAT[request.density] * num * len(written)

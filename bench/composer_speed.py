@@ -37,19 +37,18 @@ SIDES = ("ours_fp32", "ours_bf16", "ours_int8", "hf_gpt2_fp32", "hf_gpt2_bf16", 
 
 
 def _vocab_size() -> int:
-    """The real tokenizer's vocab size if the corpus cache exists, else the config default."""
-    vocab = Path(__file__).resolve().parents[1] / ".cache" / "corpus" / "vocab.json"
-    if vocab.is_file():
-        return int(json.loads(vocab.read_text())["vocab_size"])
-    from museforge.music.models.transformer import ComposerConfig
+    """The shipped tokenizer's vocabulary size (the composer's)."""
+    from museforge.music.tokenizer import get_tokenizer
 
-    return ComposerConfig().vocab_size
+    return get_tokenizer().vocab_size
 
 
 def _music_s_per_token() -> dict | None:
     """Seconds of music per token in the real corpus (manifest duration_s / n_tokens), overall and for
     pieces with four or more instruments; None without the cache."""
-    manifest = Path(__file__).resolve().parents[1] / ".cache" / "corpus" / "manifest.jsonl"
+    from museforge.serve.cli_data import DEFAULT_OUT
+
+    manifest = DEFAULT_OUT / "manifest.jsonl"  # where `museforge data build` writes the corpus
     if not manifest.is_file():
         return None
     rows = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]

@@ -269,7 +269,8 @@ def trim_tail(x: np.ndarray, sample_rate: int, floor_db: float = -60.0) -> tuple
 
 _REGISTRY: dict[str, type[Recipe]] = {}
 _BUILTIN_MODULES = ("rain", "wind", "fire", "water", "thunder", "surf", "city", "nature", "room_tone",
-                    "footsteps", "impact", "ui", "whoosh", "explosion", "magic", "door", "engine", "retro")
+                    "footsteps", "impact", "ui", "whoosh", "explosion", "magic", "door", "engine", "retro",
+                    "weapon")
 _loaded = False
 
 

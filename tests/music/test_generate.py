@@ -526,7 +526,7 @@ def test_presence_rules_in_the_grammar_state(tok):
 
 
 def test_voices_enter_in_every_bar_by_the_second_strong_beat_or_ring_into_it(tok, model):
-    # Renaissance, medieval, chorales and folk tunes: parts are voices, single lines that may rest on a
+    # Renaissance, medieval and chorales: parts are voices, single lines that may rest on a
     # downbeat (an imitative entry) or hold a note over the bar line, but never sit out a bar.
     instruments = ("choir", "strings", "cello", "bass")
     for seed, style in enumerate(("renaissance", "medieval", "baroque_chorale")):

@@ -35,10 +35,11 @@ SECONDS_TOLERANCE = 1e-3
 # pitch-class entropy overlap 0.90 (lean 0), 0.76 (0.5), 0.44 (1.0); 0.62 at 0.5 with the warm-restarted weights.
 # 0.5 hears the key 4 times in 5 at a modest cost in pitch spread; keep-in-key hears it every time.
 NAMED_KEY_HOME_BIAS = 0.5
-# Styles whose corpus parts are single lines (voices, tunes): share of successive notes in a part that overlap,
-# validation split: baroque_chorale 0.000, renaissance 0.001, medieval 0.000, celtic_folk 0.003, folk 0.013 (pop
-# 0.332). Essen's European folk songs are melodies. In these styles every part is a line unless it plays chords.
-LINE_STYLES = frozenset({"baroque_chorale", "renaissance", "medieval", "celtic_folk", "european_folk", "folk"})
+# Styles whose corpus pieces are voices in counterpoint, each part a single line: share of successive notes in a
+# part that overlap, validation split: baroque_chorale 0.000, renaissance 0.001, medieval 0.000 (pop 0.332). In
+# these styles every part is a line unless it plays chords, and enters as a voice does (``Plan.voices``). The
+# folk styles' pieces are single tunes: they say nothing of how an accompaniment a user adds should move.
+VOICE_STYLES = frozenset({"baroque_chorale", "renaissance", "medieval"})
 
 
 @dataclass(frozen=True)
@@ -316,9 +317,9 @@ def make_plan(request: Request, tokenizer: Tokenizer, *, n_bars: int | None = No
                 penultimate_pcs=None if chords else dominant,
                 velocity_target=MOOD_CUES[request.mood][2], register_shift=MOOD_CUES[request.mood][3],
                 present_programs=present, lead_program=lead,
-                line_programs=frozenset(p for p in pitched if request.style in LINE_STYLES
+                line_programs=frozenset(p for p in pitched if request.style in VOICE_STYLES
                                         or p in SINGLE_LINE_PROGRAMS),
-                voices=request.style in LINE_STYLES)
+                voices=request.style in VOICE_STYLES)
     return replace(plan, **fields) if fields else plan
 
 

@@ -56,8 +56,9 @@ PROGRAM_RANGES = {40: (55, 103), 41: (48, 91), 42: (36, 76), 43: (28, 67), 47: (
 # Bass instruments (GM basses, contrabass, tuba) accompanying another part stay in the bass register:
 # their notes under G3 carry the chord's root; above it they would double the melody's register.
 LOW_PROGRAMS = frozenset({*range(32, 40), 43, 58})
-# Instruments that sound one note at a time: basses, bowed strings, voices, brass, reeds, pipes, synth leads.
-SINGLE_LINE_PROGRAMS = frozenset({*range(32, 44), *range(52, 55), *range(56, 88)})
+# Instruments that sound one note at a time: basses, contrabass, voices, brass, reeds, pipes, synth leads (not the
+# violin, viola and cello, whose double stops end many a piece).
+SINGLE_LINE_PROGRAMS = frozenset({*range(32, 40), 43, *range(52, 55), *range(56, 88)})
 
 
 def playable_range(program: int) -> tuple[int, int]:

@@ -32,6 +32,7 @@ from museforge.sfx.recipe import OneShotRecipe, Param, register
 KINDS = ("gun", "energy", "melee", "ranged", "reload")
 BAR_RATIOS = np.array([1.0, 2.756, 5.404, 8.933, 13.34])  # free-free bar: a blade rings like one
 WOOD_RATIOS = np.array([1.0, 2.57, 4.21, 5.87])
+JITTER = {"size": 0.12, "power": 0.15, "indoor": 0.2, "metal": 0.1}
 
 
 def _noise(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -72,6 +73,25 @@ def _click(rng: np.random.Generator, sample_rate: int, freq_hz: float, ring_s: f
     return out
 
 
+def _surroundings(out: np.ndarray, rng: np.random.Generator, sr: int, start: int, tail_s: float, indoor: float,
+                  tail_hz: float, level: float) -> None:
+    """What the surroundings return of a loud event at ``start`` (in place).
+
+    Outdoors a few slap-back echoes from walls and trees 15-70 m away, in a room a dense tail;
+    both darker than the source (absorption on the way). ``tail_s`` is the tail's T60 / 1.2.
+    """
+    head = out[start:start + int(0.05 * sr)].copy()
+    m = int(5.0 * tail_s / 3.0 * sr)
+    tail = dsp.Filter(dsp.lowpass_sos(tail_hz, sr, 2), 1)(_noise(rng, m), in_place=True)[0]
+    tail *= _decay(m, sr, tail_s / 3.0, 0.015) * np.float32(
+        level * (0.25 + 0.35 * indoor) * math.sqrt(sr / (2.2 * tail_hz)) / 1.7)
+    _add(out, start, tail)
+    dark = dsp.Filter(dsp.lowpass_sos(1500.0, sr, 2), 1)(head[None, :])[0]
+    for _ in range(int(round(3 * (1.0 - indoor)))):
+        delay = int(rng.uniform(0.09, 0.4) * sr)
+        _add(out, start + delay, dark, rng.uniform(0.15, 0.35) * (1.0 - indoor) * level)
+
+
 @register
 class Weapon(OneShotRecipe):
     name = "weapon"
@@ -102,6 +122,11 @@ class Weapon(OneShotRecipe):
     }
 
     def make(self, params: dict, rng: np.random.Generator, sample_rate: int, n_channels: int) -> np.ndarray:
+        # No two shots alike: each render varies the weapon and the surroundings a little around
+        # the controls (recorded sets of one weapon differ by about this much).
+        params = dict(params)
+        for key, spread in JITTER.items():
+            params[key] = min(1.0, max(0.0, params[key] + rng.uniform(-spread, spread)))
         out = getattr(self, "_" + params["kind"])(params, rng, sample_rate)
         distance = params["distance"]
         if distance > 0.0:  # air absorption: the highs go first
@@ -116,7 +141,7 @@ class Weapon(OneShotRecipe):
     def _gun(self, params: dict, rng: np.random.Generator, sr: int) -> np.ndarray:
         size, crack, power, distance = params["size"], params["crack"], params["power"], params["distance"]
         indoor = params["indoor"]
-        tail_s = (0.25 + 0.45 * size) * (1.0 + 0.6 * distance) * (1.0 - 0.3 * indoor)
+        tail_s = (0.3 + 0.2 * size) * (1.0 + 0.6 * distance) * (1.0 - 0.3 * indoor)
         action_at = int((0.12 + 0.25 * size) * rng.uniform(0.9, 1.1) * sr)
         n = int((0.05 + 5.0 * tail_s / 3.0) * sr) + (action_at + int(0.25 * sr) if params["action"] > 0 else 0)
         out = np.zeros(n)
@@ -134,7 +159,7 @@ class Weapon(OneShotRecipe):
         blast_tau = 0.003 + 0.012 * size
         m = int(8.0 * blast_tau * sr)
         blast = _noise(rng, m)
-        blast = dsp.Filter(dsp.lowpass_sos(9000.0 - 5000.0 * size, sr, 2), 1)(blast, in_place=True)[0]
+        blast = dsp.Filter(dsp.lowpass_sos(10000.0 - 3000.0 * size, sr, 2), 1)(blast, in_place=True)[0]
         blast *= _decay(m, sr, blast_tau, 0.0003)
         _add(out, gap, blast, 1.0 + 0.3 * power)
         # Body: the gas pushes the air out in one low puff (falling sine) and a rumble of noise.
@@ -143,25 +168,14 @@ class Weapon(OneShotRecipe):
         f_hi, f_lo = 150.0 - 70.0 * size, 60.0 - 25.0 * size
         freq = f_lo + (f_hi - f_lo) * _decay(m, sr, body_tau)
         thump = dsp.sine_from_freq(freq, sr) * _decay(m, sr, body_tau, 0.001)
-        _add(out, gap, thump, 1.2)
-        rumble_tau = 0.06 + 0.2 * size
+        _add(out, gap, thump, 0.6)
+        rumble_tau = 0.04 + 0.08 * size
         m = int(6.0 * rumble_tau * sr)
         rumble_hz = 400.0 - 220.0 * size
         rumble = dsp.Filter(dsp.lowpass_sos(rumble_hz, sr, 2), 1)(_noise(rng, m), in_place=True)[0]
-        rumble *= _decay(m, sr, rumble_tau, 0.002) * np.float32(1.2 * math.sqrt(sr / (2.2 * rumble_hz)) / 1.7)
+        rumble *= _decay(m, sr, rumble_tau, 0.002) * np.float32(0.8 * math.sqrt(sr / (2.2 * rumble_hz)) / 1.7)
         _add(out, gap, rumble)
-        head = out[: int(0.05 * sr)].copy()
-        # The surroundings: outdoors a few slap-back echoes from walls and trees 15-70 m away,
-        # in a room a dense tail; both darker than the shot (absorption on the way).
-        m = int(5.0 * tail_s / 3.0 * sr)
-        tail_hz = 2500.0 - 1500.0 * size
-        tail = dsp.Filter(dsp.lowpass_sos(tail_hz, sr, 2), 1)(_noise(rng, m), in_place=True)[0]
-        tail *= _decay(m, sr, tail_s / 3.0, 0.015) * np.float32((0.25 + 0.35 * indoor) * math.sqrt(sr / (2.2 * tail_hz)) / 1.7)
-        _add(out, gap, tail)
-        dark = dsp.Filter(dsp.lowpass_sos(1500.0, sr, 2), 1)(head[None, :])[0]
-        for _ in range(int(round(3 * (1.0 - indoor)))):
-            delay = int(rng.uniform(0.09, 0.4) * sr)
-            _add(out, gap + delay, dark, rng.uniform(0.15, 0.35) * (1.0 - indoor))
+        _surroundings(out, rng, sr, gap, tail_s, indoor, 3000.0 - 1000.0 * size, 1.0)
         # The action: a slide or bolt cycles (two clacks), or a shotgun's pump (back, forward).
         if params["action"] > 0:
             level = 0.25 * params["action"]
@@ -182,10 +196,10 @@ class Weapon(OneShotRecipe):
     def _energy(self, params: dict, rng: np.random.Generator, sr: int) -> np.ndarray:
         size, power = params["size"], params["power"]
         length_s = (0.18 + 0.45 * size + 0.15 * power) * rng.uniform(0.9, 1.1)
-        n = int((length_s + 0.35) * sr)
+        n = int((length_s + 0.75) * sr)
         m = int(length_s * sr)
-        f_end = (80.0 + 260.0 * (1.0 - size)) * rng.uniform(0.9, 1.1)
-        f_start = f_end * (5.0 + 10.0 * power)
+        f_end = (80.0 + 260.0 * (1.0 - size)) * rng.uniform(0.85, 1.15)
+        f_start = f_end * (5.0 + 10.0 * power) * rng.uniform(0.8, 1.25)
         sweep_tau = length_s * (0.15 + 0.15 * size)
         freq = f_end + (f_start - f_end) * _decay(m, sr, sweep_tau)
         cycles = np.cumsum(freq, dtype=np.float64) / sr
@@ -203,43 +217,46 @@ class Weapon(OneShotRecipe):
         k = int(0.4 * sr)
         thump = dsp.sine_from_freq(40.0 + 60.0 * _decay(k, sr, 0.04), sr) * _decay(k, sr, 0.06 + 0.08 * size, 0.002)
         _add(out, 0, thump, 0.9)
-        rush = dsp.Filter(dsp.lowpass_sos(300.0, sr, 2), 1)(_noise(rng, n), in_place=True)[0]
-        rush *= _decay(n, sr, 0.08 + 0.12 * size, 0.003) * np.float32(0.5 * math.sqrt(sr / 660.0) / 1.7)
+        rush = dsp.Filter(dsp.lowpass_sos(400.0, sr, 2), 1)(_noise(rng, n), in_place=True)[0]
+        rush *= _decay(n, sr, 0.1 + 0.15 * size, 0.003) * np.float32(0.6 * math.sqrt(sr / 880.0) / 1.7)
         out += rush
+        _surroundings(out, rng, sr, 0, 0.2 + 0.2 * size, params["indoor"], 2500.0, 0.8)
         return np.tanh(out * 1.5) * 0.9
 
     # --- melee -------------------------------------------------------------------------------
 
     def _melee(self, params: dict, rng: np.random.Generator, sr: int) -> np.ndarray:
         size, power, metal = params["size"], params["power"], params["metal"]
-        swing = int((0.08 + 0.08 * size) * rng.uniform(0.8, 1.2) * sr)
+        swing = int((0.12 + 0.1 * size) * rng.uniform(0.8, 1.2) * sr)
         n = swing + int(0.6 * sr)
         out = np.zeros(n)
         # The swing: band noise swelling into the hit.
         x = np.linspace(0.0, 1.0, swing, dtype=np.float32)
         swish = dsp.Filter(dsp.bandpass_sos(200.0, 1500.0 + 1500.0 * power, sr), 1)(_noise(rng, swing))[0]
-        swish *= x ** 3 * (0.3 * power)
+        swish *= x ** 2 * (0.6 * power)
         out[:swing] += swish
         # The hit: contact noise, a body thump, and the struck object's modes.
-        k = int(0.03 * sr)
-        contact = dsp.Filter(dsp.bandpass_sos(400.0, 2000.0 + 4000.0 * metal, sr), 1)(_noise(rng, k))[0]
-        contact *= _decay(k, sr, 0.004 + 0.004 * (1.0 - metal))
-        _add(out, swing, contact, 1.0 * (0.5 + 0.5 * power))
+        # Recorded melee hits are broadband to ~2.5 kHz (within ~10 dB of their low end) and short:
+        # the contact is a scrape and crunch of tens of ms, not a click.
+        k = int(0.08 * sr)
+        contact = dsp.Filter(dsp.bandpass_sos(300.0, 2500.0 + 1500.0 * metal, sr), 1)(_noise(rng, k))[0]
+        contact *= _decay(k, sr, 0.008 + 0.008 * size, 0.0005)
+        _add(out, swing, contact, (2.0 - 0.6 * metal) * (0.5 + 0.5 * power))
         k = int(0.2 * sr)
         thump_hz = 250.0 - 120.0 * size
         thump = dsp.Filter(dsp.lowpass_sos(thump_hz, sr, 2), 1)(_noise(rng, k), in_place=True)[0]
         thump *= _decay(k, sr, 0.02 + 0.03 * size, 0.002) * np.float32(math.sqrt(sr / (2.2 * thump_hz)) / 1.7)
-        _add(out, swing, thump, (1.2 - 0.6 * metal) * (0.5 + 0.5 * power))
+        _add(out, swing, thump, (0.8 - 0.3 * metal) * (0.5 + 0.5 * power))
         ring_n = n - swing
         if metal > 0.0:  # a blade: free-bar modes, clanging for a few tenths of a second
             f0 = (700.0 - 350.0 * size) * rng.uniform(0.85, 1.15)
             ratios = BAR_RATIOS * rng.uniform(0.97, 1.03, BAR_RATIOS.size)
-            t60 = 0.5 * (1.0 + size) * ratios ** -0.4
+            t60 = 0.35 * (1.0 + size) * ratios ** -0.6
             amps = rng.uniform(0.5, 1.0, ratios.size) / np.sqrt(ratios)
             clang = dsp.modal(f0 * ratios, t60, amps, ring_n, sr, rng.random(ratios.size))
-            _add(out, swing, clang, 0.35 * metal * (0.5 + 0.5 * power))
+            _add(out, swing, clang, 0.25 * metal * (0.5 + 0.5 * power))
         if metal < 1.0:  # blunt: a wooden body or a body, heavily damped
-            f0 = (300.0 - 150.0 * size) * rng.uniform(0.85, 1.15)
+            f0 = (420.0 - 200.0 * size) * rng.uniform(0.85, 1.15)
             knock = dsp.modal(f0 * WOOD_RATIOS, 0.12 * WOOD_RATIOS ** -1.0, np.array([1.0, 0.6, 0.4, 0.3]),
                               ring_n, sr, rng.random(WOOD_RATIOS.size))
             _add(out, swing, knock, 0.5 * (1.0 - metal) * (0.5 + 0.5 * power))
@@ -249,11 +266,22 @@ class Weapon(OneShotRecipe):
 
     def _ranged(self, params: dict, rng: np.random.Generator, sr: int) -> np.ndarray:
         size, power, metal = params["size"], params["power"], params["metal"]
-        n = int(0.8 * sr)
+        # The draw: the string and limbs creak under rising tension (stick-slip ticks through the
+        # wood's resonance) for the last tenth of a second before the release.
+        draw = int((0.1 + 0.08 * power) * rng.uniform(0.8, 1.2) * sr)
+        n = draw + int(0.9 * sr)
         out = np.zeros(n)
+        ticks = np.zeros((1, draw))
+        period = sr / rng.uniform(60.0, 90.0)  # stick-slip: a regular creak, rising in rate with tension
+        idx = (np.arange(int(draw / period * 1.2)) * period * np.linspace(1.0, 0.7, int(draw / period * 1.2))).astype(int)
+        idx = idx[idx < draw]
+        ticks[0, idx] = rng.uniform(0.5, 1.0, idx.size)
+        creak = dsp.Filter(dsp.resonator_sos(rng.uniform(300.0, 500.0) * (1.0 + metal), 4.0, sr), 1)(ticks)[0]
+        creak *= np.linspace(0.0, 1.0, draw) ** 2 * 0.5
+        out[:draw] += creak
         # The string: plucked harmonics of a low fundamental, slightly falling as it relaxes.
         f0 = (110.0 + 90.0 * (1.0 - size) + 80.0 * metal) * rng.uniform(0.9, 1.1)
-        t60 = 0.25 - 0.1 * metal
+        t60 = 0.3 - 0.1 * metal
         m = int(t60 * 1.2 * sr)
         freq = f0 * (1.0 + 0.08 * _decay(m, sr, 0.02))
         cycles = np.cumsum(freq, dtype=np.float64) / sr
@@ -261,19 +289,19 @@ class Weapon(OneShotRecipe):
         for h in range(1, 7):
             twang += dsp.sin_cycles(cycles * h + rng.random()) * np.float32(1.0 / h)
         twang *= _decay(m, sr, t60 / 6.9, 0.0005)
-        _add(out, 0, twang, 0.35 * (0.5 + 0.5 * power))
+        _add(out, draw, twang, 0.7 * (0.5 + 0.5 * power))
         # The limbs and the hand: a low thump; a crossbow's latch adds a metal click.
         k = int(0.15 * sr)
         thump = dsp.Filter(dsp.lowpass_sos(200.0, sr, 2), 1)(_noise(rng, k), in_place=True)[0]
         thump *= _decay(k, sr, 0.025, 0.001) * np.float32(math.sqrt(sr / 440.0) / 1.7)
-        _add(out, 0, thump, 0.8 * (0.5 + 0.5 * power))
+        _add(out, draw, thump, 0.8 * (0.5 + 0.5 * power))
         if metal > 0.0:
-            _add(out, 0, _click(rng, sr, rng.uniform(2000.0, 3500.0), 0.005), 0.6 * metal)
-        # The arrow: a whoosh leaving, its centre falling as it goes away.
-        start, length = int(0.02 * sr), int((0.2 + 0.2 * power) * sr)
+            _add(out, draw, _click(rng, sr, rng.uniform(2000.0, 3500.0), 0.005), 0.6 * metal)
+        # The arrow: a whoosh leaving, loudest a few tens of ms after the release.
+        start, length = draw + int(0.01 * sr), int((0.15 + 0.15 * power) * sr)
         x = np.linspace(0.0, 1.0, length, dtype=np.float32)
-        whoosh = dsp.Filter(dsp.bandpass_sos(150.0, 1200.0, sr), 1)(_noise(rng, length))[0]
-        whoosh *= np.sin(np.pi * x ** 0.5) ** 2 * (0.45 * power)
+        whoosh = dsp.Filter(dsp.bandpass_sos(200.0, 2500.0, sr), 1)(_noise(rng, length))[0]
+        whoosh *= np.sin(np.pi * x ** 0.4) ** 2 * (0.4 * power)
         _add(out, start, whoosh)
         return np.tanh(out * 1.5) * 0.9
 
@@ -281,23 +309,24 @@ class Weapon(OneShotRecipe):
 
     def _reload(self, params: dict, rng: np.random.Generator, sr: int) -> np.ndarray:
         size, metal, action = params["size"], params["metal"], params["action"]
+        # Recorded reloads sit at 0.8-3.5 kHz (their low end ~10 dB under): small metal parts.
         n_events = 3 + int(round(2 * action))
-        times = np.cumsum(rng.uniform(0.1, 0.25, n_events) * (0.8 + 0.6 * size))
+        times = np.cumsum(rng.uniform(0.1, 0.22, n_events) * (0.8 + 0.6 * size)) - 0.06
         n = int((times[-1] + 0.2) * sr)
         out = np.zeros(n)
         for k, at_s in enumerate(times):
             at = int(at_s * sr)
             if k % 2 == 1:  # a slide: rough band noise before the clack that ends it
-                length = int(rng.uniform(0.05, 0.12) * sr)
-                slide = dsp.Filter(dsp.bandpass_sos(600.0 + 800.0 * metal, 5000.0, sr), 1)(_noise(rng, length))[0]
+                length = int(rng.uniform(0.06, 0.14) * sr)
+                slide = dsp.Filter(dsp.bandpass_sos(600.0 + 600.0 * metal, 5000.0, sr), 1)(_noise(rng, length))[0]
                 rough = 0.5 + np.abs(dsp.ControlNoise(rng, 60.0, sr)(length)[0])
-                slide *= rough * np.sin(np.linspace(0.0, np.pi, length)) * 0.25
+                slide *= rough * np.sin(np.linspace(0.0, np.pi, length)) * 0.2
                 _add(out, max(0, at - length), slide)
-            freq = (1200.0 + 2000.0 * metal) * (1.0 - 0.4 * size) * rng.uniform(0.8, 1.25)
-            tick = _click(rng, sr, freq, 0.003 + 0.004 * metal)
+            freq = (900.0 + 1200.0 * metal) * (1.0 - 0.3 * size) * rng.uniform(0.8, 1.25)
+            tick = _click(rng, sr, freq, 0.004 + 0.006 * metal)
             _add(out, at, tick, rng.uniform(0.5, 1.0))
             k_n = int(0.06 * sr)
-            clack = dsp.Filter(dsp.lowpass_sos(300.0, sr, 2), 1)(_noise(rng, k_n), in_place=True)[0]
-            clack *= _decay(k_n, sr, 0.01, 0.0005) * np.float32(math.sqrt(sr / 660.0) / 1.7)
-            _add(out, at, clack, 0.4 * (0.5 + size))
-        return np.tanh(out * 1.2) * 0.9
+            clack = dsp.Filter(dsp.lowpass_sos(400.0, sr, 2), 1)(_noise(rng, k_n), in_place=True)[0]
+            clack *= _decay(k_n, sr, 0.012, 0.0005) * np.float32(math.sqrt(sr / 880.0) / 1.7)
+            _add(out, at, clack, 0.25 * (0.5 + size))
+        return np.tanh(out * 1.5) * 0.9

@@ -145,16 +145,18 @@ class Weapon(OneShotRecipe):
         action_at = int((0.12 + 0.25 * size) * rng.uniform(0.9, 1.1) * sr)
         n = int((0.05 + 5.0 * tail_s / 3.0) * sr) + (action_at + int(0.25 * sr) if params["action"] > 0 else 0)
         out = np.zeros(n)
-        # Crack first: the bullet outruns its muzzle sound, by more the farther away we stand.
-        gap = int((0.001 + 0.03 * distance) * sr) if crack > 0 else 0
+        # Crack first: the bullet outruns its muzzle sound, by more the farther away we stand. Its
+        # shock wave is an N-wave ~0.4 ms long (a pressure jump, a linear fall, a jump back) with a
+        # bright hiss; added after the saturation below, so the blast cannot swallow it.
+        gap = int((0.003 + 0.03 * distance) * sr) if crack > 0 else 0
+        snap = np.zeros(int(0.006 * sr))
         if crack > 0:
             width = int(max(2, 0.0004 * sr))
-            n_wave = np.linspace(1.0, -1.0, width)  # pressure jump up, linear fall, jump back
-            _add(out, 0, n_wave, 0.9 * crack)
-            hiss = _noise(rng, int(0.004 * sr))
+            snap[:width] = np.linspace(0.7 * crack, -0.7 * crack, width)
+            hiss = _noise(rng, snap.size - width)
             hiss = dsp.Filter(dsp.highpass_sos(3000.0, sr, 2), 1)(hiss, in_place=True)[0]
-            hiss *= _decay(hiss.size, sr, 0.0008)
-            _add(out, width, hiss, 0.5 * crack)
+            hiss *= _decay(hiss.size, sr, 0.001) * np.float32(0.6 * crack)
+            snap[width:] = hiss
         # Muzzle blast: broadband, a few ms, longer and darker with calibre.
         blast_tau = 0.003 + 0.012 * size
         m = int(8.0 * blast_tau * sr)
@@ -189,7 +191,10 @@ class Weapon(OneShotRecipe):
                     _add(out, at, slide, 0.4 * level)
         # Recorded gunshots are dense (RMS -10 dB re peak): the microphone and preamp saturate.
         drive = 2.0 + 1.5 * power
-        return np.tanh(out * drive) * (0.9 / math.tanh(drive))
+        out = np.tanh(out * drive) * (0.8 / math.tanh(drive))
+        if crack > 0:
+            _add(out, 0, snap)
+        return out
 
     # --- energy ------------------------------------------------------------------------------
 

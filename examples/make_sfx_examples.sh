@@ -44,6 +44,7 @@ sfx render magic --preset healing --seed 19
 sfx render magic --preset "fireball cast" --seed 19
 sfx render door --preset "wooden door open" --seed 20
 sfx render door --preset slam --seed 20
+sfx render weapon --preset rifle --seed 23
 # Layering: a thunderstorm from rain + wind + a thunder clap 1.5 s in
 mix "rain,preset=heavy roof,seconds=8" "wind,preset=gusty,seconds=8,gain_db=-4" \
     "thunder,preset=storm,offset_s=1.5" --name storm --seed 21 --seconds 8

@@ -545,13 +545,13 @@ SFX_MODIFIERS: dict[str, dict[str, tuple[str, float | str]]] = {
             "impact": ("size_m", 1.0)},
     "huge": {"explosion": ("size", 1.0), "fire": ("size", 1.0), "splash": ("size", 1.0), "surf": ("size", 1.0)},
     "small": {"explosion": ("size", 0.2), "fire": ("size", 0.2), "splash": ("size", 0.1), "impact": ("size_m", 0.08)},
-    "distant": {"thunder": ("distance_km", 14.0), "weapon": ("distance", 0.8), "rain": ("distance", 0.8), "explosion": ("distance", 0.9),
+    "distant": {"thunder": ("distance_km", 14.0), "rain": ("distance", 0.8), "explosion": ("distance", 0.9),
                 "surf": ("distance", 0.9)},
-    "in the distance": {"thunder": ("distance_km", 14.0), "weapon": ("distance", 0.8), "rain": ("distance", 0.8), "explosion": ("distance", 0.9),
+    "in the distance": {"thunder": ("distance_km", 14.0), "rain": ("distance", 0.8), "explosion": ("distance", 0.9),
                         "surf": ("distance", 0.9)},
-    "far away": {"thunder": ("distance_km", 14.0), "weapon": ("distance", 0.8), "rain": ("distance", 0.8), "explosion": ("distance", 0.9),
+    "far away": {"thunder": ("distance_km", 14.0), "rain": ("distance", 0.8), "explosion": ("distance", 0.9),
                  "surf": ("distance", 0.9)},
-    "close": {"thunder": ("distance_km", 0.4), "explosion": ("distance", 0.05), "weapon": ("distance", 0.0)},
+    "close": {"thunder": ("distance_km", 0.4), "explosion": ("distance", 0.05)},
     "roof": {"rain": ("surface", "roof")}, "tin roof": {"rain": ("surface", "roof")},
     "window": {"rain": ("surface", "window")}, "puddles": {"rain": ("surface", "puddles")},
     "leaves": {"rain": ("surface", "leaves")},
@@ -585,10 +585,10 @@ SFX_MODIFIERS: dict[str, dict[str, tuple[str, float | str]]] = {
     "轻微": {"rain": ("intensity", 0.2), "wind": ("speed_mps", 3.0), "fire": ("size", 0.2)},
     "微弱": {"rain": ("intensity", 0.2), "wind": ("speed_mps", 3.0), "fire": ("size", 0.2)},
     "巨大": {"explosion": ("size", 1.0), "fire": ("size", 1.0), "splash": ("size", 1.0), "surf": ("size", 1.0)},
-    "远处": {"thunder": ("distance_km", 14.0), "weapon": ("distance", 0.8), "rain": ("distance", 0.8), "explosion": ("distance", 0.9),
+    "远处": {"thunder": ("distance_km", 14.0), "rain": ("distance", 0.8), "explosion": ("distance", 0.9),
            "surf": ("distance", 0.9)},
-    "远方": {"thunder": ("distance_km", 14.0), "weapon": ("distance", 0.8), "explosion": ("distance", 0.9), "surf": ("distance", 0.9)},
-    "遥远": {"thunder": ("distance_km", 14.0), "weapon": ("distance", 0.8), "explosion": ("distance", 0.9), "surf": ("distance", 0.9)},
+    "远方": {"thunder": ("distance_km", 14.0), "explosion": ("distance", 0.9), "surf": ("distance", 0.9)},
+    "遥远": {"thunder": ("distance_km", 14.0), "explosion": ("distance", 0.9), "surf": ("distance", 0.9)},
     "屋顶": {"rain": ("surface", "roof")}, "铁皮屋顶": {"rain": ("surface", "roof")}, "房顶": {"rain": ("surface", "roof")},
     "窗": {"rain": ("surface", "window")}, "窗户": {"rain": ("surface", "window")},
     "水坑": {"rain": ("surface", "puddles")}, "树叶": {"rain": ("surface", "leaves")},
@@ -606,6 +606,11 @@ SFX_MODIFIERS: dict[str, dict[str, tuple[str, float | str]]] = {
     "关上": {"door": ("action", "close")}, "关闭": {"door": ("action", "close")},
     "打开": {"door": ("action", "open")}, "推开": {"door": ("action", "open")},
 }
+
+# a weapon heard from afar (air absorption, the crack ahead of the blast) or at the weapon
+for _word, _distance in (("distant", 0.8), ("in the distance", 0.8), ("far away", 0.8), ("close", 0.0), ("远处", 0.8),
+                         ("远方", 0.8), ("遥远", 0.8)):
+    SFX_MODIFIERS[_word]["weapon"] = ("distance", _distance)
 
 # modifiers whose parameter says which sound it is when none is named ("boots on gravel" are footsteps,
 # "glass" struck is an impact): (recipe, param)

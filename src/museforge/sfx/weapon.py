@@ -278,7 +278,8 @@ class Weapon(OneShotRecipe):
         out = np.zeros(n)
         ticks = np.zeros((1, draw))
         period = sr / rng.uniform(60.0, 90.0)  # stick-slip: a regular creak, rising in rate with tension
-        idx = (np.arange(int(draw / period * 1.2)) * period * np.linspace(1.0, 0.7, int(draw / period * 1.2))).astype(int)
+        k = int(draw / period * 1.2)
+        idx = (np.arange(k) * period * np.linspace(1.0, 0.7, k)).astype(int)
         idx = idx[idx < draw]
         ticks[0, idx] = rng.uniform(0.5, 1.0, idx.size)
         creak = dsp.Filter(dsp.resonator_sos(rng.uniform(300.0, 500.0) * (1.0 + metal), 4.0, sr), 1)(ticks)[0]

@@ -547,15 +547,15 @@ def test_voices_enter_in_every_bar_by_the_second_strong_beat_or_ring_into_it(tok
                 assert all(a.time + a.duration <= c.time for a, c in zip(notes, notes[1:]))
 
 
-def test_a_single_line_ends_on_one_note_a_chordal_part_on_a_chord(tok):
+def test_a_voice_ends_on_one_note_a_chordal_part_and_an_instrument_on_a_chord(tok):
     from museforge.music.compose_request import make_plan, resolve
     from museforge.music.grammar import GrammarState, Vocab
 
     v = Vocab(tok)
-    request = resolve(MusicControls(n_bars=2, instruments=("flute", "piano"), time_signature="4/4", tonic="C",
-                                    mode="major"))
 
-    def final_bar(flute_bar_one: tuple[str, ...]) -> GrammarState:
+    def final_bar(flute_bar_one: tuple[str, ...], style: str = "renaissance") -> GrammarState:
+        request = resolve(MusicControls(n_bars=2, instruments=("flute", "piano"), time_signature="4/4", tonic="C",
+                                        mode="major", style=style))
         state = GrammarState(v, make_plan(request, tok))
         for t in ("Bar_None", "TimeSig_4/4", "Position_0"):
             state.feed(tok.vocab[t])
@@ -571,7 +571,9 @@ def test_a_single_line_ends_on_one_note_a_chordal_part_on_a_chord(tok):
             state.feed(tok.vocab[t])
         return state
 
-    line = final_bar(("Pitch_72",)).allowed()  # the flute played one note at a time: its final note is done
+    line = final_bar(("Pitch_72",)).allowed()  # the voice sang one note at a time: its final note is done
     assert not line[tok.vocab["Program_73"]] and line[tok.vocab["Program_0"]] and line[tok.eos_id]
-    chords = final_bar(("Pitch_72", "Pitch_76")).allowed()  # a flute that played a dyad may end on one too
+    chords = final_bar(("Pitch_72", "Pitch_76")).allowed()  # a part that played a dyad may end on one too
     assert chords[tok.vocab["Program_73"]] and chords[tok.vocab["Program_0"]]
+    pop = final_bar(("Pitch_72",), style="pop").allowed()  # an instrument keeps up to a triad of the final chord
+    assert pop[tok.vocab["Program_73"]] and pop[tok.vocab["Program_0"]]

@@ -168,7 +168,8 @@ def test_density_orders_notes_per_bar_and_caps_them(tok, model):
             # The drums are a groove laid over the piece afterwards: the density counts the model's notes.
             bars = [sum(1 for t in piece.score.tracks if not t.is_drum for n in t.notes if n.time // ticks == b)
                     for b in range(3)]
-            cap = max(MIN_DENSITY_CAP, math.ceil(DENSITY_CAP * DENSITY_NOTES_PER_BEAT[density] * 4 * (len(instruments) - 1)))
+            target = DENSITY_NOTES_PER_BEAT[density] * 4 * (len(instruments) - 1)
+            cap = max(MIN_DENSITY_CAP, math.ceil(DENSITY_CAP * target))  # the grammar rounds the ceiling up
             assert max(bars) <= cap  # the free bars (the held final chord aside) never exceed the ceiling
             per_bar += bars
         counts[density] = sum(per_bar) / len(per_bar)

@@ -83,10 +83,9 @@ class Plan:
         home_pcs: Tonic-triad pitch classes, favoured by ``home_bias`` in bars without a chord; None
             = no key emphasis (the model's own pitch choices under the key token).
         leading_pcs: The key's leading tone(s), favoured by ``key_bias`` when a chord holds them.
-        key_bias: Logit bonus, in bars with a chord, for tonic-triad tones in the upper voices (half
-            of it for any: E and G over an F chord keep C major heard; all of it again for those the
-            chord holds) and for a leading tone in the chord (a progression like I-V-vi-IV otherwise
-            reads as the key of IV).
+        key_bias: Logit bonus, in bars with a chord, for tonic-triad tones in the upper voices (chord
+            tones or not: E and G over an F chord keep C major heard) and for a leading tone in the
+            chord (a progression like I-V-vi-IV otherwise reads as the key of IV).
         penultimate_bias: Logit bonus for ``penultimate_pcs``.
         velocity_target: Loudness a mood leans toward (MIDI velocity), None = the model's choice.
         register_shift: Logits per octave above middle C for pitched notes (a mood's brightness).
@@ -606,9 +605,7 @@ class GrammarState:
                 if plan.home_pcs:  # keep the key heard: the tonic triad up top, a leading tone in the chord
                     upper = (v.t_value >= BASS_BELOW).float()
                     out += v.pc_mask(plan.home_pcs).float() * upper * plan.key_bias / 2
-                    # Tonic-triad chord tones the full bias again: half of it heard the key of 82 pieces over a
-                    # progression in 100 grid requests, the full one of 90 (A/B, same seeds, 2026-12-06).
-                    out += v.pc_mask(chord & plan.home_pcs).float() * upper * plan.key_bias
+                    out += v.pc_mask(chord & plan.home_pcs).float() * upper * plan.key_bias / 2
                     if chord & plan.leading_pcs:
                         out += v.pc_mask(frozenset(chord & plan.leading_pcs)).float() * plan.key_bias
                 if root is not None:

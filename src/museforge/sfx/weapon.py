@@ -52,6 +52,15 @@ def _decay(n: int, sample_rate: int, tau_s: float, attack_s: float = 0.0) -> np.
     return env
 
 
+def _low_burst(rng: np.random.Generator, n: int, sr: int, cutoff_hz: float, tau_s: float, attack_s: float,
+               level: float = 1.0) -> np.ndarray:
+    """Noise low-passed at ``cutoff_hz`` (2nd order; about unit RMS), decaying as exp(-t / tau), times ``level``:
+    a thump, a rumble, a tail. [n] float64."""
+    x = dsp.Filter(dsp.lowpass_sos(cutoff_hz, sr, 2), 1)(_noise(rng, n), in_place=True)[0]
+    x *= _decay(n, sr, tau_s, attack_s) * np.float32(level * math.sqrt(sr / (2.2 * cutoff_hz)) / 1.7)
+    return x
+
+
 def _add(out: np.ndarray, start: int, x: np.ndarray, gain: float = 1.0) -> None:
     """``out[start:start + len(x)] += gain * x``, cut at the end of ``out``."""
     if start >= out.size:
@@ -82,10 +91,7 @@ def _surroundings(out: np.ndarray, rng: np.random.Generator, sr: int, start: int
     """
     head = out[start:start + int(0.05 * sr)].copy()
     m = int(5.0 * tail_s / 3.0 * sr)
-    tail = dsp.Filter(dsp.lowpass_sos(tail_hz, sr, 2), 1)(_noise(rng, m), in_place=True)[0]
-    tail *= _decay(m, sr, tail_s / 3.0, 0.015) * np.float32(
-        level * (0.25 + 0.35 * indoor) * math.sqrt(sr / (2.2 * tail_hz)) / 1.7)
-    _add(out, start, tail)
+    _add(out, start, _low_burst(rng, m, sr, tail_hz, tail_s / 3.0, 0.015, level * (0.25 + 0.35 * indoor)))
     dark = dsp.Filter(dsp.lowpass_sos(1500.0, sr, 2), 1)(head[None, :])[0]
     for _ in range(int(round(3 * (1.0 - indoor)))):
         delay = int(rng.uniform(0.09, 0.4) * sr)
@@ -174,9 +180,7 @@ class Weapon(OneShotRecipe):
         rumble_tau = 0.04 + 0.08 * size
         m = int(6.0 * rumble_tau * sr)
         rumble_hz = 400.0 - 220.0 * size
-        rumble = dsp.Filter(dsp.lowpass_sos(rumble_hz, sr, 2), 1)(_noise(rng, m), in_place=True)[0]
-        rumble *= _decay(m, sr, rumble_tau, 0.002) * np.float32(0.8 * math.sqrt(sr / (2.2 * rumble_hz)) / 1.7)
-        _add(out, gap, rumble)
+        _add(out, gap, _low_burst(rng, m, sr, rumble_hz, rumble_tau, 0.002, 0.8))
         _surroundings(out, rng, sr, gap, tail_s, indoor, 3000.0 - 1000.0 * size, 1.0)
         # The action: a slide or bolt cycles (two clacks), or a shotgun's pump (back, forward).
         if params["action"] > 0:
@@ -222,9 +226,7 @@ class Weapon(OneShotRecipe):
         k = int(0.4 * sr)
         thump = dsp.sine_from_freq(40.0 + 60.0 * _decay(k, sr, 0.04), sr) * _decay(k, sr, 0.06 + 0.08 * size, 0.002)
         _add(out, 0, thump, 0.9)
-        rush = dsp.Filter(dsp.lowpass_sos(400.0, sr, 2), 1)(_noise(rng, n), in_place=True)[0]
-        rush *= _decay(n, sr, 0.1 + 0.15 * size, 0.003) * np.float32(0.6 * math.sqrt(sr / 880.0) / 1.7)
-        out += rush
+        out += _low_burst(rng, n, sr, 400.0, 0.1 + 0.15 * size, 0.003, 0.6)
         _surroundings(out, rng, sr, 0, 0.2 + 0.2 * size, params["indoor"], 2500.0, 0.8)
         return np.tanh(out * 1.5) * 0.9
 
@@ -249,8 +251,7 @@ class Weapon(OneShotRecipe):
         _add(out, swing, contact, (2.0 - 0.6 * metal) * (0.5 + 0.5 * power))
         k = int(0.2 * sr)
         thump_hz = 250.0 - 120.0 * size
-        thump = dsp.Filter(dsp.lowpass_sos(thump_hz, sr, 2), 1)(_noise(rng, k), in_place=True)[0]
-        thump *= _decay(k, sr, 0.02 + 0.03 * size, 0.002) * np.float32(math.sqrt(sr / (2.2 * thump_hz)) / 1.7)
+        thump = _low_burst(rng, k, sr, thump_hz, 0.02 + 0.03 * size, 0.002)
         _add(out, swing, thump, (0.8 - 0.3 * metal) * (0.5 + 0.5 * power))
         ring_n = n - swing
         if metal > 0.0:  # a blade: free-bar modes, clanging for a few tenths of a second
@@ -298,9 +299,7 @@ class Weapon(OneShotRecipe):
         _add(out, draw, twang, 0.7 * (0.5 + 0.5 * power))
         # The limbs and the hand: a low thump; a crossbow's latch adds a metal click.
         k = int(0.15 * sr)
-        thump = dsp.Filter(dsp.lowpass_sos(200.0, sr, 2), 1)(_noise(rng, k), in_place=True)[0]
-        thump *= _decay(k, sr, 0.025, 0.001) * np.float32(math.sqrt(sr / 440.0) / 1.7)
-        _add(out, draw, thump, 0.8 * (0.5 + 0.5 * power))
+        _add(out, draw, _low_burst(rng, k, sr, 200.0, 0.025, 0.001), 0.8 * (0.5 + 0.5 * power))
         if metal > 0.0:
             _add(out, draw, _click(rng, sr, rng.uniform(2000.0, 3500.0), 0.005), 0.6 * metal)
         # The arrow: a whoosh leaving, loudest a few tens of ms after the release.
@@ -332,7 +331,5 @@ class Weapon(OneShotRecipe):
             tick = _click(rng, sr, freq, 0.004 + 0.006 * metal)
             _add(out, at, tick, rng.uniform(0.5, 1.0))
             k_n = int(0.06 * sr)
-            clack = dsp.Filter(dsp.lowpass_sos(400.0, sr, 2), 1)(_noise(rng, k_n), in_place=True)[0]
-            clack *= _decay(k_n, sr, 0.012, 0.0005) * np.float32(math.sqrt(sr / 880.0) / 1.7)
-            _add(out, at, clack, 0.25 * (0.5 + size))
+            _add(out, at, _low_burst(rng, k_n, sr, 400.0, 0.012, 0.0005), 0.25 * (0.5 + size))
         return np.tanh(out * 1.5) * 0.9

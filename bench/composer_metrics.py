@@ -83,12 +83,13 @@ def weights_provenance(checkpoint: Path) -> dict:
 
 
 def decoding_fingerprint() -> str:
-    """SHA-256 (16 hex digits) of the decoding code (grammar, request -> plan, sampling): stored pieces
-    are reused only by runs that would compose them the same way."""
+    """SHA-256 (16 hex digits) of the decoding code (grammar, request -> plan, the model's forward pass and
+    sampler): stored pieces are reused only by runs that would compose them the same way."""
     from museforge.music import compose_request, generate, grammar
+    from museforge.music.models import transformer
 
     digest = hashlib.sha256()
-    for module in (grammar, compose_request, generate):
+    for module in (grammar, compose_request, generate, transformer):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 

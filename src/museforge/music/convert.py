@@ -229,7 +229,7 @@ def end_single_lines_at_next_note(score: Score, programs: frozenset[int]) -> Sco
 
     A sampled duration can outlast the line's next onset. A singer cannot sound both notes, and the
     overlap is heard as polyphony: 35 % of successive notes overlapped in generated medieval parts
-    against 0.8 % in the corpus (docs/composer_metrics.md). Chordal tracks are left alone, and so is
+    against 0.8 % in the test pieces (docs/composer_metrics.md). Chordal tracks are left alone, and so is
     any track not in ``programs`` (a piano's broken chords ring on).
     """
     for track in score.tracks:

@@ -35,9 +35,10 @@ from pathlib import Path
 
 from bench.common import result
 from museforge.errors import check_choice
+from museforge.music.checkpoint import DEFAULT_CORPUS
 
-CACHE = Path.home() / ".cache" / "museforge"
-CORPUS = CACHE / "corpus"
+CORPUS = DEFAULT_CORPUS
+CACHE = CORPUS.parent
 GENERATED = CACHE / "bench_generated"
 MIN_TEST_PIECES = 5  # fewer test pieces than this: no distribution to compare against
 BATCH = 8  # pieces sampled together (one request, different variations); batches use different seeds

@@ -279,7 +279,7 @@ def run(quick: bool = False, *, minutes: float | None = None, data: str | Path |
         sequential: bool = False, model: dict | None = None, train: dict | None = None,
         calibration_steps: int | None = None, eval_rows_per_style: int | None = None) -> dict:
     """Train both sides (concurrently by default, each in its own one-thread process) and compare."""
-    from museforge.serve.cli_train import DEFAULT_CORPUS
+    from museforge.music.checkpoint import DEFAULT_CORPUS
 
     mode = QUICK if quick else FULL
     data = Path(data or DEFAULT_CORPUS)

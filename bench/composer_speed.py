@@ -46,9 +46,9 @@ def _vocab_size() -> int:
 def _music_s_per_token() -> dict | None:
     """Seconds of music per token in the real corpus (manifest duration_s / n_tokens), overall and for
     pieces with four or more instruments; None without the cache."""
-    from museforge.serve.cli_data import DEFAULT_OUT
+    from museforge.music.checkpoint import DEFAULT_CORPUS
 
-    manifest = DEFAULT_OUT / "manifest.jsonl"  # where `museforge data build` writes the corpus
+    manifest = DEFAULT_CORPUS / "manifest.jsonl"
     if not manifest.is_file():
         return None
     rows = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]

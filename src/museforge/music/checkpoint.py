@@ -1,5 +1,6 @@
-"""Where the composer's weights are found: a torch-free module, so a server or a CLI can say "no composer
-checkpoint" (and where it looked) without importing torch. :mod:`museforge.music.generate` re-exports both names.
+"""Where the composer's weights are found, and where its training corpus is built: a torch-free module, so a
+server or a CLI can say "no composer checkpoint" (and where it looked) without importing torch.
+:mod:`museforge.music.generate` re-exports ``CHECKPOINT_PLACES`` and ``find_checkpoint``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # Where a composer checkpoint is looked for, in order, when none is named.
 CHECKPOINT_PLACES = (PACKAGE / "weights" / "composer", PACKAGE.parents[1] / "checkpoints" / "composer" / "best",
                      PACKAGE.parents[1] / "checkpoints" / "composer" / "latest")
+DEFAULT_CORPUS = Path.home() / ".cache" / "museforge" / "corpus"  # the token cache `museforge data build` writes
 
 
 def find_checkpoint(path: str | Path | None = None) -> Path:

@@ -8,10 +8,10 @@ from pathlib import Path
 import typer
 
 from museforge.errors import MuseforgeError
+from museforge.music.checkpoint import DEFAULT_CORPUS
 
 app = typer.Typer(help="Training data: build the corpus cache, check the mood labels.", no_args_is_help=True)
 
-DEFAULT_OUT = Path.home() / ".cache" / "museforge" / "corpus"
 
 
 @app.command("build")
@@ -21,7 +21,7 @@ def build_command(
     data: Path = typer.Option(None, help="shared/data/midi folder (needed for pop909 and mma-grooves)"),
     folder: list[Path] = typer.Option([], help="a folder of your own MIDI/MusicXML/ABC/kern files (repeatable)"),
     folder_style: str = typer.Option("other", help="style label for --folder pieces"),
-    out: Path = typer.Option(DEFAULT_OUT, help="cache folder to write"),
+    out: Path = typer.Option(DEFAULT_CORPUS, help="cache folder to write"),
     seed: int = typer.Option(1234, help="split seed"),
     workers: int = typer.Option(0, help="worker processes (0 = one per core)"),
     limit: int = typer.Option(0, help="read only the first N files (0 = all): for a quick look"),

@@ -11,10 +11,10 @@ from pathlib import Path
 import typer
 
 from museforge.errors import check_choice
+from museforge.music.checkpoint import DEFAULT_CORPUS
 
 app = typer.Typer(help="Train museforge's models on your corpus.", no_args_is_help=True)
 
-DEFAULT_CORPUS = Path.home() / ".cache" / "museforge" / "corpus"  # where `museforge data build` writes
 
 
 @app.callback()

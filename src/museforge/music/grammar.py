@@ -236,7 +236,6 @@ class GrammarState:
         self.played: set[int | None] = set()  # programs with a note in this bar
         self.pcs_in_bar: set[int] = set()  # pitch classes of pitched notes in this bar
         self.chordal: set[int | None] = {DRUMS}  # programs that have sounded two pitches at one onset
-        self.final_cap = self._hold_cap()
         self.pitched = any(p != DRUMS for p in plan.programs)
         self.queue: list[int] = []  # forced tokens still to emit
         self.pending: list[int] = []  # forced onset positions left in this bar
@@ -283,8 +282,6 @@ class GrammarState:
             else:
                 self.free_programs = self.program_mask
             self.pending = sorted(self.bar_forced)
-            if self._final():
-                self.final_cap = self._hold_cap()
             self.queue.extend(t for t in source[1:] if self.v.kind_of(t) != "Tempo")
             # a replayed bar gets nothing beyond the replay
             self.sealed = bool(source) or not bool(self.free_programs.any())
@@ -294,7 +291,6 @@ class GrammarState:
             self.at_pos = set()
             if self._final() and 0 < self.plan.final_onset == self.pos:  # the held chord is counted on its own
                 self.notes_in_bar, self.played, self.pcs_in_bar = 0, set(), set()
-                self.final_cap = self._hold_cap()
             if not self.tempo_done and self.bar == 1 and self.pos == 0:
                 self.queue.append(self.v.ids[self.plan.tempo_token])  # the tempo sits on bar 1's downbeat
             if self.pending and self.pending[0] == self.pos:
@@ -387,7 +383,7 @@ class GrammarState:
         if self._in_prompt_gap() or self.sealed:
             return False
         if self._holding():
-            return self.notes_in_bar < self.final_cap
+            return self.notes_in_bar < self._hold_cap()
         cap = MAX_NOTES_PER_BAR
         if self.plan.notes_per_bar:  # a requested density is a ceiling too, not only a lean
             cap = min(cap, max(MIN_DENSITY_CAP, math.ceil(DENSITY_CAP * self.plan.notes_per_bar)))
@@ -440,7 +436,7 @@ class GrammarState:
 
     def _programs(self) -> torch.Tensor:
         unplayed = self._unplayed()
-        if unplayed and self.final_cap - self.notes_in_bar <= len(unplayed):
+        if unplayed and self._hold_cap() - self.notes_in_bar <= len(unplayed):
             mask = torch.zeros(self.v.size, dtype=torch.bool)
             for program in unplayed:
                 mask[self.v.ids[f"Program_{program}"]] = True
